@@ -1,0 +1,17 @@
+/** The executable's entry: runs the CLI on this process's arguments and streams. */
+import { main } from './main.js';
+
+const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+let exitCode: number;
+try {
+  exitCode = main(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    color,
+  });
+} catch (e) {
+  // Only an internal bug gets here; say so plainly, with the details for a report.
+  process.stderr.write(`lifespec: internal error: ${(e as Error).message}\nPlease report this with the spec that caused it.\n${(e as Error).stack ?? ''}\n`);
+  exitCode = 70;
+}
+process.exitCode = exitCode;

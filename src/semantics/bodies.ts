@@ -1,0 +1,515 @@
+/**
+ * Statements and expressions: name resolution in the order of LANGUAGE.md §3
+ * (locals and parameters, the driver's state, its ops tables, topology and
+ * providers, fns, built-ins) and the obvious type errors. Every expression
+ * gets a type; one that already has an error gets `unknown`, so a mistake is
+ * reported once and not again by everything around it.
+ */
+import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
+import type * as A from '../syntax/ast.js';
+import { constants, lookupPrimitive, primitives, type ParamSig } from './builtins.js';
+import type { CheckContext } from './context.js';
+import { plural } from './collect.js';
+import type { DriverInfo, Symbol } from './program.js';
+import { didYouMean } from './suggest.js';
+import { comparable, compatible, isObjectKind, kindFields, objectKinds, strip, T, typeToString, type Type } from './types.js';
+
+/** Where a body sits, which decides what its names can reach. */
+export interface BodyEnv {
+  readonly uri: string;
+  /** The driver whose state and ops tables are in scope. */
+  readonly driver?: DriverInfo;
+  /** Constraint expressions may also name drivers (`drv.field`) and kinds. */
+  readonly constraint?: boolean;
+  readonly returns: Type;
+  /** What the body is, for messages: "action `export`". */
+  readonly what: string;
+}
+
+type Local = { name: string; type: Type; decl: A.Node };
+
+export class Scope {
+  private readonly vars = new Map<string, Local>();
+  constructor(readonly parent?: Scope) {}
+  get(name: string): Local | undefined {
+    return this.vars.get(name) ?? this.parent?.get(name);
+  }
+  has(name: string): boolean {
+    return this.vars.has(name);
+  }
+  add(l: Local): void {
+    this.vars.set(l.name, l);
+  }
+  names(): string[] {
+    return [...this.vars.keys(), ...(this.parent?.names() ?? [])];
+  }
+}
+
+export class BodyChecker {
+  private readonly bag: DiagnosticBag;
+
+  constructor(
+    private readonly cx: CheckContext,
+    private readonly env: BodyEnv,
+  ) {
+    this.bag = cx.bag(env.uri);
+  }
+
+  // ---- statements ----------------------------------------------------------
+
+  block(b: A.Block, scope: Scope): void {
+    const inner = new Scope(scope);
+    for (const s of b.stmts) this.stmt(s, inner);
+  }
+
+  stmt(s: A.Stmt, scope: Scope): void {
+    switch (s.kind) {
+      case 'let': {
+        const declared = s.type ? this.cx.resolveType(s.type, this.env.uri) : undefined;
+        const t = this.expr(s.value, scope);
+        if (t.k === 'void') this.bag.error('type-mismatch', 'this call returns nothing, so there is no value to bind', s.value.span);
+        if (declared) this.expect(t, declared, s.value);
+        if (s.name.name !== '') {
+          if (scope.has(s.name.name)) {
+            this.bag.error('duplicate-declaration', `\`${s.name.name}\` is already declared in this block`, s.name.span);
+          }
+          scope.add({ name: s.name.name, type: declared ?? (t.k === 'none' ? T.unknown : t), decl: s });
+        }
+        return;
+      }
+      case 'assign':
+        this.assign(s, scope);
+        return;
+      case 'if':
+        this.condition(s.cond, scope, '`if`');
+        this.block(s.then, scope);
+        if (s.else) {
+          if ('kind' in s.else) this.stmt(s.else, scope);
+          else this.block(s.else, scope);
+        }
+        return;
+      case 'for': {
+        const t = this.expr(s.iter, scope);
+        let elem: Type = T.unknown;
+        if (t.k === 'set') elem = t.elem;
+        else if (t.k !== 'unknown') this.bag.error('type-mismatch', `\`for\` iterates over a set, but this is ${describe(t)}`, s.iter.span);
+        const inner = new Scope(scope);
+        if (s.name.name !== '') inner.add({ name: s.name.name, type: elem, decl: s });
+        this.block(s.body, inner);
+        return;
+      }
+      case 'lock': {
+        const t = this.expr(s.mutex, scope);
+        this.mutex(t, s.mutex, '`lock`');
+        this.block(s.body, scope);
+        return;
+      }
+      case 'return': {
+        if (!s.value) return;
+        const t = this.expr(s.value, scope);
+        if (this.env.returns.k === 'void' && t.k !== 'void' && t.k !== 'unknown') {
+          this.bag.error('type-mismatch', `${this.env.what} declares no result, so \`return\` takes no value here`, s.value.span);
+        } else {
+          this.expect(t, this.env.returns, s.value);
+        }
+        return;
+      }
+      case 'fail': {
+        const t = this.expr(s.errno, scope);
+        if (t.k !== 'errno' && t.k !== 'unknown') {
+          this.bag.error('type-mismatch', `\`fail\` takes an errno such as ENODEV, not ${describe(t)}`, s.errno.span);
+        }
+        return;
+      }
+      case 'assert':
+        this.condition(s.cond, scope, '`assert`');
+        return;
+      case 'expr':
+        this.expr(s.expr, scope);
+        return;
+    }
+  }
+
+  private assign(s: A.AssignStmt, scope: Scope): void {
+    const valueType = this.expr(s.value, scope);
+    const target = s.target;
+    if (target.kind === 'member') {
+      const objType = this.expr(target.object, scope);
+      const o = strip(objType);
+      if (o.k === 'object') {
+        this.bag.error('not-assignable', `\`${target.member.name}\` of ${o.kind} is kept by the model and cannot be assigned`, target.member.span);
+      } else if (o.k !== 'unknown') {
+        this.memberType(objType, target.member);
+      }
+      return;
+    }
+    const sym = this.lookup(target.name, scope);
+    if (!sym) {
+      const where = this.env.driver
+        ? `declare it in \`state { }\` of driver \`${this.env.driver.name}\`, or with \`let\``
+        : 'declare it with `let`';
+      this.bag.error(
+        'assign-to-undeclared',
+        `assignment to undeclared \`${target.name}\`: ${where}${didYouMean(target.name, this.namesInScope(scope))}`,
+        target.span,
+      );
+      return;
+    }
+    this.cx.resolutions.set(target, sym);
+    if (sym.kind === 'local' || sym.kind === 'field') {
+      this.expect(valueType, sym.type, s.value);
+      return;
+    }
+    this.bag.error('not-assignable', `\`${target.name}\` is ${symbolWhat(sym)} and cannot be assigned`, target.span);
+  }
+
+  private condition(e: A.Expr, scope: Scope, what: string): void {
+    const t = this.expr(e, scope);
+    if (t.k !== 'bool' && t.k !== 'unknown') {
+      const hint = t.k === 'optional' || t.k === 'object' ? ' (compare it with `none`)' : '';
+      this.bag.error('type-mismatch', `the condition of ${what} must be a bool, not ${describe(t)}${hint}`, e.span);
+    }
+  }
+
+  private mutex(t: Type, e: A.Expr, what: string): void {
+    const s = strip(t);
+    if (s.k === 'unknown' || (s.k === 'object' && s.kind === 'mutex')) return;
+    const hint = s.k === 'object' && s.kind === 'dma_buf' ? ' (a buffer\'s lock is `.resv`)' : '';
+    this.bag.error('not-a-mutex', `${what} needs a mutex, but this is ${describe(t)}${hint}`, e.span);
+  }
+
+  /** Reports a value of type `t` where `want` is needed. */
+  expect(t: Type, want: Type, e: A.Expr): void {
+    if (compatible(t, want)) return;
+    if (t.k === 'none') {
+      this.bag.error('type-mismatch', `\`none\` is not a ${typeToString(want)}; declare it \`${typeToString(want)}?\` to allow none`, e.span);
+      return;
+    }
+    this.bag.error('type-mismatch', `expected ${describe(want)}, found ${describe(t)}`, e.span);
+  }
+
+  // ---- names -------------------------------------------------------------------
+
+  lookup(name: string, scope: Scope): Symbol | undefined {
+    const local = scope.get(name);
+    if (local) return { kind: 'local', name, type: local.type, decl: local.decl };
+    const d = this.env.driver;
+    if (d) {
+      const f = d.fields.get(name);
+      if (f) return { kind: 'field', name, type: f.type, driver: d.name, decl: f.decl };
+      const ops = d.ops.get(name);
+      if (ops) return { kind: 'ops', name, driver: d.name, table: ops };
+    }
+    const node = this.cx.topology.get(name);
+    if (node) return node.kind === 'device' ? { kind: 'device', name, decl: node.decl } : { kind: 'bridge', name, decl: node.decl };
+    const prov = this.cx.providers.get(name);
+    if (prov) return { kind: 'provider', name, info: prov };
+    const fn = this.cx.fns.get(name);
+    if (fn) return { kind: 'fn', name, info: fn };
+    const prim = lookupPrimitive(name);
+    if (prim) return { kind: 'primitive', name, sig: prim };
+    const c = constants.get(name);
+    if (c) return { kind: 'constant', name, type: c };
+    if (this.env.constraint) {
+      const drv = this.cx.drivers.get(name);
+      if (drv) return { kind: 'driver', name, info: drv };
+    }
+    return undefined;
+  }
+
+  private namesInScope(scope: Scope): string[] {
+    const d = this.env.driver;
+    return [
+      ...scope.names(),
+      ...(d ? [...d.fields.keys(), ...d.ops.keys()] : []),
+      ...this.cx.topology.keys(),
+      ...this.cx.providers.keys(),
+      ...this.cx.fns.keys(),
+      ...primitives.keys(),
+      ...constants.keys(),
+      ...(this.env.constraint ? this.cx.drivers.keys() : []),
+    ];
+  }
+
+  private symbolType(sym: Symbol): Type {
+    switch (sym.kind) {
+      case 'local':
+      case 'field':
+      case 'constant':
+        return sym.type;
+      case 'ops':
+        return sym.table.opstype ? T.ops(sym.table.opstype.name) : T.unknown;
+      case 'device':
+        return T.object('pci_dev');
+      case 'bridge':
+        return T.bridge;
+      case 'provider':
+        return T.object('p2pdma_provider');
+      case 'driver':
+        return { k: 'driver', name: sym.name };
+      default:
+        return T.unknown;
+    }
+  }
+
+  // ---- expressions -------------------------------------------------------------
+
+  expr(e: A.Expr, scope: Scope): Type {
+    const t = this.exprInner(e, scope);
+    this.cx.types.set(e, t);
+    return t;
+  }
+
+  private exprInner(e: A.Expr, scope: Scope): Type {
+    switch (e.kind) {
+      case 'int':
+      case 'size':
+        return T.int;
+      case 'bool':
+        return T.bool;
+      case 'none':
+        return T.none;
+      case 'string':
+        return T.string;
+      case 'errno':
+        return T.errno;
+      case 'missing':
+        return T.unknown;
+      case 'name': {
+        const sym = this.lookup(e.name, scope);
+        if (!sym) {
+          this.bag.error('unknown-name', `unknown name \`${e.name}\`${didYouMean(e.name, this.namesInScope(scope))}`, e.span);
+          return T.unknown;
+        }
+        this.cx.resolutions.set(e, sym);
+        if (sym.kind === 'fn' || sym.kind === 'primitive') {
+          // Named without a call: an ops slot may take a fn by name, nothing else may.
+          this.bag.error('type-mismatch', `\`${e.name}\` is a function; call it with \`${e.name}(…)\``, e.span);
+          return T.unknown;
+        }
+        return this.symbolType(sym);
+      }
+      case 'member':
+        return this.memberType(this.expr(e.object, scope), e.member);
+      case 'call':
+        return this.call(e, scope);
+      case 'unary': {
+        const t = this.expr(e.operand, scope);
+        const want = e.op === '!' ? T.bool : T.int;
+        this.operand(t, want, e.operand, e.op);
+        return want;
+      }
+      case 'binary':
+        return this.binary(e, scope);
+      case 'try': {
+        const t = this.expr(e.expr, scope);
+        if (e.expr.kind !== 'call' && e.expr.kind !== 'missing') {
+          this.bag.error('type-mismatch', '`try` applies to a call: `try p2pdma_map(p, dev)`', e.expr.span);
+        }
+        return t;
+      }
+    }
+  }
+
+  private operand(t: Type, want: Type, e: A.Expr, op: string): void {
+    if (t.k === 'unknown' || t.k === want.k) return;
+    this.bag.error('type-mismatch', `\`${op}\` needs ${describe(want)}, found ${describe(t)}`, e.span);
+  }
+
+  private binary(e: A.BinaryExpr, scope: Scope): Type {
+    const l = this.expr(e.left, scope);
+    const r = this.expr(e.right, scope);
+    switch (e.op) {
+      case '&&':
+      case '||':
+        this.operand(l, T.bool, e.left, e.op);
+        this.operand(r, T.bool, e.right, e.op);
+        return T.bool;
+      case '==':
+      case '!=':
+        if (!comparable(l, r)) {
+          this.bag.error('type-mismatch', `cannot compare ${describe(l)} with ${describe(r)}`, e.span);
+        }
+        return T.bool;
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+        this.operand(l, T.int, e.left, e.op);
+        this.operand(r, T.int, e.right, e.op);
+        return T.bool;
+      case '+':
+      case '-':
+        this.operand(l, T.int, e.left, e.op);
+        this.operand(r, T.int, e.right, e.op);
+        return T.int;
+    }
+  }
+
+  memberType(objType: Type, member: A.Ident): Type {
+    if (member.name === '') return T.unknown;
+    const o = strip(objType);
+    switch (o.k) {
+      case 'unknown':
+        return T.unknown;
+      case 'object': {
+        const fields = kindFields[o.kind];
+        const t = fields[member.name];
+        if (t) return t;
+        const names = Object.keys(fields);
+        const has = names.length ? `; it has ${names.map((n) => `\`${n}\``).join(', ')}` : '';
+        this.bag.error('unknown-member', `${o.kind} has no field \`${member.name}\`${didYouMean(member.name, names)}${has}`, member.span);
+        return T.unknown;
+      }
+      case 'driver': {
+        const drv = this.cx.drivers.get(o.name);
+        const f = drv?.fields.get(member.name);
+        if (f) return f.type;
+        this.bag.error('unknown-member', `driver \`${o.name}\` has no state field \`${member.name}\`${didYouMean(member.name, drv?.fields.keys() ?? [])}`, member.span);
+        return T.unknown;
+      }
+      case 'set':
+        this.bag.error('unknown-member', `\`${member.name}\` of a set must be called: \`.${member.name}(…)\`; sets have add, remove, has and size`, member.span);
+        return T.unknown;
+      default:
+        this.bag.error('unknown-member', `${describe(objType)} has no field \`${member.name}\``, member.span);
+        return T.unknown;
+    }
+  }
+
+  private call(e: A.CallExpr, scope: Scope): Type {
+    const callee = e.callee;
+    if (callee.kind === 'member') {
+      const objType = this.expr(callee.object, scope);
+      const o = strip(objType);
+      if (o.k === 'set') return this.setMethod(o.elem, callee.member, e, scope);
+      for (const a of e.args) this.expr(a, scope);
+      if (o.k === 'unknown') return T.unknown;
+      if (o.k === 'object' && kindFields[o.kind][callee.member.name] !== undefined) {
+        this.bag.error('not-callable', `\`${callee.member.name}\` is a field of ${o.kind}, not a function`, e.span);
+      } else {
+        this.memberType(objType, callee.member);
+      }
+      return T.unknown;
+    }
+    if (callee.kind !== 'name') {
+      for (const a of e.args) this.expr(a, scope);
+      if (callee.kind !== 'missing') this.bag.error('not-callable', 'only a function, primitive or method can be called', callee.span);
+      return T.unknown;
+    }
+    const sym = this.lookup(callee.name, scope);
+    if (!sym) {
+      for (const a of e.args) this.expr(a, scope);
+      const candidates = [...this.cx.fns.keys(), ...primitives.keys()];
+      this.bag.error('unknown-name', `unknown function \`${callee.name}\`${didYouMean(callee.name, candidates)}`, callee.span);
+      return T.unknown;
+    }
+    this.cx.resolutions.set(callee, sym);
+    if (sym.kind === 'primitive') {
+      if (sym.sig.name === 'count') return this.countCall(e, scope);
+      this.arguments(e, sym.sig.params, `\`${callee.name}\``, scope);
+      if (sym.sig.name === 'held' && e.args[0]) this.mutex(this.cx.types.get(e.args[0]) ?? T.unknown, e.args[0], '`held`');
+      return sym.sig.returns;
+    }
+    if (sym.kind === 'fn') {
+      this.arguments(e, sym.info.params, `\`fn ${callee.name}\``, scope);
+      return sym.info.returns;
+    }
+    for (const a of e.args) this.expr(a, scope);
+    this.bag.error('not-callable', `\`${callee.name}\` is ${symbolWhat(sym)}, not a function`, callee.span);
+    return T.unknown;
+  }
+
+  /** `count(KIND)`: the argument is a kind name, not a value. */
+  private countCall(e: A.CallExpr, scope: Scope): Type {
+    const arg = e.args[0];
+    if (e.args.length !== 1 || !arg) {
+      this.bag.error('wrong-arity', `\`count\` takes one object kind, such as \`count(sg_table)\``, e.span);
+      for (const a of e.args) this.expr(a, scope);
+      return T.int;
+    }
+    if (arg.kind === 'name' && isObjectKind(arg.name)) {
+      this.cx.resolutions.set(arg, { kind: 'kind', name: arg.name });
+      return T.int;
+    }
+    const name = arg.kind === 'name' ? `\`${arg.name}\`` : 'this';
+    this.bag.error('unknown-kind', `${name} is not an object kind; \`count\` takes one of ${objectKinds.join(', ')}`, arg.span);
+    return T.int;
+  }
+
+  arguments(e: { args: A.Expr[]; span: A.Node['span'] }, params: readonly Pick<ParamSig, 'type' | 'optional' | 'name'>[], what: string, scope: Scope): void {
+    const types = e.args.map((a) => this.expr(a, scope));
+    const min = params.filter((p) => !p.optional).length;
+    const max = params.length;
+    if (types.length < min || types.length > max) {
+      const want = min === max ? plural(max, 'argument') : `${min} to ${max} arguments`;
+      this.bag.error('wrong-arity', `${what} takes ${want}, but ${types.length} ${types.length === 1 ? 'is' : 'are'} given`, e.span);
+      return;
+    }
+    types.forEach((t, i) => this.expect(t, params[i]!.type, e.args[i]!));
+  }
+
+  private setMethod(elem: Type, method: A.Ident, e: A.CallExpr, scope: Scope): Type {
+    const sigs: Record<string, { params: ParamSig[]; returns: Type }> = {
+      add: { params: [{ name: 'x', type: elem }], returns: T.void },
+      remove: { params: [{ name: 'x', type: elem }], returns: T.void },
+      has: { params: [{ name: 'x', type: elem }], returns: T.bool },
+      size: { params: [], returns: T.int },
+    };
+    const sig = sigs[method.name];
+    if (!sig) {
+      for (const a of e.args) this.expr(a, scope);
+      this.bag.error('unknown-member', `a set has no method \`${method.name}\`${didYouMean(method.name, Object.keys(sigs))}; it has add, remove, has and size`, method.span);
+      return T.unknown;
+    }
+    this.arguments(e, sig.params, `\`.${method.name}\``, scope);
+    return sig.returns;
+  }
+}
+
+function describe(t: Type): string {
+  switch (t.k) {
+    case 'unknown':
+      return 'an unknown value';
+    case 'void':
+      return 'nothing';
+    case 'none':
+      return '`none`';
+    case 'ops':
+      return `an ops table of type \`${t.opstype}\``;
+    case 'driver':
+      return `driver \`${t.name}\``;
+    case 'int':
+    case 'errno':
+      return `an ${t.k}`;
+    default:
+      return `a \`${typeToString(t)}\``;
+  }
+}
+
+export function symbolWhat(sym: Symbol): string {
+  switch (sym.kind) {
+    case 'local':
+      return `a local of type \`${typeToString(sym.type)}\``;
+    case 'field':
+      return `a state field of type \`${typeToString(sym.type)}\``;
+    case 'ops':
+      return 'an ops table';
+    case 'device':
+      return 'a device of the topology';
+    case 'bridge':
+      return 'a bridge of the topology';
+    case 'provider':
+      return 'a provider';
+    case 'fn':
+      return 'a function';
+    case 'primitive':
+      return 'a primitive';
+    case 'constant':
+      return 'a constant';
+    case 'driver':
+      return 'a driver';
+    case 'kind':
+      return 'an object kind';
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The checker's entry: loads the stdlib modules a spec needs, runs the
+ * declaration pass, then checks every body, constraint and scenario, and
+ * returns the checked program with every diagnostic found. User mistakes are
+ * collected, never thrown.
+ */
+import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { findStdlibModule, stdlibModules, type StdlibModule } from '../stdlib/index.js';
+import type * as A from '../syntax/ast.js';
+import { parseText, type ParseResult } from '../syntax/parse.js';
+import { BodyChecker, Scope } from './bodies.js';
+import { checkOpsFnRefs, collectDeclarations, type Unit } from './collect.js';
+import { CheckContext } from './context.js';
+import type { BodyInfo, DriverInfo, Program } from './program.js';
+import { checkConstraint } from './rules.js';
+import { checkScenario } from './scenarios.js';
+import { didYouMean } from './suggest.js';
+import { T } from './types.js';
+
+/** The stdlib never changes while the process runs, so each module is parsed once. */
+const parsedStdlib = new Map<string, ParseResult>();
+function parseModule(m: StdlibModule): ParseResult {
+  let r = parsedStdlib.get(m.name);
+  if (!r) {
+    r = parseText(m.text, { uri: m.uri });
+    parsedStdlib.set(m.name, r);
+  }
+  return r;
+}
+
+/** `dmabuf.rules` → `dmabuf.`: the prefix a module's constraint names carry. */
+function rulePrefix(moduleName: string): string {
+  return `${moduleName.split('.')[0]}.`;
+}
+
+export interface CheckResult {
+  readonly program: Program;
+  /** Parser and checker diagnostics together, in source order. */
+  readonly diagnostics: Diagnostic[];
+}
+
+/** Checks a parsed spec. The parse diagnostics are carried into the result. */
+export function checkParsed(parsed: ParseResult): CheckResult {
+  const uri = parsed.source.uri;
+  const cx = new CheckContext(uri);
+  const loaded: string[] = [];
+  const units: Unit[] = [];
+  const extra: Diagnostic[] = [];
+
+  const load = (m: StdlibModule) => {
+    if (loaded.includes(m.name)) return;
+    loaded.push(m.name);
+    const r = parseModule(m);
+    extra.push(...r.diagnostics);
+    for (const d of r.spec.decls) if (d.kind === 'use') useModule(d, m.uri);
+    units.push({ uri: m.uri, spec: r.spec, rulePrefix: rulePrefix(m.name) });
+  };
+  const useModule = (d: A.UseDecl, from: string) => {
+    if (d.path.some((p) => p.name === '')) return;
+    const name = d.path.map((p) => p.name).join('.');
+    const m = findStdlibModule(name);
+    if (!m) {
+      const span = { start: d.path[0]!.span.start, end: d.path[d.path.length - 1]!.span.end };
+      const names = stdlibModules.map((s) => s.name);
+      cx.bag(from).error('unknown-module', `no stdlib module \`${name}\`${didYouMean(name, names)}; the modules are ${names.join(', ')}`, span);
+      return;
+    }
+    load(m);
+  };
+
+  for (const m of stdlibModules) if (m.prelude) load(m);
+  for (const d of parsed.spec.decls) if (d.kind === 'use') useModule(d, uri);
+  units.push({ uri, spec: parsed.spec, rulePrefix: '' });
+
+  for (const m of stdlibModules) {
+    if (loaded.includes(m.name)) continue;
+    for (const d of parseModule(m).spec.decls) {
+      if (d.kind === 'constraint') cx.unloadedRules.set(rulePrefix(m.name) + d.name.name, m.name);
+    }
+  }
+
+  collectDeclarations(cx, units);
+  checkOpsFnRefs(cx, uri);
+
+  for (const fn of cx.fns.values()) {
+    const fnUri = units.find((u) => u.spec.decls.includes(fn.decl))?.uri ?? uri;
+    checkBody(cx, fn, { uri: fnUri, returns: fn.returns, what: `fn \`${fn.name}\`` });
+  }
+  for (const d of cx.drivers.values()) checkDriver(cx, d, uri);
+  for (const c of cx.constraints.values()) checkConstraint(cx, c);
+  const scenarios = new Map(
+    [...cx.scenarios].map(([name, s]) => {
+      const expect = checkScenario(cx, s, uri);
+      return [name, expect ? { ...s, expect } : s];
+    }),
+  );
+
+  const program: Program = {
+    spec: parsed.spec,
+    modules: loaded,
+    topology: cx.topology,
+    providers: cx.providers,
+    opstypes: cx.opstypes,
+    drivers: cx.drivers,
+    fns: cx.fns,
+    constraints: cx.constraints,
+    scenarios,
+    resolutions: cx.resolutions,
+    types: cx.types,
+  };
+  return { program, diagnostics: sortDiagnostics([...parsed.diagnostics, ...extra, ...cx.allDiagnostics()]) };
+}
+
+/** Parses and checks one text. */
+export function checkText(text: string, options: { uri?: string } = {}): CheckResult & { parse: ParseResult } {
+  const parse = parseText(text, options);
+  return { ...checkParsed(parse), parse };
+}
+
+function checkBody(cx: CheckContext, b: BodyInfo, env: { uri: string; driver?: DriverInfo; returns: BodyInfo['returns']; what: string }): void {
+  const checker = new BodyChecker(cx, env);
+  const scope = new Scope();
+  b.params.forEach((p, i) => {
+    if (p.name !== '') scope.add({ name: p.name, type: p.type, decl: b.body });
+    void i;
+  });
+  checker.block(b.body, scope);
+}
+
+function checkDriver(cx: CheckContext, d: DriverInfo, uri: string): void {
+  // Field initialisers see the globals only: no field exists before another.
+  const init = new BodyChecker(cx, { uri, returns: T.void, what: `driver \`${d.name}\`` });
+  for (const f of d.fields.values()) {
+    if (!f.decl.init) continue;
+    init.expect(init.expr(f.decl.init, new Scope()), f.type, f.decl.init);
+  }
+  if (d.probe) checkBody(cx, d.probe, { uri, driver: d, returns: T.void, what: `\`${d.name}.probe\`` });
+  if (d.remove) checkBody(cx, d.remove, { uri, driver: d, returns: T.void, what: `\`${d.name}.remove\`` });
+  for (const t of d.ops.values()) {
+    for (const [slot, cb] of t.callbacks) {
+      if ('fn' in cb) continue;
+      checkBody(cx, cb, { uri, driver: d, returns: cb.returns, what: `callback \`${t.name}.${slot}\`` });
+    }
+    for (const [flag, value] of t.flags) {
+      const checker = new BodyChecker(cx, { uri, driver: d, returns: T.void, what: `flag \`${flag}\`` });
+      checker.expect(checker.expr(value, new Scope()), T.bool, value);
+    }
+  }
+  for (const [name, a] of d.actions) checkBody(cx, a, { uri, driver: d, returns: a.returns, what: `action \`${name}\`` });
+}

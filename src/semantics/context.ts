@@ -1,0 +1,111 @@
+/**
+ * The state one check run builds up: the declaration tables, the resolution
+ * and type tables, and a diagnostic bag per source (the user's spec and any
+ * stdlib module, so a message always points into the right text).
+ */
+import { DiagnosticBag } from '../diagnostics/diagnostic.js';
+import type { Span } from '../source.js';
+import type * as A from '../syntax/ast.js';
+import type {
+  ConstraintInfo,
+  DriverInfo,
+  FnInfo,
+  OpstypeInfo,
+  ProviderInfo,
+  ScenarioInfo,
+  Symbol,
+  TopoNode,
+} from './program.js';
+import { didYouMean } from './suggest.js';
+import { scalarType, T, type Type } from './types.js';
+
+interface Declared {
+  readonly uri: string;
+  readonly span: Span;
+}
+
+export class CheckContext {
+  private readonly bags = new Map<string, DiagnosticBag>();
+  private readonly declared = new Map<string, Declared>();
+
+  readonly topology = new Map<string, TopoNode>();
+  readonly providers = new Map<string, ProviderInfo>();
+  readonly opstypes = new Map<string, OpstypeInfo>();
+  readonly drivers = new Map<string, DriverInfo>();
+  readonly fns = new Map<string, FnInfo>();
+  readonly constraints = new Map<string, ConstraintInfo>();
+  readonly scenarios = new Map<string, ScenarioInfo>();
+  readonly resolutions = new Map<A.Node, Symbol>();
+  readonly types = new Map<A.Expr, Type>();
+  /** Stdlib constraint names that exist but were not loaded, for "add `use …`" hints. */
+  readonly unloadedRules = new Map<string, string>();
+
+  constructor(readonly userUri: string) {}
+
+  bag(uri: string): DiagnosticBag {
+    let b = this.bags.get(uri);
+    if (!b) {
+      b = new DiagnosticBag(uri);
+      this.bags.set(uri, b);
+    }
+    return b;
+  }
+
+  allDiagnostics() {
+    return [...this.bags.values()].flatMap((b) => b.items);
+  }
+
+  /**
+   * Records a declaration in a namespace; reports a duplicate (pointing at the
+   * first one) and returns false when the name is taken.
+   */
+  declare(namespace: string, what: string, id: A.Ident, uri: string): boolean {
+    if (id.name === '') return false;
+    const key = `${namespace}\u0000${id.name}`;
+    const first = this.declared.get(key);
+    if (first) {
+      const where = first.uri === uri ? '' : ` in ${first.uri}`;
+      this.bag(uri).error('duplicate-declaration', `${what} \`${id.name}\` is already declared${where}`, id.span, [
+        { message: `first declaration of \`${id.name}\``, uri: first.uri, span: first.span },
+      ]);
+      return false;
+    }
+    this.declared.set(key, { uri, span: id.span });
+    return true;
+  }
+
+  /** The type a written type denotes; reports names that denote none. */
+  resolveType(ref: A.TypeRef | undefined, uri: string): Type {
+    if (!ref || ref.name.name === '') return T.unknown;
+    const bag = this.bag(uri);
+    const name = ref.name.name;
+    let t: Type;
+    if (name === 'set') {
+      if (!ref.arg) {
+        bag.error('unknown-type', '`set` needs an element type: `set<dma_buf>`', ref.name.span);
+        t = T.set(T.unknown);
+      } else {
+        t = T.set(this.resolveType(ref.arg, uri));
+      }
+    } else {
+      const s = scalarType(name);
+      if (s === undefined) {
+        bag.error('unknown-type', `unknown type \`${name}\`${typeHint(name)}`, ref.name.span);
+        t = T.unknown;
+      } else {
+        t = s;
+      }
+      if (ref.arg) bag.error('unknown-type', `\`${name}\` takes no type argument; only \`set<T>\` does`, ref.arg.span);
+    }
+    return ref.optional ? T.optional(t) : t;
+  }
+}
+
+function typeHint(name: string): string {
+  const all = ['bool', 'int', 'errno', 'string', 'map_type', 'set', 'pci_dev', 'binding', 'p2pdma_provider', 'dma_buf', 'attachment', 'sg_table', 'iova', 'mutex'];
+  const lower = name.toLowerCase();
+  if (lower !== name && all.includes(lower)) return ` (did you mean \`${lower}\`?)`;
+  const hint = didYouMean(name, all);
+  if (hint) return hint;
+  return `; the types are ${all.slice(0, 5).join(', ')}, set<T>, and the object kinds ${all.slice(6).join(', ')}`;
+}

@@ -1,0 +1,139 @@
+/**
+ * The checked program: the declarations of a spec and of the stdlib modules it
+ * loads, indexed by name, with every name use resolved and every expression
+ * typed. The interpreter reads this, never the CST.
+ */
+import type * as A from '../syntax/ast.js';
+import type { PrimitiveSig } from './builtins.js';
+import type { Type } from './types.js';
+
+export interface TopoNode {
+  readonly kind: 'host_bridge' | 'switch' | 'device';
+  readonly name: string;
+  readonly decl: A.TopoItem;
+  /** The node it sits under (undefined for a host bridge, or when the parent does not resolve). */
+  readonly parent?: string;
+}
+
+export interface HostBridgeInfo extends TopoNode {
+  readonly kind: 'host_bridge';
+  readonly iommu: 'translated' | 'passthrough' | 'off';
+  readonly p2p: 'allowed' | 'denied';
+}
+
+export interface DeviceInfo extends TopoNode {
+  readonly kind: 'device';
+  readonly bars: ReadonlyMap<number, number>;
+  readonly acs: boolean;
+}
+
+export interface ProviderInfo {
+  readonly name: string;
+  readonly decl: A.ProviderDecl;
+  readonly device: string;
+  readonly bar: number;
+  readonly lifetime: A.ProviderLifetime;
+}
+
+export interface SlotInfo {
+  readonly name: string;
+  readonly kind: 'callback' | 'flag';
+  readonly required: boolean;
+  readonly params: readonly { name: string; type: Type }[];
+  readonly returns: Type;
+  readonly decl: A.OpsSlot;
+  readonly doc?: string;
+}
+
+export interface OpstypeInfo {
+  readonly name: string;
+  readonly decl: A.OpstypeDecl;
+  /** Where it was declared (a stdlib URI for the kernel's ops types). */
+  readonly uri: string;
+  readonly slots: ReadonlyMap<string, SlotInfo>;
+}
+
+/** A callable body: a probe/remove callback, an ops callback, an action or a `fn`. */
+export interface BodyInfo {
+  readonly params: readonly { name: string; type: Type }[];
+  readonly returns: Type;
+  readonly body: A.Block;
+}
+
+export interface OpsTableInfo {
+  readonly name: string;
+  readonly decl: A.OpsTable;
+  readonly opstype?: OpstypeInfo;
+  /** Flag values by slot name. */
+  readonly flags: ReadonlyMap<string, A.Expr>;
+  /** Callbacks by canonical slot name (`invalidate_mappings` is stored as `move_notify`). */
+  readonly callbacks: ReadonlyMap<string, BodyInfo | { fn: string }>;
+}
+
+export interface FieldInfo {
+  readonly name: string;
+  readonly type: Type;
+  readonly decl: A.Field;
+}
+
+export interface DriverInfo {
+  readonly name: string;
+  readonly decl: A.DriverDecl;
+  readonly device: string;
+  readonly fields: ReadonlyMap<string, FieldInfo>;
+  readonly probe?: BodyInfo;
+  readonly remove?: BodyInfo;
+  readonly ops: ReadonlyMap<string, OpsTableInfo>;
+  readonly actions: ReadonlyMap<string, BodyInfo & { decl: A.ActionDecl }>;
+}
+
+export interface FnInfo extends BodyInfo {
+  readonly name: string;
+  readonly decl: A.FnDecl;
+}
+
+export interface ConstraintInfo {
+  /** The name `expect violation` uses: `no_leak`, or `dmabuf.move_notify_locked` for a stdlib rule. */
+  readonly name: string;
+  readonly decl: A.ConstraintDecl;
+  readonly uri: string;
+  readonly doc?: string;
+}
+
+export interface ScenarioInfo {
+  readonly name: string;
+  readonly decl: A.ScenarioDecl;
+  readonly expect?: A.ExpectLine;
+}
+
+/** What a name in an expression denotes. */
+export type Symbol =
+  | { readonly kind: 'local'; readonly name: string; readonly type: Type; readonly decl: A.Node }
+  | { readonly kind: 'field'; readonly name: string; readonly type: Type; readonly driver: string; readonly decl: A.Field }
+  | { readonly kind: 'ops'; readonly name: string; readonly driver: string; readonly table: OpsTableInfo }
+  | { readonly kind: 'device'; readonly name: string; readonly decl: A.TopoItem }
+  | { readonly kind: 'bridge'; readonly name: string; readonly decl: A.TopoItem }
+  | { readonly kind: 'provider'; readonly name: string; readonly info: ProviderInfo }
+  | { readonly kind: 'fn'; readonly name: string; readonly info: FnInfo }
+  | { readonly kind: 'primitive'; readonly name: string; readonly sig: PrimitiveSig }
+  | { readonly kind: 'constant'; readonly name: string; readonly type: Type }
+  | { readonly kind: 'driver'; readonly name: string; readonly info: DriverInfo }
+  | { readonly kind: 'kind'; readonly name: string };
+
+export interface Program {
+  /** The user's spec. */
+  readonly spec: A.Spec;
+  /** Stdlib modules loaded (the prelude and every `use`), by name. */
+  readonly modules: readonly string[];
+  readonly topology: ReadonlyMap<string, TopoNode>;
+  readonly providers: ReadonlyMap<string, ProviderInfo>;
+  readonly opstypes: ReadonlyMap<string, OpstypeInfo>;
+  readonly drivers: ReadonlyMap<string, DriverInfo>;
+  readonly fns: ReadonlyMap<string, FnInfo>;
+  readonly constraints: ReadonlyMap<string, ConstraintInfo>;
+  readonly scenarios: ReadonlyMap<string, ScenarioInfo>;
+  /** What each name expression (and each assignment target name) resolved to. */
+  readonly resolutions: ReadonlyMap<A.Node, Symbol>;
+  /** The static type of each expression the checker typed. */
+  readonly types: ReadonlyMap<A.Expr, Type>;
+}

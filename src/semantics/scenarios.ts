@@ -1,0 +1,100 @@
+/**
+ * Scenarios (LANGUAGE.md §7): the drivers, devices and actions each line
+ * names, the values passed to actions, and the `expect` line.
+ */
+import type * as A from '../syntax/ast.js';
+import { modelViolations } from './builtins.js';
+import { BodyChecker, Scope } from './bodies.js';
+import { checkDevice } from './collect.js';
+import type { CheckContext } from './context.js';
+import type { ScenarioInfo } from './program.js';
+import { didYouMean } from './suggest.js';
+import { T } from './types.js';
+
+export function checkScenario(cx: CheckContext, s: ScenarioInfo, uri: string): A.ExpectLine | undefined {
+  const bag = cx.bag(uri);
+  const exprs = new BodyChecker(cx, { uri, returns: T.void, what: `scenario \`${s.name}\`` });
+  let expect: A.ExpectLine | undefined;
+
+  const driverNamed = (id: A.Ident) => {
+    if (id.name === '') return undefined;
+    const d = cx.drivers.get(id.name);
+    if (!d) bag.error('unknown-driver', `unknown driver \`${id.name}\`${didYouMean(id.name, cx.drivers.keys())}`, id.span);
+    return d;
+  };
+
+  const lines = (ls: readonly A.ScenarioLine[], scope: Scope, top: boolean): void => {
+    for (const l of ls) {
+      switch (l.kind) {
+        case 'bind':
+        case 'unbind':
+          driverNamed(l.target);
+          break;
+        case 'unplug':
+          checkDevice(cx, l.target, uri);
+          break;
+        case 'faults':
+          break;
+        case 'parallel':
+        case 'choose':
+          // Each branch is a scope of its own: a `let` in one thread is not seen by the others.
+          for (const b of l.branches) lines(b.lines, new Scope(scope), false);
+          break;
+        case 'expect':
+          if (!top) {
+            bag.error('duplicate-expect', '`expect` belongs at the top level of the scenario, not inside a branch', l.span);
+          } else if (expect) {
+            bag.error('duplicate-expect', `scenario \`${s.name}\` already has an \`expect\` line`, l.span);
+          } else {
+            expect = l;
+          }
+          checkExpect(cx, l, uri);
+          break;
+        case 'action': {
+          const d = driverNamed(l.driver);
+          let returns = T.unknown;
+          if (d && l.action.name !== '') {
+            const action = d.actions.get(l.action.name);
+            if (!action) {
+              bag.error(
+                'unknown-action',
+                `driver \`${d.name}\` has no action \`${l.action.name}\`${didYouMean(l.action.name, d.actions.keys())}`,
+                l.action.span,
+              );
+              for (const a of l.args) exprs.expr(a, scope);
+            } else {
+              exprs.arguments(l, action.params, `action \`${d.name}.${l.action.name}\``, scope);
+              returns = action.returns;
+            }
+          } else {
+            for (const a of l.args) exprs.expr(a, scope);
+          }
+          if (l.binds && l.binds.name !== '') {
+            if (returns.k === 'void') {
+              bag.error('type-mismatch', `action \`${l.driver.name}.${l.action.name}\` returns nothing, so there is no value for \`${l.binds.name}\``, l.binds.span);
+            }
+            if (scope.has(l.binds.name)) bag.error('duplicate-declaration', `\`${l.binds.name}\` is already bound in this scenario`, l.binds.span);
+            scope.add({ name: l.binds.name, type: returns.k === 'void' ? T.unknown : returns, decl: l });
+          }
+          break;
+        }
+      }
+    }
+  };
+  lines(s.decl.lines, new Scope(), true);
+  return expect;
+}
+
+function checkExpect(cx: CheckContext, l: A.ExpectLine, uri: string): void {
+  for (const r of l.rules) {
+    if (r.name === '' || r.name.endsWith('.')) continue;
+    if (cx.constraints.has(r.name) || modelViolations.has(r.name)) continue;
+    const module = cx.unloadedRules.get(r.name);
+    if (module) {
+      cx.bag(uri).error('unknown-rule', `\`${r.name}\` is a rule of \`${module}\`, which this spec does not load: add \`use ${module}\``, r.span);
+      continue;
+    }
+    const known = [...cx.constraints.keys(), ...modelViolations.keys()];
+    cx.bag(uri).error('unknown-rule', `unknown rule \`${r.name}\`${didYouMean(r.name, known)}`, r.span);
+  }
+}

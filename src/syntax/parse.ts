@@ -1,0 +1,156 @@
+/**
+ * text → tokens → CST → AST, with every lexer and parser error turned into a
+ * `Diagnostic`. Total: any input gives a (possibly partial) AST, never a throw.
+ */
+import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
+import { lexer } from '../../grammar/lexer.js';
+import { declarationStarts, parser } from '../../grammar/parser.js';
+import * as T from '../../grammar/tokens.js';
+import { DiagnosticBag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { SourceFile, type Span } from '../source.js';
+import type { Decl, Spec } from './ast.js';
+import { Lowering } from './lower.js';
+
+export interface ParseOptions {
+  /** Where the text came from; diagnostics carry it. Defaults to `<input>`. */
+  readonly uri?: string;
+}
+
+export interface ParseResult {
+  readonly spec: Spec;
+  readonly source: SourceFile;
+  readonly diagnostics: Diagnostic[];
+}
+
+function span(tok: IToken): Span {
+  return { start: tok.startOffset, end: (tok.endOffset ?? tok.startOffset) + 1 };
+}
+
+/** Reads the `///` lines just above each declaration. */
+function docIndex(comments: IToken[], source: SourceFile, tokens: IToken[]): (offset: number) => string | undefined {
+  const docByLine = new Map<number, string>();
+  // A `///` counts as a doc line only when nothing precedes it on its line.
+  const firstOnLine = new Map<number, number>();
+  for (const t of [...tokens, ...comments]) {
+    const line = t.startLine ?? source.position(t.startOffset).line;
+    const prev = firstOnLine.get(line);
+    if (prev === undefined || t.startOffset < prev) firstOnLine.set(line, t.startOffset);
+  }
+  for (const c of comments) {
+    if (c.tokenType !== T.DocComment) continue;
+    const line = c.startLine ?? source.position(c.startOffset).line;
+    if (firstOnLine.get(line) !== c.startOffset) continue;
+    docByLine.set(line, c.image.replace(/^\/\/\/ ?/, ''));
+  }
+  if (docByLine.size === 0) return () => undefined;
+  return (offset) => {
+    let line = source.position(offset).line - 1;
+    const lines: string[] = [];
+    while (docByLine.has(line)) lines.unshift(docByLine.get(line)!), line--;
+    return lines.length ? lines.join('\n') : undefined;
+  };
+}
+
+/** Lexes, reporting lexer errors and mending malformed tokens so the parser can go on. */
+function lex(source: SourceFile, bag: DiagnosticBag): { tokens: IToken[]; comments: IToken[] } {
+  const result = lexer.tokenize(source.text);
+  for (const e of result.errors) {
+    const ch = source.text.slice(e.offset, e.offset + e.length);
+    const shown = ch.length > 16 ? `${ch.slice(0, 16)}…` : ch;
+    bag.error('unexpected-character', `unexpected character${e.length > 1 ? 's' : ''} \`${printable(shown)}\``, {
+      start: e.offset,
+      end: e.offset + e.length,
+    });
+  }
+  for (const t of result.tokens) {
+    if (t.tokenType === T.BadNumber) {
+      bag.error('malformed-number', `\`${t.image}\` is not a number: write an integer, 0x hex, or a size such as 64M`, span(t));
+      retype(t, T.Integer);
+      t.image = '0';
+    } else if (t.tokenType === T.UnterminatedString) {
+      bag.error('unterminated-string', 'string has no closing `"` on this line', span(t));
+      retype(t, T.StringLiteral);
+    }
+  }
+  const comments = result.groups.comments ?? [];
+  for (const c of comments) {
+    if (c.tokenType === T.UnterminatedBlockComment) {
+      bag.error('unterminated-comment', '`/*` comment is never closed', { start: c.startOffset, end: c.startOffset + 2 });
+    }
+  }
+  return { tokens: result.tokens, comments };
+}
+
+function retype(t: IToken, to: typeof T.Integer): void {
+  (t as { tokenType: typeof T.Integer }).tokenType = to;
+  (t as { tokenTypeIdx: number }).tokenTypeIdx = to.tokenTypeIdx!;
+}
+
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function reportParseError(e: IRecognitionException, source: SourceFile, bag: DiagnosticBag): void {
+  let where: Span;
+  const tok = e.token;
+  if (tok.tokenType === EOF || !Number.isFinite(tok.startOffset)) {
+    const prev = (e as { previousToken?: IToken }).previousToken;
+    const at = prev && Number.isFinite(prev.endOffset) ? (prev.endOffset as number) + 1 : source.text.length;
+    where = { start: at, end: at };
+  } else {
+    where = span(tok);
+  }
+  bag.error('syntax-error', e.message, where);
+}
+
+const isDeclStart = (t: IToken) => declarationStarts.includes(t.tokenType);
+
+/**
+ * Parses one Lifespec text. The parser stops at junk between declarations;
+ * this driver then resumes at the next declaration keyword that starts a
+ * line, so a stray token hides nothing after it.
+ */
+export function parseText(text: string, options: ParseOptions = {}): ParseResult {
+  const source = new SourceFile(options.uri ?? '<input>', text);
+  const bag = new DiagnosticBag(source.uri);
+  const { tokens, comments } = lex(source, bag);
+  const lowering = new Lowering(bag, (off) => source.position(off).line, docIndex(comments, source, tokens));
+  const decls: Decl[] = [];
+  const seen = new Set<string>();
+
+  let from = 0;
+  while (from < tokens.length) {
+    const chunk = from === 0 ? tokens : tokens.slice(from);
+    parser.input = chunk;
+    const cst = parser.spec();
+    let resumeAt = -1;
+    for (const e of parser.errors) {
+      const key = `${e.token.startOffset}:${e.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        reportParseError(e, source, bag);
+      }
+      if (e.name === 'NotAllInputParsedException') resumeAt = chunk.indexOf(e.token);
+    }
+    decls.push(...lowering.lowerSpec(cst, source.uri, text).decls);
+    if (resumeAt < 0) break;
+    // Skip the junk: resume at the next declaration keyword, preferring one that starts its line.
+    let next = -1;
+    for (let i = resumeAt + 1; i < chunk.length; i++) {
+      const t = chunk[i]!;
+      if (!isDeclStart(t)) continue;
+      const prev = chunk[i - 1]!;
+      if (prev.endLine !== t.startLine) {
+        next = i;
+        break;
+      }
+      if (next < 0) next = i;
+    }
+    if (next < 0) break;
+    from += next;
+  }
+  parser.input = [];
+
+  const spec: Spec = { uri: source.uri, decls, span: { start: 0, end: text.length } };
+  return { spec, source, diagnostics: bag.items };
+}
