@@ -472,55 +472,16 @@ class LifespecParser extends CstParser {
     });
   });
 
-  // ---- expressions (lowest precedence first) ------------------------------
+  // ---- expressions -------------------------------------------------------
+  //
+  // One flat rule for every binary operator; the lowering pass applies the
+  // precedence table. A rule per precedence level would build eight CST nodes
+  // for every operand, which dominated parse time.
 
   public expression = this.RULE('expression', () => {
-    this.SUBRULE(this.andExpr, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.CONSUME(T.OrOr, { LABEL: 'operator' });
-      this.SUBRULE2(this.andExpr, { LABEL: 'operand' });
-    });
-  });
-
-  public andExpr = this.RULE('andExpr', () => {
-    this.SUBRULE(this.eqExpr, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.CONSUME(T.AndAnd, { LABEL: 'operator' });
-      this.SUBRULE2(this.eqExpr, { LABEL: 'operand' });
-    });
-  });
-
-  public eqExpr = this.RULE('eqExpr', () => {
-    this.SUBRULE(this.relExpr, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.EqEq, { LABEL: 'operator' }) },
-        { ALT: () => this.CONSUME(T.NotEq, { LABEL: 'operator' }) },
-      ]);
-      this.SUBRULE2(this.relExpr, { LABEL: 'operand' });
-    });
-  });
-
-  public relExpr = this.RULE('relExpr', () => {
-    this.SUBRULE(this.addExpr, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Lt, { LABEL: 'operator' }) },
-        { ALT: () => this.CONSUME(T.LtEq, { LABEL: 'operator' }) },
-        { ALT: () => this.CONSUME(T.Gt, { LABEL: 'operator' }) },
-        { ALT: () => this.CONSUME(T.GtEq, { LABEL: 'operator' }) },
-      ]);
-      this.SUBRULE2(this.addExpr, { LABEL: 'operand' });
-    });
-  });
-
-  public addExpr = this.RULE('addExpr', () => {
     this.SUBRULE(this.unaryExpr, { LABEL: 'operand' });
     this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Plus, { LABEL: 'operator' }) },
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: 'operator' }) },
-      ]);
+      this.CONSUME(T.BinaryOperator, { LABEL: 'operator' });
       this.SUBRULE2(this.unaryExpr, { LABEL: 'operand' });
     });
   });
@@ -604,13 +565,21 @@ class LifespecParser extends CstParser {
   });
 
   public rule = this.RULE('rule', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.lifetimeRule) },
-      { ALT: () => this.SUBRULE(this.neverRule) },
-      { ALT: () => this.SUBRULE(this.alwaysRule) },
-      { ALT: () => this.SUBRULE(this.atEndRule) },
-      { ALT: () => this.SUBRULE(this.patternRule) },
-    ]);
+    // `lifetime` and `at` are soft keywords, so with the default two-token
+    // lookahead a `lifetime` missing its kind matched no alternative and was
+    // reported as "expected a constraint rule but found `lifetime`". One token
+    // decides, unless the word is an event name (`at(x)`, `at.remove(d)`).
+    const keywordForm = () => this.LA(2).tokenType !== T.LParen && this.LA(2).tokenType !== T.Dot;
+    this.OR({
+      MAX_LOOKAHEAD: 1,
+      DEF: [
+        { GATE: keywordForm, ALT: () => this.SUBRULE(this.lifetimeRule) },
+        { ALT: () => this.SUBRULE(this.neverRule) },
+        { ALT: () => this.SUBRULE(this.alwaysRule) },
+        { GATE: keywordForm, ALT: () => this.SUBRULE(this.atEndRule) },
+        { ALT: () => this.SUBRULE(this.patternRule) },
+      ],
+    });
     this.OPTION(() => this.CONSUME(T.Semicolon));
   });
 
@@ -690,40 +659,50 @@ class LifespecParser extends CstParser {
   });
 
   public scenarioLine = this.RULE('scenarioLine', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.OR2([
-            { ALT: () => this.CONSUME(K.bind, { LABEL: 'verb' }) },
-            { ALT: () => this.CONSUME(K.unbind, { LABEL: 'verb' }) },
-            { ALT: () => this.CONSUME(K.unplug, { LABEL: 'verb' }) },
-          ]);
-          this.CONSUME(T.Name, { LABEL: 'target' });
+    // The verbs are soft keywords, so with the default two-token lookahead a
+    // verb missing its operand (`bind` alone) matched no alternative and was
+    // reported as "expected a scenario line but found `bind`". One token
+    // decides, unless a `.` makes the word a driver name (`bind.go()`).
+    const keywordForm = () => this.LA(2).tokenType !== T.Dot;
+    this.OR({
+      MAX_LOOKAHEAD: 1,
+      DEF: [
+        {
+          GATE: keywordForm,
+          ALT: () => {
+            this.OR2([
+              { ALT: () => this.CONSUME(K.bind, { LABEL: 'verb' }) },
+              { ALT: () => this.CONSUME(K.unbind, { LABEL: 'verb' }) },
+              { ALT: () => this.CONSUME(K.unplug, { LABEL: 'verb' }) },
+            ]);
+            this.CONSUME(T.Name, { LABEL: 'target' });
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(K.faults, { LABEL: 'verb' });
-          this.OR3([
-            { ALT: () => this.CONSUME(K.on, { LABEL: 'value' }) },
-            { ALT: () => this.CONSUME(K.off, { LABEL: 'value' }) },
-          ]);
+        {
+          GATE: keywordForm,
+          ALT: () => {
+            this.CONSUME(K.faults, { LABEL: 'verb' });
+            this.OR3([
+              { ALT: () => this.CONSUME(K.on, { LABEL: 'value' }) },
+              { ALT: () => this.CONSUME(K.off, { LABEL: 'value' }) },
+            ]);
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.expectLine) },
-      {
-        ALT: () => {
-          this.OR4([
-            { ALT: () => this.CONSUME(K.parallel, { LABEL: 'verb' }) },
-            { ALT: () => this.CONSUME(K.choose, { LABEL: 'verb' }) },
-          ]);
-          this.CONSUME(T.LBrace);
-          this.MANY(() => this.SUBRULE(this.branch));
-          this.CONSUME(T.RBrace);
+        { GATE: keywordForm, ALT: () => this.SUBRULE(this.expectLine) },
+        {
+          ALT: () => {
+            this.OR4([
+              { ALT: () => this.CONSUME(K.parallel, { LABEL: 'verb' }) },
+              { ALT: () => this.CONSUME(K.choose, { LABEL: 'verb' }) },
+            ]);
+            this.CONSUME(T.LBrace);
+            this.MANY(() => this.SUBRULE(this.branch));
+            this.CONSUME(T.RBrace);
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.actionLine) },
-    ]);
+        { ALT: () => this.SUBRULE(this.actionLine) },
+      ],
+    });
     this.OPTION(() => this.CONSUME(T.Semicolon));
   });
 

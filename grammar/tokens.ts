@@ -95,19 +95,22 @@ export const Kw: Record<Keyword, TokenType> = Object.fromEntries([
 export const hardKeywords: readonly string[] = hardKeywordNames;
 export const softKeywords: readonly string[] = softKeywordNames;
 
+/** Every binary operator, so the parser can take them in one place. */
+export const BinaryOperator = createToken({ name: 'BinaryOperator', pattern: Lexer.NA });
+
 // Punctuation and operators; longer spellings before their prefixes.
 export const Arrow = createToken({ name: 'Arrow', pattern: /->/ });
-export const OrOr = createToken({ name: 'OrOr', pattern: /\|\|/ });
-export const AndAnd = createToken({ name: 'AndAnd', pattern: /&&/ });
-export const EqEq = createToken({ name: 'EqEq', pattern: /==/ });
-export const NotEq = createToken({ name: 'NotEq', pattern: /!=/ });
-export const LtEq = createToken({ name: 'LtEq', pattern: /<=/ });
-export const GtEq = createToken({ name: 'GtEq', pattern: /\>=/ });
-export const Lt = createToken({ name: 'Lt', pattern: /</ });
-export const Gt = createToken({ name: 'Gt', pattern: />/ });
+export const OrOr = createToken({ name: 'OrOr', pattern: /\|\|/, categories: [BinaryOperator] });
+export const AndAnd = createToken({ name: 'AndAnd', pattern: /&&/, categories: [BinaryOperator] });
+export const EqEq = createToken({ name: 'EqEq', pattern: /==/, categories: [BinaryOperator] });
+export const NotEq = createToken({ name: 'NotEq', pattern: /!=/, categories: [BinaryOperator] });
+export const LtEq = createToken({ name: 'LtEq', pattern: /<=/, categories: [BinaryOperator] });
+export const GtEq = createToken({ name: 'GtEq', pattern: /\>=/, categories: [BinaryOperator] });
+export const Lt = createToken({ name: 'Lt', pattern: /</, categories: [BinaryOperator] });
+export const Gt = createToken({ name: 'Gt', pattern: />/, categories: [BinaryOperator] });
 export const Bang = createToken({ name: 'Bang', pattern: /!/ });
-export const Plus = createToken({ name: 'Plus', pattern: /\+/ });
-export const Minus = createToken({ name: 'Minus', pattern: /-/ });
+export const Plus = createToken({ name: 'Plus', pattern: /\+/, categories: [BinaryOperator] });
+export const Minus = createToken({ name: 'Minus', pattern: /-/, categories: [BinaryOperator] });
 export const Assign = createToken({ name: 'Assign', pattern: /=/ });
 export const LBrace = createToken({ name: 'LBrace', pattern: /\{/ });
 export const RBrace = createToken({ name: 'RBrace', pattern: /\}/ });
@@ -162,6 +165,7 @@ export const allTokens: TokenType[] = [
   Identifier,
   Name,
   Word,
+  BinaryOperator,
 ];
 
 /** Operator spellings, for the highlighter. */

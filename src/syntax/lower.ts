@@ -494,33 +494,27 @@ export class Lowering extends BaseVisitor {
     return n ? (this.visit(n) as A.Expr) : this.missing(fallback);
   }
 
-  /** Left-associative chains: `a || b || c`, `a + b - c`. */
-  private chain(ctx: Ctx, span: Span): A.Expr {
-    const operands = this.nodes(ctx, 'operand').map((n) => this.visit(n) as A.Expr);
-    const operators = this.tokens(ctx, 'operator');
-    let left = operands[0] ?? this.missing(span);
-    for (let i = 1; i < operands.length; i++) {
-      const right = operands[i]!;
-      const op = (operators[i - 1]?.image ?? '+') as A.BinaryOp;
-      left = { kind: 'binary', op, left, right, span: { start: left.span.start, end: right.span.end } };
-    }
-    return left;
-  }
-
+  /**
+   * The flat `operand (operator operand)*` list, folded by precedence
+   * climbing: all binary operators are left-associative.
+   */
   expression(ctx: Ctx, span: Span): A.Expr {
-    return this.chain(ctx, span);
-  }
-  andExpr(ctx: Ctx, span: Span): A.Expr {
-    return this.chain(ctx, span);
-  }
-  eqExpr(ctx: Ctx, span: Span): A.Expr {
-    return this.chain(ctx, span);
-  }
-  relExpr(ctx: Ctx, span: Span): A.Expr {
-    return this.chain(ctx, span);
-  }
-  addExpr(ctx: Ctx, span: Span): A.Expr {
-    return this.chain(ctx, span);
+    const operands = this.nodes(ctx, 'operand').map((n) => this.visit(n) as A.Expr);
+    const operators = (ctx.operator ?? []).filter(isToken).map((t) => t.image as A.BinaryOp);
+    if (operands.length === 0) return this.missing(span);
+    let i = 0;
+    const climb = (minPrec: number): A.Expr => {
+      let left = operands[i]!;
+      while (i < operators.length && precedence[operators[i]!] >= minPrec) {
+        const op = operators[i]!;
+        i++;
+        if (i >= operands.length) break;
+        const right = climb(precedence[op] + 1);
+        left = { kind: 'binary', op, left, right, span: { start: left.span.start, end: right.span.end } };
+      }
+      return left;
+    };
+    return climb(0);
   }
 
   unaryExpr(ctx: Ctx, span: Span): A.Expr {
@@ -707,6 +701,20 @@ export class Lowering extends BaseVisitor {
     };
   }
 }
+
+/** Binding strength of the binary operators, loosest first (LANGUAGE.md §4). */
+const precedence: Record<A.BinaryOp, number> = {
+  '||': 1,
+  '&&': 2,
+  '==': 3,
+  '!=': 3,
+  '<': 4,
+  '<=': 4,
+  '>': 4,
+  '>=': 4,
+  '+': 5,
+  '-': 5,
+};
 
 /** `"a\"b"` → `a"b`. */
 export function unquote(image: string): string {

@@ -1,0 +1,101 @@
+/**
+ * Generates large, valid specs for benchmarks: `drivers` importer/exporter
+ * pairs on one switch, each pair with state, ops tables, actions, a
+ * constraint and a scenario, so every stage of the checker has work to do.
+ */
+export function generateSpec(pairs: number): string {
+  const out: string[] = ['use dmabuf.rules', 'use p2pdma.rules', '', 'topology {', '  host_bridge hb0 { iommu translated  p2p allowed }', '  switch sw0 under hb0'];
+  for (let i = 0; i < pairs; i++) {
+    out.push(`  device gpu${i} under sw0 { bar 0 size 64M  bar 2 size 1G }`, `  device nic${i} under sw0`);
+  }
+  out.push('}', '');
+  for (let i = 0; i < pairs; i++) {
+    out.push(
+      `/// Provider ${i}: the GPU BAR this pair shares.`,
+      `provider bar${i} : p2pdma {`,
+      `  device gpu${i}`,
+      '  bar 0',
+      '  lifetime devres',
+      '}',
+      '',
+      `driver exp${i} for gpu${i} {`,
+      '  state {',
+      '    bufs: set<dma_buf>',
+      '    revoked: bool = false',
+      '    exports: int = 0',
+      '  }',
+      '  remove(dev) {',
+      '    for buf in bufs {',
+      '      lock buf.resv {',
+      '        revoked = true',
+      '        dma_buf_move_notify(buf)',
+      '      }',
+      '    }',
+      '  }',
+      '  ops bops : dma_buf_ops {',
+      '    map_dma_buf(attach) {',
+      '      if revoked { fail ENODEV }',
+      `      return p2pdma_map(bar${i}, attach.dev)`,
+      '    }',
+      '    unmap_dma_buf(attach, sgt) { p2pdma_unmap(sgt) }',
+      '    release(buf) { bufs.remove(buf) }',
+      '  }',
+      '  action export() -> dma_buf {',
+      `    let buf = dma_buf_export(bops, bar${i})`,
+      '    bufs.add(buf)',
+      '    exports = exports + 1',
+      '    return buf',
+      '  }',
+      '}',
+      '',
+      `driver imp${i} for nic${i} {`,
+      '  state {',
+      '    att: attachment?',
+      '    sgt: sg_table?',
+      '  }',
+      '  ops importer : dma_buf_attach_ops {',
+      '    allow_peer2peer = true',
+      '    move_notify(attach) {',
+      '      if sgt != none {',
+      `        hw_stop(nic${i}, sgt)`,
+      '        dma_buf_unmap_attachment(attach, sgt)',
+      '        sgt = none',
+      '      }',
+      '    }',
+      '  }',
+      '  action reg_mr(buf: dma_buf) {',
+      `    att = dma_buf_dynamic_attach(buf, nic${i}, importer)`,
+      '    lock buf.resv {',
+      '      sgt = dma_buf_map_attachment(att)',
+      `      hw_start(nic${i}, sgt)`,
+      '    }',
+      '  }',
+      '}',
+      '',
+      `constraint pair${i}_ordering {`,
+      '  lifetime sg_table within provider',
+      '  dma_buf_move_notify(b) requires held(b.resv)',
+      '  always count(p2pdma_provider) <= 1000',
+      '}',
+      '',
+      `scenario pair${i}_unplug {`,
+      `  bind exp${i}`,
+      `  bind imp${i}`,
+      `  let buf = exp${i}.export()`,
+      '  parallel {',
+      `    { imp${i}.reg_mr(buf) }`,
+      `    { unplug gpu${i} }`,
+      '  }',
+      '  expect ok',
+      '}',
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
+/** A spec of about `lines` lines. */
+export function generateSpecOfLines(lines: number): string {
+  const perPair = generateSpec(2).split('\n').length - generateSpec(1).split('\n').length;
+  return generateSpec(Math.max(1, Math.round(lines / perPair)));
+}
