@@ -64,7 +64,7 @@ function firstTokens(paths: TokenType[][][]): string {
   const names = new Set<string>();
   for (const alt of paths) for (const path of alt) if (path[0]) names.add(describeTokenType(path[0]));
   const list = [...names];
-  if (list.length <= 4) return list.join(', ');
+  if (list.length <= 4) return list.length > 1 ? `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}` : list.join('');
   return `${list.slice(0, 4).join(', ')}, …`;
 }
 
@@ -80,8 +80,9 @@ export const errorMessages: IParserErrorMessageProvider = {
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `expected ${ruleWhat.declaration} but found ${found(firstRedundant)}`;
   },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    const what = ruleWhat[ruleName] ?? firstTokens(expectedPathsPerAlt);
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName, customUserDescription }) {
+    // An `OR` nested in a rule names what it wants with ERR_MSG; the rule's own words would describe the wrong choice.
+    const what = customUserDescription ?? ruleWhat[ruleName] ?? firstTokens(expectedPathsPerAlt);
     return `expected ${what} but found ${found(actual[0]!)}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {

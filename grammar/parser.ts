@@ -10,7 +10,7 @@
  * lowering pass never depends on positions in a child array that recovery may
  * have shortened.
  */
-import { CstParser, EOF, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type IToken, type TokenType } from 'chevrotain';
 import * as T from './tokens.js';
 import { errorMessages } from './messages.js';
 
@@ -259,7 +259,9 @@ class LifespecParser extends CstParser {
     this.CONSUME(K.for);
     this.CONSUME2(T.Name, { LABEL: 'device' });
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.driverItem));
+    // Recovery resumes at the next token that can start an item; `remove` after
+    // a `.` is a method call in a skipped body (`bufs.remove(b)`), not a callback.
+    this.MANY({ GATE: () => this.LA(0).tokenType !== T.Dot, DEF: () => this.SUBRULE(this.driverItem) });
     this.CONSUME(T.RBrace);
   });
 
@@ -307,7 +309,8 @@ class LifespecParser extends CstParser {
     this.CONSUME(T.Colon);
     this.CONSUME2(T.Name, { LABEL: 'type' });
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.opsEntry));
+    // A table missing its `}` ends at the next driver item (see `block`).
+    this.MANY({ GATE: () => !this.atDriverItem(), DEF: () => this.SUBRULE(this.opsEntry) });
     this.CONSUME(T.RBrace);
   });
 
@@ -386,9 +389,21 @@ class LifespecParser extends CstParser {
 
   public block = this.RULE('block', () => {
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.statement));
+    // A block missing its `}` ends at the next driver item, which can never be
+    // a statement: otherwise `action two() { }` after it was read as the
+    // statements `action` and `two()` and reported as unknown names.
+    this.MANY({ GATE: () => !this.atDriverItem(), DEF: () => this.SUBRULE(this.statement) });
     this.CONSUME(T.RBrace);
   });
+
+  /** `action NAME`, `ops NAME` or `state {` on one line: the start of a driver item. */
+  private atDriverItem(): boolean {
+    const t = this.LA(1).tokenType;
+    const next = this.LA(2);
+    if (next.startLine !== this.LA(1).endLine) return false;
+    if (t === K.action || t === K.ops) return tokenMatcher(next, T.Name);
+    return t === K.state && next.tokenType === T.LBrace;
+  }
 
   public statement = this.RULE('statement', () => {
     this.OR([
@@ -675,17 +690,23 @@ class LifespecParser extends CstParser {
               { ALT: () => this.CONSUME(K.unbind, { LABEL: 'verb' }) },
               { ALT: () => this.CONSUME(K.unplug, { LABEL: 'verb' }) },
             ]);
-            this.CONSUME(T.Name, { LABEL: 'target' });
+            // The target is on the verb's line: a scenario line ends at its
+            // newline, and `unplug` missing its device must not take the next
+            // line's `expect` for one. The lowering reports a missing target.
+            this.OPTION2({ GATE: () => this.sameLine(), DEF: () => this.CONSUME(T.Name, { LABEL: 'target' }) });
           },
         },
         {
           GATE: keywordForm,
           ALT: () => {
             this.CONSUME(K.faults, { LABEL: 'verb' });
-            this.OR3([
-              { ALT: () => this.CONSUME(K.on, { LABEL: 'value' }) },
-              { ALT: () => this.CONSUME(K.off, { LABEL: 'value' }) },
-            ]);
+            this.OR3({
+              ERR_MSG: '`on` or `off`',
+              DEF: [
+                { ALT: () => this.CONSUME(K.on, { LABEL: 'value' }) },
+                { ALT: () => this.CONSUME(K.off, { LABEL: 'value' }) },
+              ],
+            });
           },
         },
         { GATE: keywordForm, ALT: () => this.SUBRULE(this.expectLine) },

@@ -79,6 +79,7 @@ export function checkParsed(parsed: ParseResult): CheckResult {
     }
   }
 
+  markIncomplete(cx, parsed);
   collectDeclarations(cx, units);
   checkOpsFnRefs(cx, uri);
 
@@ -108,7 +109,40 @@ export function checkParsed(parsed: ParseResult): CheckResult {
     resolutions: cx.resolutions,
     types: cx.types,
   };
-  return { program, diagnostics: sortDiagnostics([...parsed.diagnostics, ...extra, ...cx.allDiagnostics()]) };
+  return { program, diagnostics: sortDiagnostics([...parsed.diagnostics, ...extra, ...withoutRecoveryNoise(cx.allDiagnostics(), parsed)]) };
+}
+
+/** A declaration is incomplete when a syntax error falls between its start and the next declaration's. */
+function markIncomplete(cx: CheckContext, parsed: ParseResult): void {
+  const errors = parsed.diagnostics.filter((d) => d.code === 'syntax-error').map((d) => d.span.start);
+  if (errors.length === 0) return;
+  const decls = [...parsed.spec.decls].sort((a, b) => a.span.start - b.span.start);
+  decls.forEach((d, i) => {
+    const end = decls[i + 1]?.span.start ?? Infinity;
+    if (errors.some((e) => e >= d.span.start && e < end)) cx.incomplete.add(d);
+  });
+}
+
+/**
+ * Drops the checker's diagnostics that touch a line with a syntax error or a
+ * stray character: what stands there is recovery's guess (a missing `)` turns
+ * the next line into arguments), and reporting on the guess buries the one
+ * real mistake.
+ */
+function withoutRecoveryNoise(diagnostics: Diagnostic[], parsed: ParseResult): Diagnostic[] {
+  const src = parsed.source;
+  const damaged = new Set(
+    parsed.diagnostics
+      .filter((d) => d.code === 'syntax-error' || d.code === 'unexpected-character')
+      .map((d) => src.position(d.span.start).line),
+  );
+  if (damaged.size === 0) return diagnostics;
+  return diagnostics.filter((d) => {
+    if (d.uri !== src.uri) return true;
+    const last = src.position(Math.max(d.span.start, d.span.end - 1)).line;
+    for (let line = src.position(d.span.start).line; line <= last; line++) if (damaged.has(line)) return false;
+    return true;
+  });
 }
 
 /** Parses and checks one text. */

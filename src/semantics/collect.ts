@@ -18,7 +18,7 @@ import type {
   ProviderInfo,
   SlotInfo,
 } from './program.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import { T, type Type } from './types.js';
 
 /** One source's declarations, with the prefix its constraint names get (`dmabuf.`). */
@@ -141,6 +141,7 @@ function checkTopologyParents(cx: CheckContext): void {
     const parent = cx.topology.get(item.parent.name);
     const uri = uriOfTopology(cx);
     if (!parent) {
+      if (cx.nameMayBeSkipped()) continue;
       const hint = didYouMean(item.parent.name, [...cx.topology.values()].filter((n) => n.kind !== 'device').map((n) => n.name));
       cx.bag(uri).error('invalid-parent', `\`${item.parent.name}\` is not a host bridge or switch of the topology${hint}`, item.parent.span);
     } else if (parent.kind === 'device') {
@@ -159,6 +160,7 @@ export function checkDevice(cx: CheckContext, id: A.Ident, uri: string): boolean
   if (id.name === '') return false;
   const node = cx.topology.get(id.name);
   if (node?.kind === 'device') return true;
+  if (!node && cx.nameMayBeSkipped()) return false;
   const devices = [...cx.topology.values()].filter((n) => n.kind === 'device').map((n) => n.name);
   const what = node ? `\`${id.name}\` is a ${topoWhat(node.kind)}, not a device` : `unknown device \`${id.name}\``;
   cx.bag(uri).error('unknown-device', `${what}${node ? '' : didYouMean(id.name, devices)}`, id.span);
@@ -184,8 +186,10 @@ function collectProvider(cx: CheckContext, d: A.ProviderDecl, uri: string): void
     else if (p.kind === 'bar') bar = p.bar;
     else lifetime = p.lifetime;
   }
-  if (!device) bag.error('missing-property', `provider \`${name}\` needs \`device NAME\`: the PCI device whose BAR it exposes`, d.name.span);
-  if (!bar) bag.error('missing-property', `provider \`${name}\` needs \`bar N\`: the BAR it exposes`, d.name.span);
+  if (!cx.incomplete.has(d)) {
+    if (!device) bag.error('missing-property', `provider \`${name}\` needs \`device NAME\`: the PCI device whose BAR it exposes`, d.name.span);
+    if (!bar) bag.error('missing-property', `provider \`${name}\` needs \`bar N\`: the BAR it exposes`, d.name.span);
+  }
   const deviceOk = device ? checkDevice(cx, device, uri) : false;
   if (deviceOk && device && bar && bar.text !== '') {
     const dev = cx.topology.get(device.name) as DeviceInfo;
@@ -318,6 +322,8 @@ function collectOpsTable(cx: CheckContext, d: A.DriverDecl, t: A.OpsTable, uri: 
     return { name: t.name.name, decl: t, flags, callbacks };
   }
   const seen = new Map<string, A.Ident>();
+  // Slots an unknown entry looks like a misspelling of: that entry is reported, their absence is not.
+  const misspelt = new Set<string>();
   for (const e of t.entries) {
     if (e.name.name === '') continue;
     const slotName = slotAliases[e.name.name] ?? e.name.name;
@@ -329,9 +335,11 @@ function collectOpsTable(cx: CheckContext, d: A.DriverDecl, t: A.OpsTable, uri: 
     }
     seen.set(slotName, e.name);
     if (!slot) {
+      const meant = closest(e.name.name, opstype.slots.keys());
+      if (meant) misspelt.add(meant);
       bag.error(
         'unknown-slot',
-        `ops type \`${opstype.name}\` has no slot \`${e.name.name}\`${didYouMean(e.name.name, opstype.slots.keys())}`,
+        `ops type \`${opstype.name}\` has no slot \`${e.name.name}\`${meant ? ` (did you mean \`${meant}\`?)` : ''}`,
         e.name.span,
       );
       if (e.kind === 'inline') callbacks.set(slotName, { params: paramsOf(cx, e.params, uri), returns: T.unknown, body: e.body });
@@ -362,7 +370,7 @@ function collectOpsTable(cx: CheckContext, d: A.DriverDecl, t: A.OpsTable, uri: 
     else bag.error('slot-kind-mismatch', `\`${slotName}\` is a callback of \`${opstype.name}\`: give it a body or the name of a \`fn\``, e.value.span);
   }
   for (const slot of opstype.slots.values()) {
-    if (slot.required && !seen.has(slot.name)) {
+    if (slot.required && !seen.has(slot.name) && !misspelt.has(slot.name) && !cx.incomplete.has(d)) {
       bag.error('missing-required-slot', `ops table \`${t.name.name}\` of type \`${opstype.name}\` lacks required \`${slot.name}\``, t.name.span);
     }
   }

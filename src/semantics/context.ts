@@ -39,6 +39,23 @@ export class CheckContext {
   readonly types = new Map<A.Expr, Type>();
   /** Stdlib constraint names that exist but were not loaded, for "add `use …`" hints. */
   readonly unloadedRules = new Map<string, string>();
+  /**
+   * Declarations a syntax error cut short or left in doubt. What they seem to
+   * lack (a required slot, a provider's `bar`, the action a scenario calls)
+   * may sit in the text recovery skipped, so it is not reported.
+   */
+  readonly incomplete = new Set<A.Decl>();
+
+  /**
+   * Whether a name that resolves to nothing may be declared in text a syntax
+   * error made the parser skip: the rest of a cut-short topology, or the state
+   * of the cut-short driver whose body is being checked.
+   */
+  nameMayBeSkipped(driver?: DriverInfo): boolean {
+    if (driver && this.incomplete.has(driver.decl)) return true;
+    for (const d of this.incomplete) if (d.kind === 'topology') return true;
+    return false;
+  }
 
   constructor(readonly userUri: string) {}
 

@@ -66,7 +66,10 @@ export function checkConstraint(cx: CheckContext, c: ConstraintInfo): void {
     const span = { start: p.event[0]!.span.start, end: p.event[p.event.length - 1]!.span.end };
     const ev = resolveEvent(cx, p.event.map((e) => e.name));
     if (!ev) {
-      bag.error('unknown-event', `unknown event \`${name}\`${didYouMean(name, eventCandidates(cx))}`, span);
+      const driver = p.event.length > 1 ? cx.drivers.get(p.event[0]!.name) : undefined;
+      if (!driver || !cx.incomplete.has(driver.decl)) {
+        bag.error('unknown-event', `unknown event \`${name}\`${didYouMean(name, eventCandidates(cx))}`, span);
+      }
       // Bind the variables anyway, so the rest of the rule is not reported again.
       for (const a of p.args) if (a.name !== '_' && a.name !== '' && !scope.get(a.name)) scope.add({ name: a.name, type: T.unknown, decl: a });
       return;

@@ -56,11 +56,13 @@ export function checkScenario(cx: CheckContext, s: ScenarioInfo, uri: string): A
           if (d && l.action.name !== '') {
             const action = d.actions.get(l.action.name);
             if (!action) {
-              bag.error(
-                'unknown-action',
-                `driver \`${d.name}\` has no action \`${l.action.name}\`${didYouMean(l.action.name, d.actions.keys())}`,
-                l.action.span,
-              );
+              if (!cx.incomplete.has(d.decl)) {
+                bag.error(
+                  'unknown-action',
+                  `driver \`${d.name}\` has no action \`${l.action.name}\`${didYouMean(l.action.name, d.actions.keys())}`,
+                  l.action.span,
+                );
+              }
               for (const a of l.args) exprs.expr(a, scope);
             } else {
               exprs.arguments(l, action.params, `action \`${d.name}.${l.action.name}\``, scope);

@@ -112,13 +112,17 @@ export class Lowering extends BaseVisitor {
       if (next.span.start === next.span.end) continue;
       if (this.lineOf(prev.span.end - 1) !== this.lineOf(next.span.start)) continue;
       if (text(prev.span).trimEnd().endsWith(';')) continue;
-      // A line that already has a syntax error needs no second complaint.
-      if (this.bag.items.some((d) => d.code === 'syntax-error' && d.span.start >= prev.span.start && d.span.start <= next.span.end)) continue;
+      if (this.syntaxErrorOn(this.lineOf(prev.span.start), this.lineOf(next.span.start))) continue;
       this.bag.error('missing-separator', 'expected a new line or `;` before this statement', {
         start: next.span.start,
         end: next.span.start + 1,
       });
     }
+  }
+
+  /** A line that already has a syntax error needs no second complaint. */
+  private syntaxErrorOn(fromLine: number, toLine = fromLine): boolean {
+    return this.bag.items.some((d) => d.code === 'syntax-error' && this.lineOf(d.span.start) >= fromLine && this.lineOf(d.span.start) <= toLine);
   }
 
   private sourceText: (s: Span) => string = () => '';
@@ -662,8 +666,14 @@ export class Lowering extends BaseVisitor {
     switch (verb) {
       case 'bind':
       case 'unbind':
-      case 'unplug':
-        return { kind: verb, target: this.ident(this.tok(ctx, 'target'), span), span };
+      case 'unplug': {
+        const target = this.tok(ctx, 'target');
+        if (!target && !this.syntaxErrorOn(this.lineOf(span.start))) {
+          const what = verb === 'unplug' ? 'device' : 'driver';
+          this.bag.error('syntax-error', `expected the name of a ${what} after \`${verb}\``, { start: span.end, end: span.end });
+        }
+        return { kind: verb, target: this.ident(target, span), span };
+      }
       case 'faults':
         return { kind: 'faults', on: this.tok(ctx, 'value')?.image !== 'off', span };
       case 'parallel':

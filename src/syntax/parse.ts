@@ -57,7 +57,8 @@ function lex(source: SourceFile, bag: DiagnosticBag): { tokens: IToken[]; commen
   for (const e of result.errors) {
     const ch = source.text.slice(e.offset, e.offset + e.length);
     const shown = ch.length > 16 ? `${ch.slice(0, 16)}…` : ch;
-    bag.error('unexpected-character', `unexpected character${e.length > 1 ? 's' : ''} \`${printable(shown)}\``, {
+    // Counted in code points: an emoji is one character but two UTF-16 units.
+    bag.error('unexpected-character', `unexpected character${[...ch].length > 1 ? 's' : ''} \`${printable(shown)}\``, {
       start: e.offset,
       end: e.offset + e.length,
     });
@@ -90,16 +91,31 @@ function printable(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function reportParseError(e: IRecognitionException, source: SourceFile, bag: DiagnosticBag): void {
+/**
+ * Reports a parser error unless its line already has one. After the first
+ * error on a line, recovery's token insertions and deletions produce more that
+ * only restate it ("expected `{` but found `}`", then "expected `}` but found
+ * `{`"), so each line reports its first.
+ */
+function reportParseError(e: IRecognitionException, source: SourceFile, bag: DiagnosticBag, reportedLines: Set<number>): void {
   let where: Span;
   const tok = e.token;
+  const prev = (e as { previousToken?: IToken }).previousToken;
+  const afterPrev = prev && Number.isFinite(prev.endOffset) ? (prev.endOffset as number) + 1 : undefined;
   if (tok.tokenType === EOF || !Number.isFinite(tok.startOffset)) {
-    const prev = (e as { previousToken?: IToken }).previousToken;
-    const at = prev && Number.isFinite(prev.endOffset) ? (prev.endOffset as number) + 1 : source.text.length;
+    const at = afterPrev ?? source.text.length;
     where = { start: at, end: at };
+  } else if (afterPrev !== undefined && prev!.endLine! < tok.startLine! && prev!.tokenType !== T.RBrace) {
+    // A line that stops short (`bind` without its driver, `n = n +`) is
+    // reported where it stops; the next line's token is named in the message.
+    // After a `}` the gap is between items, and the next item marks it best.
+    where = { start: afterPrev, end: afterPrev };
   } else {
     where = span(tok);
   }
+  const line = source.position(where.start).line;
+  if (reportedLines.has(line)) return;
+  reportedLines.add(line);
   bag.error('syntax-error', e.message, where);
 }
 
@@ -116,7 +132,7 @@ export function parseText(text: string, options: ParseOptions = {}): ParseResult
   const { tokens, comments } = lex(source, bag);
   const lowering = new Lowering(bag, (off) => source.position(off).line, docIndex(comments, source, tokens));
   const decls: Decl[] = [];
-  const seen = new Set<string>();
+  const reportedLines = new Set<number>();
 
   let from = 0;
   while (from < tokens.length) {
@@ -125,11 +141,7 @@ export function parseText(text: string, options: ParseOptions = {}): ParseResult
     const cst = parser.spec();
     let resumeAt = -1;
     for (const e of parser.errors) {
-      const key = `${e.token.startOffset}:${e.message}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        reportParseError(e, source, bag);
-      }
+      reportParseError(e, source, bag, reportedLines);
       if (e.name === 'NotAllInputParsedException') resumeAt = chunk.indexOf(e.token);
     }
     decls.push(...lowering.lowerSpec(cst, source.uri, text).decls);
