@@ -49,6 +49,7 @@ const ruleWhat: Record<string, string> = {
   rule: 'a constraint rule (lifetime, before, never, requires, always or at end)',
   scenarioLine: 'a scenario line (bind, unbind, unplug, an action call, parallel, choose, faults or expect)',
   expectLine: '`ok`, `violation NAME` or `deadlock`',
+  branch: 'a branch `{ … }`',
   integer: 'an integer',
   sizeValue: 'a size such as 64M',
 };
@@ -85,8 +86,8 @@ export const errorMessages: IParserErrorMessageProvider = {
     const what = customUserDescription ?? ruleWhat[ruleName] ?? firstTokens(expectedPathsPerAlt);
     return `expected ${what} but found ${found(actual[0]!)}`;
   },
-  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    const what = ruleWhat[ruleName] ?? firstTokens([expectedIterationPaths]);
+  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName, customUserDescription }) {
+    const what = customUserDescription ?? ruleWhat[ruleName] ?? firstTokens([expectedIterationPaths]);
     return `expected ${what} but found ${found(actual[0]!)}`;
   },
 };

@@ -717,7 +717,7 @@ class LifespecParser extends CstParser {
               { ALT: () => this.CONSUME(K.choose, { LABEL: 'verb' }) },
             ]);
             this.CONSUME(T.LBrace);
-            this.MANY(() => this.SUBRULE(this.branch));
+            this.MANY2(() => this.SUBRULE(this.branch));
             this.CONSUME(T.RBrace);
           },
         },

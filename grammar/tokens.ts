@@ -32,8 +32,8 @@ export const UnterminatedBlockComment = createToken({
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 
 /**
- * Every token that can stand where a name is expected: identifiers, soft
- * keywords and errno-looking words used as names. Keywords are reserved only
+ * Every token that can stand where a name is expected: identifiers and soft
+ * keywords (errno-looking words are errnos, never names). Keywords are reserved only
  * where the grammar needs them (LANGUAGE.md §2), so `provider`, `device`,
  * `remove` or `size` still work as field, event and method names.
  */

@@ -29,7 +29,7 @@ describe('lifespec check', () => {
     const r = run('check', 'examples/vfio_mlx5_hotunplug.lspec');
     expect(r).toEqual({
       code: 0,
-      out: 'examples/vfio_mlx5_hotunplug.lspec: ok (2 drivers, 2 constraints (+6 from stdlib), 2 scenarios)\n',
+      out: 'examples/vfio_mlx5_hotunplug.lspec: ok (2 drivers, 2 constraints (+7 from stdlib), 2 scenarios)\n',
       err: '',
     });
   });

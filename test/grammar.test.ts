@@ -198,7 +198,7 @@ const rows: Row[] = [
     () => {
       expect(exprOf('f(x)(y)')).toBe('f(x)(y)');
       // A `(` on the next line does not call the previous line's value.
-      expect(stmts('a = b\n(c)').map((s) => s.kind)).toEqual(['assign', 'expr']);
+      expect(stmts('a = b\n(f)(c)').map((s) => s.kind)).toEqual(['assign', 'expr']);
     },
   ],
   ['args', () => expect(exprOf('f(1, x, try g())')).toBe('f(1, x, (try g()))')],

@@ -13,6 +13,7 @@ export const diagnosticCodes = {
   'syntax-error': 'The text does not follow the grammar at this point.',
   'missing-separator': 'Two statements or scenario lines on one line without a `;` between them.',
   'invalid-assignment-target': 'The left side of `=` is not a name or a field.',
+  'not-a-statement': 'An expression used as a statement that does nothing: a statement is a call, an assignment or a keyword statement.',
   // declarations
   'unknown-module': '`use` names a stdlib module that does not exist.',
   'duplicate-declaration': 'Two declarations of the same kind of thing with one name in one scope.',

@@ -7,7 +7,7 @@
  */
 import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type * as A from '../syntax/ast.js';
-import { constants, lookupPrimitive, primitives, type ParamSig } from './builtins.js';
+import { constants, lookupPrimitive, primitives, slotAliases, type ParamSig } from './builtins.js';
 import type { CheckContext } from './context.js';
 import { plural } from './collect.js';
 import type { DriverInfo, Symbol } from './program.js';
@@ -363,6 +363,13 @@ export class BodyChecker {
         this.bag.error('unknown-member', `${o.kind} has no field \`${member.name}\`${didYouMean(member.name, names)}${has}`, member.span);
         return T.unknown;
       }
+      case 'ops': {
+        // `ops.allow_peer2peer` reads a flag; `ops.move_notify` tells whether the table fills the slot.
+        const slots = this.cx.opstypes.get(o.opstype)?.slots;
+        if (!slots || slots.has(slotAliases[member.name] ?? member.name)) return T.bool;
+        this.bag.error('unknown-member', `ops type \`${o.opstype}\` has no slot \`${member.name}\`${didYouMean(member.name, slots.keys())}`, member.span);
+        return T.unknown;
+      }
       case 'driver': {
         const drv = this.cx.drivers.get(o.name);
         const f = drv?.fields.get(member.name);
@@ -410,8 +417,12 @@ export class BodyChecker {
     this.cx.resolutions.set(callee, sym);
     if (sym.kind === 'primitive') {
       if (sym.sig.name === 'count') return this.countCall(e, scope);
+      if (sym.sig.name === 'held' && e.args.length === 1) {
+        // One message that knows about `.resv`, rather than a plain type mismatch.
+        this.mutex(this.expr(e.args[0]!, scope), e.args[0]!, '`held`');
+        return sym.sig.returns;
+      }
       this.arguments(e, sym.sig.params, `\`${callee.name}\``, scope);
-      if (sym.sig.name === 'held' && e.args[0]) this.mutex(this.cx.types.get(e.args[0]) ?? T.unknown, e.args[0], '`held`');
       return sym.sig.returns;
     }
     if (sym.kind === 'fn') {

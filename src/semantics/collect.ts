@@ -19,7 +19,7 @@ import type {
   SlotInfo,
 } from './program.js';
 import { closest, didYouMean } from './suggest.js';
-import { T, type Type } from './types.js';
+import { compatible, T, typeToString, type Type } from './types.js';
 
 /** One source's declarations, with the prefix its constraint names get (`dmabuf.`). */
 export interface Unit {
@@ -80,8 +80,13 @@ function paramsOf(cx: CheckContext, params: readonly A.Param[], uri: string, giv
       cx.bag(uri).error('duplicate-declaration', `parameter \`${p.name.name}\` is declared twice`, p.name.span);
     }
     seen.add(p.name.name);
-    // An untyped parameter of a callback takes its type from the slot it fills.
-    const type = p.type ? cx.resolveType(p.type, uri) : (given?.[i]?.type ?? T.unknown);
+    // An untyped parameter of a callback takes its type from the slot it fills;
+    // a typed one must agree with it.
+    const slotType = given?.[i]?.type;
+    const type = p.type ? cx.resolveType(p.type, uri) : (slotType ?? T.unknown);
+    if (p.type && slotType && !(compatible(type, slotType) && compatible(slotType, type))) {
+      cx.bag(uri).error('type-mismatch', `parameter \`${p.name.name}\` is ${typeToString(slotType)} in the slot it fills, not ${typeToString(type)}`, p.type.span);
+    }
     return { name: p.name.name, type };
   });
 }
@@ -144,10 +149,23 @@ function checkTopologyParents(cx: CheckContext): void {
       if (cx.nameMayBeSkipped()) continue;
       const hint = didYouMean(item.parent.name, [...cx.topology.values()].filter((n) => n.kind !== 'device').map((n) => n.name));
       cx.bag(uri).error('invalid-parent', `\`${item.parent.name}\` is not a host bridge or switch of the topology${hint}`, item.parent.span);
+    } else if (underItself(cx, node.name)) {
+      cx.bag(uri).error('invalid-parent', `\`${item.name.name}\` ends up under itself: the topology is a tree rooted at host bridges`, item.parent.span);
     } else if (parent.kind === 'device') {
       cx.bag(uri).error('invalid-parent', `\`${item.name.name}\` cannot sit under device \`${parent.name}\`: only a host bridge or a switch has children`, item.parent.span);
     }
   }
+}
+
+function underItself(cx: CheckContext, name: string): boolean {
+  const seen = new Set<string>([name]);
+  let n = cx.topology.get(name);
+  while (n?.parent !== undefined) {
+    if (seen.has(n.parent)) return n.parent === name;
+    seen.add(n.parent);
+    n = cx.topology.get(n.parent);
+  }
+  return false;
 }
 
 /** Topology is only ever written in the user's spec. */
@@ -252,7 +270,7 @@ function collectDriver(cx: CheckContext, d: A.DriverDecl, uri: string): void {
     if (id.name === '') return false;
     const first = members.get(id.name);
     if (first) {
-      bag.error('duplicate-declaration', `driver \`${d.name.name}\` already has a ${what} named \`${id.name}\``, id.span, [
+      bag.error('duplicate-declaration', `driver \`${d.name.name}\` already has ${article(what)} named \`${id.name}\``, id.span, [
         { message: `first declaration of \`${id.name}\``, uri, span: first.span },
       ]);
       return false;
@@ -329,7 +347,8 @@ function collectOpsTable(cx: CheckContext, d: A.DriverDecl, t: A.OpsTable, uri: 
     const slotName = slotAliases[e.name.name] ?? e.name.name;
     const slot = opstype.slots.get(slotName);
     if (seen.has(slotName)) {
-      const alias = seen.get(slotName)!.name !== e.name.name ? ` (\`${e.name.name}\` is the newer name of \`${seen.get(slotName)!.name}\`)` : '';
+      const first = seen.get(slotName)!.name;
+      const alias = first !== e.name.name ? ` (\`${first}\` and \`${e.name.name}\` are two names of one slot)` : '';
       bag.error('duplicate-declaration', `ops table \`${t.name.name}\` fills \`${slotName}\` twice${alias}`, e.name.span);
       continue;
     }
@@ -375,6 +394,10 @@ function collectOpsTable(cx: CheckContext, d: A.DriverDecl, t: A.OpsTable, uri: 
     }
   }
   return { name: t.name.name, decl: t, opstype, flags, callbacks };
+}
+
+function article(what: string): string {
+  return `${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what}`;
 }
 
 export function plural(n: number, word: string): string {

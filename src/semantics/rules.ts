@@ -19,12 +19,15 @@ export interface EventSig {
   readonly params: readonly { name: string; type: Type; optional?: boolean }[];
 }
 
+/** Built-ins that read the state without taking a step: never events. */
+const queries = new Set(['held', 'is_err', 'count']);
+
 /** Resolves a pattern's event name; undefined when it names no event. */
 export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventSig | undefined {
   if (parts.length === 1) {
     const name = parts[0]!;
     const prim = lookupPrimitive(name);
-    if (prim) return { name: prim.name, params: prim.params };
+    if (prim && !queries.has(prim.name)) return { name: prim.name, params: prim.params };
     const life = lifecycleEvents.get(name);
     if (life) return { name, params: life.params };
     return undefined;
@@ -48,7 +51,7 @@ export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventS
 }
 
 function eventCandidates(cx: CheckContext): string[] {
-  const names = [...primitives.keys(), ...lifecycleEvents.keys()];
+  const names = [...[...primitives.keys()].filter((p) => !queries.has(p)), ...lifecycleEvents.keys()];
   for (const d of cx.drivers.values()) {
     names.push(`${d.name}.probe`, `${d.name}.remove`, ...[...d.actions.keys()].map((a) => `${d.name}.${a}`));
     for (const t of d.ops.values()) for (const s of t.opstype?.slots.keys() ?? []) names.push(`${d.name}.${t.name}.${s}`);
@@ -84,6 +87,8 @@ export function checkConstraint(cx: CheckContext, c: ConstraintInfo): void {
       if (a.name === '_' || a.name === '') return;
       // `create(sg_table)` / `destroy(sg_table)` filter by kind instead of binding.
       if ((ev.name === 'create' || ev.name === 'destroy') && isObjectKind(a.name)) return;
+      // A device or provider name matches that object rather than binding a variable.
+      if (cx.topology.get(a.name)?.kind === 'device' || cx.providers.has(a.name)) return;
       const existing = scope.get(a.name);
       if (!existing) scope.add({ name: a.name, type: ev.params[i]?.type ?? T.unknown, decl: a });
     });

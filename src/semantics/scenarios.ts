@@ -23,6 +23,16 @@ export function checkScenario(cx: CheckContext, s: ScenarioInfo, uri: string): A
     return d;
   };
 
+  // A scenario passes values; calling primitives is the drivers' business.
+  const noCalls = (e: A.Expr): void => {
+    if (e.kind === 'call') {
+      bag.error('not-callable', 'a scenario line passes values to an action; it cannot call functions or primitives (call them from an action)', e.span);
+    } else if (e.kind === 'member') noCalls(e.object);
+    else if (e.kind === 'unary') noCalls(e.operand);
+    else if (e.kind === 'binary') (noCalls(e.left), noCalls(e.right));
+    else if (e.kind === 'try') noCalls(e.expr);
+  };
+
   const lines = (ls: readonly A.ScenarioLine[], scope: Scope, top: boolean): void => {
     for (const l of ls) {
       switch (l.kind) {
@@ -51,6 +61,7 @@ export function checkScenario(cx: CheckContext, s: ScenarioInfo, uri: string): A
           checkExpect(cx, l, uri);
           break;
         case 'action': {
+          for (const a of l.args) noCalls(a);
           const d = driverNamed(l.driver);
           let returns = T.unknown;
           if (d && l.action.name !== '') {

@@ -478,7 +478,12 @@ export class Lowering extends BaseVisitor {
 
   exprStmt(ctx: Ctx, span: Span): A.Stmt {
     const expr = this.exprOf(ctx, 'expr', span);
-    if (!ctx.Assign) return { kind: 'expr', expr, span };
+    if (!ctx.Assign) {
+      if (expr.kind !== 'call' && expr.kind !== 'missing' && !(expr.kind === 'try' && expr.expr.kind === 'call')) {
+        this.bag.error('not-a-statement', 'this expression does nothing: a statement is a call, an assignment, or starts with a keyword', expr.span);
+      }
+      return { kind: 'expr', expr, span };
+    }
     const value = this.exprOf(ctx, 'value', span);
     if (expr.kind === 'name' || expr.kind === 'member') return { kind: 'assign', target: expr, value, span };
     if (expr.kind !== 'missing') {
@@ -677,8 +682,11 @@ export class Lowering extends BaseVisitor {
       case 'faults':
         return { kind: 'faults', on: this.tok(ctx, 'value')?.image !== 'off', span };
       case 'parallel':
-      case 'choose':
-        return { kind: verb, branches: this.nodes(ctx, 'branch').map((b) => this.visit(b) as A.Branch), span };
+      case 'choose': {
+        const branches = this.nodes(ctx, 'branch').map((b) => this.visit(b) as A.Branch);
+        if (branches.length === 0) this.bag.error('syntax-error', `\`${verb}\` needs at least one branch \`{ … }\``, this.tokSpan(this.tok(ctx, 'verb')!));
+        return { kind: verb, branches, span };
+      }
       default:
         return undefined;
     }
@@ -729,5 +737,6 @@ const precedence: Record<A.BinaryOp, number> = {
 /** `"a\"b"` → `a"b`. */
 export function unquote(image: string): string {
   const body = image.endsWith('"') && image.length >= 2 ? image.slice(1, -1) : image.slice(1);
-  return body.replace(/\\(.)/g, '$1');
+  // Only `\"` and `\\` are escapes (LANGUAGE.md §2); any other backslash stays as written.
+  return body.replace(/\\(["\\])/g, '$1');
 }
