@@ -11,7 +11,11 @@
  * @packageDocumentation
  */
 import type { Diagnostic } from './diagnostics/diagnostic.js';
+import { exploreProgram, type ExploreOptions, type ExploreResult } from './explore/explore.js';
+import { defaultRegistry, ModelRegistry } from './models/registry.js';
+import { primitives as builtinPrimitives } from './semantics/builtins.js';
 import { checkParsed, type CheckResult } from './semantics/check.js';
+import type { Program } from './semantics/program.js';
 import { parseText, type ParseOptions, type ParseResult } from './syntax/parse.js';
 
 export type { Diagnostic, Severity, RelatedInformation } from './diagnostics/diagnostic.js';
@@ -23,7 +27,20 @@ export type { Program, Symbol, DriverInfo, OpstypeInfo, ProviderInfo, Constraint
 export type { Type, ObjectKind } from './semantics/types.js';
 export { primitives, modelViolations, lifecycleEvents, type PrimitiveSig } from './semantics/builtins.js';
 export { stdlibModules, type StdlibModule } from './stdlib/index.js';
-export type { ParseOptions, ParseResult, CheckResult };
+export type { ParseOptions, ParseResult, CheckResult, ExploreOptions, ExploreResult };
+export type { ScenarioResult, ViolationReport, DeadlockReport, TraceStep, Verdict, Progress } from './explore/search.js';
+export { formatScenarioResult, scenarioToJson } from './explore/report.js';
+export { ModelRegistry, defaultRegistry, builtinModels } from './models/registry.js';
+export type { Model, PrimitiveImpl, ModelContext, NativeResult, CallResult } from './models/model.js';
+export { ret, fail, call, wait } from './models/model.js';
+export type { Value } from './interp/values.js';
+export type { World, Obj } from './explore/state.js';
+
+/** Options of {@link check}: where the text came from, and the models whose primitives it may call. */
+export interface CheckOptions extends ParseOptions {
+  /** A registry with extra models; their primitives become callable. Built-in models by default. */
+  readonly registry?: ModelRegistry;
+}
 
 /**
  * Parses a Lifespec text into a syntax tree. Never throws on bad input: syntax
@@ -44,9 +61,24 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
  * @returns the checked program (usable even with errors, for editor features)
  *   and every diagnostic
  */
-export function check(input: ParseResult | string, options: ParseOptions = {}): CheckResult {
+export function check(input: ParseResult | string, options: CheckOptions = {}): CheckResult {
   const parsed = typeof input === 'string' ? parseText(input, options) : input;
-  return checkParsed(parsed);
+  if (!options.registry) return checkParsed(parsed);
+  const prims = new Map([...builtinPrimitives, ...options.registry.signatures()]);
+  return checkParsed(parsed, { primitives: prims, violations: options.registry.violations() });
+}
+
+/**
+ * Explores every scenario of a checked program (or the one `options.scenario`
+ * names) under every interleaving, and returns a verdict per scenario with a
+ * shortest trace for each violated rule. Call it only on a program whose
+ * check gave no errors. `onProgress` reports states as they are explored;
+ * `signal` stops the search (verdict `incomplete`).
+ *
+ * @throws RangeError when `options.scenario` names no scenario of the program
+ */
+export function explore(program: Program, options: ExploreOptions = {}): ExploreResult {
+  return exploreProgram(program, { ...options, registry: options.registry ?? defaultRegistry() });
 }
 
 /** Diagnostics of a text in one call: parse, then check. */

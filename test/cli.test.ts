@@ -103,8 +103,8 @@ describe('help and version', () => {
   test('--help lists the commands and exit codes', () => {
     const r = run('--help');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('lifespec check FILE…');
-    expect(r.out).toContain('Exit codes: 0 clean, 1 diagnostics found, 2 usage or I/O error.');
+    for (const c of ['lifespec run FILE', 'lifespec test FILE…', 'lifespec check FILE…']) expect(r.out).toContain(c);
+    expect(r.out).toContain('Exit codes: 0 clean, 1 diagnostics found (run/test: a violation or mismatch),\n2 usage or I/O error, 3 a bound was reached before a verdict.');
   });
 
   test('check --help and help check say the same', () => {

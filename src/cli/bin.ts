@@ -8,6 +8,7 @@ try {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
     color,
+    errIsTty: Boolean(process.stderr.isTTY),
   });
 } catch (e) {
   // Only an internal bug gets here; say so plainly, with the details for a report.

@@ -6,6 +6,16 @@ import { readFileSync, statSync } from 'node:fs';
 
 export class UsageError extends Error {}
 
+/** Where the CLI writes; tests pass their own to run it in-process. */
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Colour the output (stdout is a terminal and NO_COLOR is unset). */
+  color: boolean;
+  /** stderr is a terminal: progress may redraw one line. */
+  errIsTty?: boolean;
+}
+
 /** Reads a spec file as UTF-8 text, or throws a UsageError that says why not. */
 export function readSpecFile(path: string): string {
   let stat;

@@ -7,7 +7,7 @@
  */
 import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type * as A from '../syntax/ast.js';
-import { constants, lookupPrimitive, primitives, slotAliases, type ParamSig } from './builtins.js';
+import { constants, slotAliases, type ParamSig } from './builtins.js';
 import type { CheckContext } from './context.js';
 import { plural } from './collect.js';
 import type { DriverInfo, Symbol } from './program.js';
@@ -207,7 +207,7 @@ export class BodyChecker {
     if (prov) return { kind: 'provider', name, info: prov };
     const fn = this.cx.fns.get(name);
     if (fn) return { kind: 'fn', name, info: fn };
-    const prim = lookupPrimitive(name);
+    const prim = this.cx.lookupPrimitive(name);
     if (prim) return { kind: 'primitive', name, sig: prim };
     const c = constants.get(name);
     if (c) return { kind: 'constant', name, type: c };
@@ -226,7 +226,7 @@ export class BodyChecker {
       ...this.cx.topology.keys(),
       ...this.cx.providers.keys(),
       ...this.cx.fns.keys(),
-      ...primitives.keys(),
+      ...this.cx.primitives.keys(),
       ...constants.keys(),
       ...(this.env.constraint ? this.cx.drivers.keys() : []),
     ];
@@ -410,7 +410,7 @@ export class BodyChecker {
     const sym = this.lookup(callee.name, scope);
     if (!sym) {
       for (const a of e.args) this.expr(a, scope);
-      const candidates = [...this.cx.fns.keys(), ...primitives.keys()];
+      const candidates = [...this.cx.fns.keys(), ...this.cx.primitives.keys()];
       this.bag.error('unknown-name', `unknown function \`${callee.name}\`${didYouMean(callee.name, candidates)}`, callee.span);
       return T.unknown;
     }

@@ -15,6 +15,7 @@ import type { BodyInfo, DriverInfo, Program } from './program.js';
 import { checkConstraint } from './rules.js';
 import { checkScenario } from './scenarios.js';
 import { didYouMean } from './suggest.js';
+import type { PrimitiveSig } from './builtins.js';
 import { T } from './types.js';
 
 /** The stdlib never changes while the process runs, so each module is parsed once. */
@@ -40,9 +41,15 @@ export interface CheckResult {
 }
 
 /** Checks a parsed spec. The parse diagnostics are carried into the result. */
-export function checkParsed(parsed: ParseResult): CheckResult {
+/** What the checker may be told about primitives beyond the built-ins (models an embedder registered). */
+export interface CheckOptions {
+  readonly primitives?: ReadonlyMap<string, PrimitiveSig>;
+  readonly violations?: ReadonlyMap<string, string>;
+}
+
+export function checkParsed(parsed: ParseResult, options: CheckOptions = {}): CheckResult {
   const uri = parsed.source.uri;
-  const cx = new CheckContext(uri);
+  const cx = new CheckContext(uri, options.primitives, options.violations);
   const loaded: string[] = [];
   const units: Unit[] = [];
   const extra: Diagnostic[] = [];
@@ -108,6 +115,13 @@ export function checkParsed(parsed: ParseResult): CheckResult {
     scenarios,
     resolutions: cx.resolutions,
     types: cx.types,
+    sources: new Map([
+      [uri, parsed.source],
+      ...loaded.map((name) => {
+        const r = parseModule(findStdlibModule(name)!);
+        return [r.source.uri, r.source] as const;
+      }),
+    ]),
   };
   return { program, diagnostics: sortDiagnostics([...parsed.diagnostics, ...extra, ...withoutRecoveryNoise(cx.allDiagnostics(), parsed)]) };
 }

@@ -16,6 +16,7 @@ import type {
   Symbol,
   TopoNode,
 } from './program.js';
+import { modelViolations, primitiveAliases, primitives as builtinPrimitives, type PrimitiveSig } from './builtins.js';
 import { didYouMean } from './suggest.js';
 import { scalarType, T, type Type } from './types.js';
 
@@ -57,7 +58,18 @@ export class CheckContext {
     return false;
   }
 
-  constructor(readonly userUri: string) {}
+  constructor(
+    readonly userUri: string,
+    /** Every primitive a spec may call: the built-ins and those of registered models. */
+    readonly primitives: ReadonlyMap<string, PrimitiveSig> = builtinPrimitives,
+    /** Every `model.*` violation name `expect` may use. */
+    readonly violationNames: ReadonlyMap<string, string> = modelViolations,
+  ) {}
+
+  /** The primitive a name denotes, through the kernel-rename aliases. */
+  lookupPrimitive(name: string): PrimitiveSig | undefined {
+    return this.primitives.get(primitiveAliases[name] ?? name);
+  }
 
   bag(uri: string): DiagnosticBag {
     let b = this.bags.get(uri);

@@ -3,6 +3,7 @@
  * loads, indexed by name, with every name use resolved and every expression
  * typed. The interpreter reads this, never the CST.
  */
+import type { SourceFile } from '../source.js';
 import type * as A from '../syntax/ast.js';
 import type { PrimitiveSig } from './builtins.js';
 import type { Type } from './types.js';
@@ -136,4 +137,6 @@ export interface Program {
   readonly resolutions: ReadonlyMap<A.Node, Symbol>;
   /** The static type of each expression the checker typed. */
   readonly types: ReadonlyMap<A.Expr, Type>;
+  /** The text of the spec and of every stdlib module loaded, by URI (for positions in traces). */
+  readonly sources: ReadonlyMap<string, SourceFile>;
 }

@@ -4,7 +4,7 @@
  * `at end`, whose names may also reach drivers' state (`drv.field`).
  */
 import type * as A from '../syntax/ast.js';
-import { lifecycleEvents, lookupPrimitive, primitives, slotAliases } from './builtins.js';
+import { lifecycleEvents, slotAliases } from './builtins.js';
 import { BodyChecker, Scope } from './bodies.js';
 import type { CheckContext } from './context.js';
 import { plural } from './collect.js';
@@ -26,7 +26,7 @@ const queries = new Set(['held', 'is_err', 'count']);
 export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventSig | undefined {
   if (parts.length === 1) {
     const name = parts[0]!;
-    const prim = lookupPrimitive(name);
+    const prim = cx.lookupPrimitive(name);
     if (prim && !queries.has(prim.name)) return { name: prim.name, params: prim.params };
     const life = lifecycleEvents.get(name);
     if (life) return { name, params: life.params };
@@ -51,7 +51,7 @@ export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventS
 }
 
 function eventCandidates(cx: CheckContext): string[] {
-  const names = [...[...primitives.keys()].filter((p) => !queries.has(p)), ...lifecycleEvents.keys()];
+  const names = [...[...cx.primitives.keys()].filter((p) => !queries.has(p)), ...lifecycleEvents.keys()];
   for (const d of cx.drivers.values()) {
     names.push(`${d.name}.probe`, `${d.name}.remove`, ...[...d.actions.keys()].map((a) => `${d.name}.${a}`));
     for (const t of d.ops.values()) for (const s of t.opstype?.slots.keys() ?? []) names.push(`${d.name}.${t.name}.${s}`);

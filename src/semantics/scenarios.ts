@@ -3,7 +3,6 @@
  * names, the values passed to actions, and the `expect` line.
  */
 import type * as A from '../syntax/ast.js';
-import { modelViolations } from './builtins.js';
 import { BodyChecker, Scope } from './bodies.js';
 import { checkDevice } from './collect.js';
 import type { CheckContext } from './context.js';
@@ -101,13 +100,13 @@ export function checkScenario(cx: CheckContext, s: ScenarioInfo, uri: string): A
 function checkExpect(cx: CheckContext, l: A.ExpectLine, uri: string): void {
   for (const r of l.rules) {
     if (r.name === '' || r.name.endsWith('.')) continue;
-    if (cx.constraints.has(r.name) || modelViolations.has(r.name)) continue;
+    if (cx.constraints.has(r.name) || cx.violationNames.has(r.name)) continue;
     const module = cx.unloadedRules.get(r.name);
     if (module) {
       cx.bag(uri).error('unknown-rule', `\`${r.name}\` is a rule of \`${module}\`, which this spec does not load: add \`use ${module}\``, r.span);
       continue;
     }
-    const known = [...cx.constraints.keys(), ...modelViolations.keys()];
+    const known = [...cx.constraints.keys(), ...cx.violationNames.keys()];
     cx.bag(uri).error('unknown-rule', `unknown rule \`${r.name}\`${didYouMean(r.name, known)}`, r.span);
   }
 }

@@ -1,0 +1,95 @@
+/** `lifespec check`: parse and check specs, print diagnostics like a compiler. */
+import { parseArgs } from 'node:util';
+import { diagnosticToJson, formatDiagnostic } from '../diagnostics/format.js';
+import { check, hasErrors, SourceFile, type CheckResult, type Diagnostic } from '../index.js';
+import { stdlibModules } from '../stdlib/index.js';
+import { readSpecFile, UsageError, type Io } from './io.js';
+
+export const checkHelp = `lifespec check — parse and check Lifespec specs
+
+Usage:
+  lifespec check [--format text|json] FILE…
+
+Prints each diagnostic as \`file:line:col: error: message [code]\` followed by
+the source line with a caret, then a summary. Each file is checked on its own.
+
+Options:
+  --format text|json   text (default) for people; json for tools (one object:
+                       {"files":[{"uri","diagnostics":[{severity,code,message,range,span}]}]})
+  --no-color           never colour the output (also: NO_COLOR=1)
+  -h, --help           show this help
+
+Exit codes: 0 no errors, 1 errors found, 2 usage or I/O error.
+`;
+
+export function count(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Every source a diagnostic of `path` may point into: the file and the stdlib. */
+export function sourcesFor(path: string, text: string): (uri: string) => SourceFile | undefined {
+  const sources = new Map<string, SourceFile>([[path, new SourceFile(path, text)]]);
+  for (const m of stdlibModules) sources.set(m.uri, new SourceFile(m.uri, m.text));
+  return (uri) => sources.get(uri);
+}
+
+/** Prints a file's diagnostics; returns how many are errors. */
+export function printDiagnostics(result: CheckResult, path: string, text: string, io: Io, color: boolean): number {
+  const lookup = sourcesFor(path, text);
+  for (const d of result.diagnostics) io.out(`${formatDiagnostic(d, lookup, { color })}\n`);
+  return result.diagnostics.filter((d) => d.severity === 'error').length;
+}
+
+/** Reads every file first, so an I/O error is reported before any output. */
+export function readAll(paths: readonly string[], usage: string): { path: string; text: string }[] {
+  if (paths.length === 0) throw new UsageError(usage);
+  return paths.map((path) => ({ path, text: readSpecFile(path) }));
+}
+
+export function commandCheck(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'text' },
+      'no-color': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.out(checkHelp);
+    return 0;
+  }
+  const format = values.format;
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
+  const texts = readAll(positionals, 'check needs at least one FILE (try: lifespec check examples/vfio_mlx5_hotunplug.lspec)');
+  const color = io.color && !values['no-color'];
+
+  let errors = 0;
+  let warnings = 0;
+  const json: unknown[] = [];
+  for (const { path, text } of texts) {
+    const result = check(text, { uri: path });
+    errors += result.diagnostics.filter((d) => d.severity === 'error').length;
+    warnings += result.diagnostics.filter((d) => d.severity === 'warning').length;
+    if (format === 'json') {
+      const lookup = sourcesFor(path, text);
+      json.push({ uri: path, diagnostics: result.diagnostics.map((d: Diagnostic) => diagnosticToJson(d, lookup(d.uri))) });
+      continue;
+    }
+    printDiagnostics(result, path, text, io, color);
+    if (!hasErrors(result.diagnostics)) {
+      const p = result.program;
+      const own = [...p.constraints.values()].filter((c) => c.uri === path).length;
+      const used = p.constraints.size - own;
+      const rules = `${count(own, 'constraint')}${used ? ` (+${used} from stdlib)` : ''}`;
+      io.out(`${path}: ok (${count(p.drivers.size, 'driver')}, ${rules}, ${count(p.scenarios.size, 'scenario')})\n`);
+    }
+  }
+  if (format === 'json') {
+    io.out(`${JSON.stringify({ files: json }, null, 2)}\n`);
+  } else if (errors > 0 || warnings > 0) {
+    io.err(`${count(errors, 'error')}${warnings ? `, ${count(warnings, 'warning')}` : ''} in ${count(texts.length, 'file')}\n`);
+  }
+  return errors > 0 ? 1 : 0;
+}

@@ -1,0 +1,218 @@
+/**
+ * `lifespec run` and `lifespec test`: explore scenarios and report verdicts.
+ *
+ * Exit codes: 0 everything holds (run) / every expectation met (test);
+ * 1 a violation, a mismatch, or check errors (nothing is explored then);
+ * 2 a usage or I/O error; 3 a bound was reached before a verdict.
+ */
+import { parseArgs } from 'node:util';
+import { check, explore, hasErrors, type Progress, type ScenarioResult } from '../index.js';
+import { expectText, formatScenarioResult, formatTrace, mismatchText, scenarioToJson } from '../explore/report.js';
+import { DEFAULT_MAX_STATES } from '../explore/search.js';
+import { count, printDiagnostics, readAll } from './check-command.js';
+import { UsageError, type Io } from './io.js';
+
+const common = `  --max-states N       stop a scenario's search after N distinct states
+                       (default ${DEFAULT_MAX_STATES.toLocaleString('en-US')}); the verdict is then INCOMPLETE, exit 3
+  --timeout SECONDS    stop a scenario's search after this long (INCOMPLETE, exit 3)
+  --no-color           never colour the output (also: NO_COLOR=1)
+  -h, --help           show this help`;
+
+export const runHelp = `lifespec run — explore every interleaving of a spec's scenarios
+
+Usage:
+  lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--format text|json] FILE
+
+Explores each scenario's threads, choose branches, fault branches (under
+\`faults on\`) and the DMA of armed hardware, breadth-first, and prints for each
+its verdict, the states and transitions explored and the time; for every
+violated rule, a shortest trace: numbered steps with the thread, the event and
+the source line. A spec with check errors is not explored.
+
+Options:
+  --scenario NAME      explore only this scenario
+  --format text|json   text (default), or JSON as described in docs/trace-format.md
+${common}
+
+Exit codes: 0 every rule holds, 1 a violation or deadlock (or check errors),
+2 usage or I/O error, 3 a bound was reached before a verdict.
+`;
+
+export const testHelp = `lifespec test — run every scenario against its \`expect\` line
+
+Usage:
+  lifespec test [--max-states N] [--timeout S] FILE…
+
+A scenario passes when its outcome matches \`expect\` (\`expect ok\` when it has
+none): \`expect violation A, B\` needs A and B among the violated rules (others
+may be too), \`expect deadlock\` needs a deadlock. Prints a line per scenario,
+the trace behind each mismatch, and a summary \`N passed, N failed\`.
+
+Options:
+${common}
+
+Exit codes: 0 every expectation met, 1 a mismatch (or check errors), 2 usage
+or I/O error, 3 a bound was reached before a verdict (and nothing mismatched).
+`;
+
+interface Common {
+  maxStates: number;
+  timeoutMs?: number;
+  color: boolean;
+}
+
+function commonOptions(values: { 'max-states'?: string; timeout?: string; 'no-color'?: boolean }, io: Io): Common {
+  let maxStates = DEFAULT_MAX_STATES;
+  if (values['max-states'] !== undefined) {
+    maxStates = Number(values['max-states']);
+    if (!Number.isInteger(maxStates) || maxStates < 1) throw new UsageError(`--max-states takes a positive whole number, not '${values['max-states']}'`);
+  }
+  let timeoutMs: number | undefined;
+  if (values.timeout !== undefined) {
+    const s = Number(values.timeout);
+    if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout takes a number of seconds, not '${values.timeout}'`);
+    timeoutMs = s * 1000;
+  }
+  return { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), color: io.color && !values['no-color'] };
+}
+
+const optionSpec = {
+  'max-states': { type: 'string' },
+  timeout: { type: 'string' },
+  'no-color': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** A progress line on stderr, for searches longer than a second. */
+function progressReporter(io: Io, now: () => number): { onProgress: (p: Progress) => void; done: () => void } {
+  let shown = false;
+  let lastLine = 0;
+  return {
+    onProgress(p) {
+      if (p.elapsedMs < 1000) return;
+      const text = `${p.scenario}: ${count(p.states, 'state')}, ${count(p.transitions, 'transition')}, ${(p.elapsedMs / 1000).toFixed(1)} s`;
+      if (io.errIsTty) {
+        io.err(`\r\x1b[K${text}`);
+        shown = true;
+      } else if (now() - lastLine >= 5000) {
+        lastLine = now();
+        io.err(`${text}\n`);
+      }
+    },
+    done() {
+      if (shown) io.err('\r\x1b[K');
+      shown = false;
+    },
+  };
+}
+
+function exitFor(results: readonly ScenarioResult[]): number {
+  if (results.some((r) => r.verdict === 'violated' || r.verdict === 'deadlock')) return 1;
+  if (results.some((r) => r.verdict === 'incomplete')) return 3;
+  return 0;
+}
+
+export function commandRun(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...optionSpec, scenario: { type: 'string' }, format: { type: 'string', default: 'text' } },
+  });
+  if (values.help) {
+    io.out(runHelp);
+    return 0;
+  }
+  const opts = commonOptions(values, io);
+  const format = values.format;
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
+  if (positionals.length > 1) throw new UsageError('run takes one FILE; use `lifespec test` for several');
+  const [{ path, text }] = readAll(positionals, 'run needs a FILE (try: lifespec run examples/vfio_mlx5_hotunplug.lspec)') as [{ path: string; text: string }];
+  const checked = check(text, { uri: path });
+  if (hasErrors(checked.diagnostics)) {
+    printDiagnostics(checked, path, text, io, opts.color);
+    io.err(`${path}: not explored: fix the errors above first\n`);
+    return 1;
+  }
+  if (values.scenario !== undefined && !checked.program.scenarios.has(values.scenario)) {
+    const names = [...checked.program.scenarios.keys()];
+    throw new UsageError(`no scenario '${values.scenario}' in ${path}${names.length ? ` (it has ${names.join(', ')})` : ''}`);
+  }
+  if (checked.program.scenarios.size === 0) {
+    io.out(`${path}: no scenarios to explore\n`);
+    return 0;
+  }
+  const now = () => Date.now();
+  const progress = progressReporter(io, now);
+  if (format === 'text') io.out(`${path}\n`);
+  const result = explore(checked.program, {
+    ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
+    maxStates: opts.maxStates,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    onProgress: progress.onProgress,
+    onScenario: (r) => {
+      progress.done();
+      if (format === 'text') io.out(`${formatScenarioResult(r, { color: opts.color })}\n`);
+    },
+  });
+  if (format === 'json') {
+    io.out(`${JSON.stringify({ file: path, scenarios: result.scenarios.map(scenarioToJson) }, null, 2)}\n`);
+  } else {
+    const by = (v: ScenarioResult['verdict']) => result.scenarios.filter((r) => r.verdict === v).length;
+    const parts = [`${by('ok')} ok`, `${by('violated') + by('deadlock')} violated`, ...(by('incomplete') ? [`${by('incomplete')} incomplete`] : [])];
+    io.out(`${count(result.scenarios.length, 'scenario')}: ${parts.join(', ')}\n`);
+  }
+  return exitFor(result.scenarios);
+}
+
+export function commandTest(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: optionSpec });
+  if (values.help) {
+    io.out(testHelp);
+    return 0;
+  }
+  const opts = commonOptions(values, io);
+  const files = readAll(positionals, 'test needs at least one FILE (try: lifespec test examples/*.lspec)');
+  const progress = progressReporter(io, () => Date.now());
+  let passed = 0;
+  let failed = 0;
+  let undecided = 0;
+  let checkErrors = false;
+  for (const { path, text } of files) {
+    const checked = check(text, { uri: path });
+    if (hasErrors(checked.diagnostics)) {
+      printDiagnostics(checked, path, text, io, opts.color);
+      io.out(`FAIL ${path}: check errors, not explored\n`);
+      failed++;
+      checkErrors = true;
+      continue;
+    }
+    explore(checked.program, {
+      maxStates: opts.maxStates,
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      onProgress: progress.onProgress,
+      onScenario: (r) => {
+        progress.done();
+        const name = `${path} ${r.scenario} (${expectText(r)})`;
+        if (r.expectMet === true) {
+          passed++;
+          io.out(`pass ${name}: ${r.verdict}, ${count(r.states, 'state')}\n`);
+          return;
+        }
+        if (r.expectMet === undefined) undecided++;
+        failed++;
+        io.out(`${r.expectMet === undefined ? 'INCOMPLETE' : 'FAIL'} ${name}: ${mismatchText(r)}\n`);
+        // Show the trace behind the first unexpected finding.
+        const wanted = new Set(r.expect?.outcome === 'violation' ? r.expect.rules : []);
+        const v = r.violations.find((x) => !wanted.has(x.rule));
+        if (v && r.expect?.outcome !== 'violation') {
+          io.out(`  ${v.rule}: ${v.message}\n${formatTrace(v.trace, '    ', { color: opts.color }).join('\n')}\n`);
+        } else if (r.deadlock && r.expect?.outcome === 'ok') {
+          io.out(`  deadlock: ${r.deadlock.waiting.map((w) => `${w.thread} waits for ${w.on}`).join('; ')}\n${formatTrace(r.deadlock.trace, '    ', { color: opts.color }).join('\n')}\n`);
+        }
+      },
+    });
+  }
+  io.out(`${passed} passed, ${failed} failed\n`);
+  if (failed === 0) return 0;
+  return failed === undecided && !checkErrors ? 3 : 1;
+}

@@ -1,0 +1,280 @@
+/**
+ * The constraint monitors (LANGUAGE.md §6): every event of a step is matched
+ * against the patterns of every loaded constraint, as the step happens.
+ * What `before` and `never … after` rules must remember lives in the world
+ * state (`world.mem`), so it is part of what the explorer compares.
+ */
+import type { CompiledProgram } from '../interp/compile.js';
+import { evaluate } from '../interp/evaluate.js';
+import { equal, isRef, ref, refId, type Value } from '../interp/values.js';
+import { primitiveAliases, slotAliases } from '../semantics/builtins.js';
+import { isObjectKind as isKind } from '../semantics/types.js';
+import type { ConstraintInfo } from '../semantics/program.js';
+import type * as A from '../syntax/ast.js';
+import type { World } from './state.js';
+
+/** What a monitor needs from the step in progress. */
+export interface MonitorContext {
+  readonly world: World;
+  readonly thread: number;
+  violate(rule: string, message: string): void;
+  show(v: Value): string;
+}
+
+type ArgMatcher =
+  | { readonly k: 'any' }
+  | { readonly k: 'var'; readonly name: string }
+  | { readonly k: 'device'; readonly id: number }
+  | { readonly k: 'provider'; readonly name: string }
+  | { readonly k: 'kind'; readonly kind: string };
+
+interface PatternMatcher {
+  readonly event: string;
+  readonly args: readonly ArgMatcher[];
+  readonly outcome?: 'ok' | 'fails';
+  readonly text: string;
+}
+
+type RuleMatcher =
+  | { readonly k: 'lifetime'; readonly name: string; readonly kind: string; readonly field: string }
+  | { readonly k: 'before'; readonly name: string; readonly key: string; readonly left: PatternMatcher; readonly right: PatternMatcher; readonly shared: readonly string[] }
+  | { readonly k: 'never'; readonly name: string; readonly key: string; readonly p: PatternMatcher; readonly after?: PatternMatcher; readonly shared: readonly string[] }
+  | { readonly k: 'requires'; readonly name: string; readonly p: PatternMatcher; readonly cond: A.Expr; readonly text: string }
+  | { readonly k: 'always' | 'at_end'; readonly name: string; readonly e: A.Expr; readonly text: string };
+
+export class Monitor {
+  private readonly byEvent = new Map<string, RuleMatcher[]>();
+  private readonly lifetimes: RuleMatcher[] = [];
+  private readonly always: RuleMatcher[] = [];
+  private readonly atEnd: RuleMatcher[] = [];
+
+  constructor(private readonly program: CompiledProgram) {
+    for (const c of program.program.constraints.values()) this.compile(c);
+  }
+
+  /** Rule keys whose memory the initial world must hold. */
+  memoryKeys(): string[] {
+    const keys = new Set<string>();
+    for (const rs of this.byEvent.values()) for (const r of rs) if (r.k === 'before' || (r.k === 'never' && r.after)) keys.add(r.key);
+    return [...keys];
+  }
+
+  private text(c: ConstraintInfo, n: A.Node): string {
+    const src = this.program.program.sources.get(c.uri);
+    return src ? src.text.slice(n.span.start, n.span.end) : '';
+  }
+
+  private pattern(c: ConstraintInfo, p: A.Pattern): PatternMatcher {
+    const parts = p.event.map((e) => e.name);
+    let event = parts.join('.');
+    if (parts.length === 1) {
+      event = primitiveAliases[parts[0]!] ?? parts[0]!;
+    } else if (parts.length === 3) {
+      event = `${parts[0]}.${parts[1]}.${slotAliases[parts[2]!] ?? parts[2]}`;
+    }
+    const lifecycle = parts.length === 1 && (event === 'create' || event === 'destroy');
+    const args = p.args.map((a): ArgMatcher => {
+      if (a.name === '_' || a.name === '') return { k: 'any' };
+      if (lifecycle && isKind(a.name)) return { k: 'kind', kind: a.name };
+      const dev = this.program.deviceIds.get(a.name);
+      if (dev !== undefined) return { k: 'device', id: dev };
+      if (this.program.program.providers.has(a.name)) return { k: 'provider', name: a.name };
+      return { k: 'var', name: a.name };
+    });
+    return { event, args, ...(p.outcome ? { outcome: p.outcome } : {}), text: this.text(c, p) };
+  }
+
+  private add(event: string, r: RuleMatcher): void {
+    const list = this.byEvent.get(event) ?? [];
+    if (!list.includes(r)) list.push(r);
+    this.byEvent.set(event, list);
+  }
+
+  private compile(c: ConstraintInfo): void {
+    c.decl.rules.forEach((r, i) => {
+      const key = `${c.name}#${i}`;
+      switch (r.kind) {
+        case 'lifetime':
+          this.lifetimes.push({ k: 'lifetime', name: c.name, kind: r.objectKind.name, field: r.field.name });
+          return;
+        case 'before': {
+          const left = this.pattern(c, r.left);
+          const right = this.pattern(c, r.right);
+          const m: RuleMatcher = { k: 'before', name: c.name, key, left, right, shared: sharedVars(left, right) };
+          this.add(left.event, m);
+          this.add(right.event, m);
+          return;
+        }
+        case 'never': {
+          const p = this.pattern(c, r.pattern);
+          const after = r.after ? this.pattern(c, r.after) : undefined;
+          const m: RuleMatcher = { k: 'never', name: c.name, key, p, ...(after ? { after } : {}), shared: after ? sharedVars(after, p) : [] };
+          this.add(p.event, m);
+          if (after) this.add(after.event, m);
+          return;
+        }
+        case 'requires': {
+          const p = this.pattern(c, r.pattern);
+          this.add(p.event, { k: 'requires', name: c.name, p, cond: r.cond, text: this.text(c, r.cond) });
+          return;
+        }
+        case 'always':
+          this.always.push({ k: 'always', name: c.name, e: r.expr, text: this.text(c, r.expr) });
+          return;
+        case 'at_end':
+          this.atEnd.push({ k: 'at_end', name: c.name, e: r.expr, text: this.text(c, r.expr) });
+          return;
+      }
+    });
+  }
+
+  /** Matches a pattern against an event; the variable bindings, or undefined. */
+  private match(p: PatternMatcher, args: readonly Value[], outcome: 'ok' | 'fails' | undefined, w: World): Map<string, Value> | undefined {
+    // Patterns without an outcome see a call when it starts; with one, when it ends.
+    if ((p.outcome ?? undefined) !== outcome) return undefined;
+    const vars = new Map<string, Value>();
+    for (let i = 0; i < p.args.length; i++) {
+      const m = p.args[i]!;
+      const v = args[i] ?? null;
+      switch (m.k) {
+        case 'any':
+          break;
+        case 'device':
+          if (v !== ref(m.id)) return undefined;
+          break;
+        case 'provider':
+          if (v === null || v !== (w.providers[m.name] ?? null)) return undefined;
+          break;
+        case 'kind':
+          if (!isRef(v) || w.objects[refId(v)]?.kind !== m.kind) return undefined;
+          break;
+        case 'var': {
+          if (vars.has(m.name) && !equal(vars.get(m.name)!, v)) return undefined;
+          vars.set(m.name, v);
+          break;
+        }
+      }
+    }
+    return vars;
+  }
+
+  private describe(cx: MonitorContext, event: string, args: readonly Value[]): string {
+    return `${event}(${args.map((a) => cx.show(a)).join(', ')})`;
+  }
+
+  /** An event of the current step: a primitive call or its end, a callback's entry, a lifecycle event. */
+  onEvent(cx: MonitorContext, event: string, args: readonly Value[], outcome: 'ok' | 'fails' | undefined): void {
+    const rules = this.byEvent.get(event);
+    if (!rules) return;
+    const w = cx.world;
+    for (const r of rules) {
+      switch (r.k) {
+        case 'before': {
+          // An event cannot precede itself: check the right side before recording the left.
+          if (r.right.event === event) {
+            const vars = this.match(r.right, args, outcome, w);
+            if (vars && !(w.mem[r.key] ?? []).includes(tuple(vars, r.shared))) {
+              cx.violate(r.name, `${this.describe(cx, event, args)} happened with no \`${r.left.text}\` before it`);
+            }
+          }
+          if (r.left.event === event) {
+            const vars = this.match(r.left, args, outcome, w);
+            if (vars) remember(w, r.key, tuple(vars, r.shared));
+          }
+          break;
+        }
+        case 'never': {
+          if (r.p.event === event) {
+            const vars = this.match(r.p, args, outcome, w);
+            if (vars) {
+              if (!r.after) cx.violate(r.name, `${this.describe(cx, event, args)} happened (\`never ${r.p.text}\`)`);
+              else if ((w.mem[r.key] ?? []).includes(tuple(vars, r.shared))) {
+                cx.violate(r.name, `${this.describe(cx, event, args)} happened after \`${r.after.text}\``);
+              }
+            }
+          }
+          if (r.after && r.after.event === event) {
+            const vars = this.match(r.after, args, outcome, w);
+            if (vars) remember(w, r.key, tuple(vars, r.shared));
+          }
+          break;
+        }
+        case 'requires': {
+          const vars = this.match(r.p, args, outcome, w);
+          if (!vars) break;
+          const ok = evaluate(r.cond, { world: w, program: this.program, thread: cx.thread, vars });
+          if (ok !== true) cx.violate(r.name, `${this.describe(cx, event, args)} requires \`${r.text}\`, which does not hold`);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  /** An object ended: every `lifetime K within F` rule checks the objects that still point at it. */
+  onDestroy(cx: MonitorContext, target: string): void {
+    if (this.lifetimes.length === 0) return;
+    const w = cx.world;
+    const gone = w.objects[refId(target)]!;
+    for (const r of this.lifetimes) {
+      if (r.k !== 'lifetime') continue;
+      w.objects.forEach((o, id) => {
+        if (o.alive && o.kind === r.kind && o.f[r.field] === target) {
+          cx.violate(r.name, `${cx.show(ref(id))} outlives its ${r.field} ${cx.show(target)} (${gone.kind} ended first)`);
+        }
+      });
+    }
+  }
+
+  /** An object was created: a `lifetime K within F` rule is broken at birth if F already ended. */
+  onCreate(cx: MonitorContext, created: string): void {
+    const w = cx.world;
+    const o = w.objects[refId(created)]!;
+    for (const r of this.lifetimes) {
+      if (r.k !== 'lifetime' || r.kind !== o.kind) continue;
+      const target = o.f[r.field] ?? null;
+      if (isRef(target) && w.objects[refId(target)]?.alive === false) {
+        cx.violate(r.name, `${cx.show(created)} is created after its ${r.field} ${cx.show(target)} ended`);
+      }
+    }
+  }
+
+  /** After every step: the `always` rules. */
+  afterStep(cx: MonitorContext): void {
+    for (const r of this.always) {
+      if (r.k !== 'always') continue;
+      if (evaluate(r.e, { world: cx.world, program: this.program, thread: -1, vars: new Map() }) !== true) {
+        cx.violate(r.name, `\`always ${r.text}\` does not hold`);
+      }
+    }
+  }
+
+  /** When the scenario has finished: the `at end` rules. */
+  finished(cx: MonitorContext): void {
+    for (const r of this.atEnd) {
+      if (r.k !== 'at_end') continue;
+      if (evaluate(r.e, { world: cx.world, program: this.program, thread: -1, vars: new Map() }) !== true) {
+        cx.violate(r.name, `\`at end ${r.text}\` does not hold when the scenario ends`);
+      }
+    }
+  }
+}
+
+
+
+function sharedVars(a: PatternMatcher, b: PatternMatcher): string[] {
+  const va = new Set(a.args.filter((x) => x.k === 'var').map((x) => (x as { name: string }).name));
+  return [...new Set(b.args.filter((x) => x.k === 'var' && va.has(x.name)).map((x) => (x as { name: string }).name))].sort();
+}
+
+function tuple(vars: ReadonlyMap<string, Value>, names: readonly string[]): string {
+  return JSON.stringify(names.map((n) => vars.get(n) ?? null));
+}
+
+/** Adds a tuple to a rule's memory, keeping it sorted so equal memories encode equally. */
+function remember(w: World, key: string, t: string): void {
+  const list = w.mem[key] ?? [];
+  if (list.includes(t)) return;
+  w.mem[key] = [...list, t].sort();
+}

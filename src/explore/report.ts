@@ -1,0 +1,111 @@
+/**
+ * Exploration results as people read them (the CLI's text output) and as
+ * tools read them (the JSON of docs/trace-format.md). Platform-neutral.
+ */
+import type { DeadlockReport, ScenarioResult, TraceStep, ViolationReport } from './search.js';
+
+export interface ReportOptions {
+  readonly color?: boolean;
+}
+
+const ansi = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
+
+function paint(on: boolean | undefined, code: string, s: string): string {
+  return on ? `${code}${s}${ansi.reset}` : s;
+}
+
+function count(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `21 states, 26 transitions, 5 ms`. */
+export function statsLine(r: ScenarioResult): string {
+  const ms = r.timeMs < 1000 ? `${Math.round(r.timeMs)} ms` : `${(r.timeMs / 1000).toFixed(2)} s`;
+  return `${count(r.states, 'state')}, ${count(r.transitions, 'transition')}, ${ms}`;
+}
+
+/** A trace as a numbered table: step, thread, event, source line; the last step is marked. */
+export function formatTrace(trace: readonly TraceStep[], indent: string, options: ReportOptions = {}): string[] {
+  const threadWidth = Math.max(6, ...trace.map((t) => t.thread.length));
+  const stepWidth = String(trace.length).length;
+  return trace.map((t, i) => {
+    const last = i === trace.length - 1;
+    const where = `${t.uri}:${t.line}`;
+    const line = `${indent}${String(t.step).padStart(stepWidth)}  ${t.thread.padEnd(threadWidth)}  ${t.event}  ${paint(options.color, ansi.dim, where)}`;
+    return last ? `${line}  ${paint(options.color, ansi.red, '← here')}` : line;
+  });
+}
+
+function violationLines(v: ViolationReport, options: ReportOptions): string[] {
+  return [
+    `    ${paint(options.color, ansi.bold, v.rule)}: ${v.message}`,
+    `      shortest trace, ${count(v.trace.length, 'step')}:`,
+    ...formatTrace(v.trace, '        ', options),
+  ];
+}
+
+function deadlockLines(d: DeadlockReport, options: ReportOptions): string[] {
+  return [
+    `    ${paint(options.color, ansi.bold, 'deadlock')}: no thread can move — ${d.waiting.map((w) => `${w.thread} waits for ${w.on}`).join('; ')}`,
+    `      shortest trace, ${count(d.trace.length, 'step')}:`,
+    ...formatTrace(d.trace, '        ', options),
+  ];
+}
+
+/** What `lifespec run` prints for one scenario. */
+export function formatScenarioResult(r: ScenarioResult, options: ReportOptions = {}): string {
+  const verdictText: Record<ScenarioResult['verdict'], string> = {
+    ok: paint(options.color, ansi.green, `ok: holds in all ${count(r.states, 'state')}`),
+    violated: paint(options.color, ansi.red, `VIOLATED: ${r.violations.map((v) => v.rule).join(', ')}${r.deadlock ? ', deadlock' : ''}`),
+    deadlock: paint(options.color, ansi.red, 'DEADLOCK'),
+    incomplete: paint(options.color, ansi.yellow, 'INCOMPLETE: no verdict'),
+  };
+  const lines = [`  scenario ${r.scenario}: ${verdictText[r.verdict]} (${statsLine(r)})`];
+  if (r.incomplete) {
+    const where = r.incomplete.uri && r.incomplete.line ? ` at ${r.incomplete.uri}:${r.incomplete.line}:${r.incomplete.column}` : '';
+    lines.push(`    ${r.incomplete.reason}${where}${r.verdict === 'incomplete' ? '' : '; what was found so far is shown'}`);
+  }
+  for (const v of r.violations) lines.push(...violationLines(v, options));
+  if (r.deadlock) lines.push(...deadlockLines(r.deadlock, options));
+  return lines.join('\n');
+}
+
+/** Describes an `expect` line: `expect violation a, b`. */
+export function expectText(r: ScenarioResult): string {
+  const e = r.expect ?? { outcome: 'ok', rules: [] };
+  return e.outcome === 'violation' ? `expect violation ${e.rules.join(', ')}` : `expect ${e.outcome}`;
+}
+
+/** Why a scenario's outcome does not match its `expect`, in one line. */
+export function mismatchText(r: ScenarioResult): string {
+  const e = r.expect ?? { outcome: 'ok' as const, rules: [] };
+  const found = [...r.violations.map((v) => v.rule), ...(r.deadlock ? ['deadlock'] : [])];
+  if (r.expectMet === undefined) return `no verdict: ${r.incomplete?.reason ?? 'the search was cut short'}`;
+  switch (e.outcome) {
+    case 'ok':
+      return `found ${found.join(', ')}`;
+    case 'deadlock':
+      return `no deadlock in ${count(r.states, 'state')}${found.length ? `; found ${found.join(', ')}` : ''}`;
+    case 'violation': {
+      const missing = e.rules.filter((x) => !found.includes(x));
+      return `${missing.join(', ')} not violated in ${count(r.states, 'state')}${found.length ? `; found ${found.join(', ')}` : ''}`;
+    }
+  }
+}
+
+/** The JSON form of one scenario's result (schema in docs/trace-format.md). */
+export function scenarioToJson(r: ScenarioResult): unknown {
+  return {
+    scenario: r.scenario,
+    verdict: r.verdict,
+    complete: r.complete,
+    states: r.states,
+    transitions: r.transitions,
+    timeMs: Math.round(r.timeMs),
+    violations: r.violations,
+    deadlock: r.deadlock ?? null,
+    incomplete: r.incomplete ?? null,
+    expect: r.expect ?? null,
+    expectMet: r.expectMet ?? null,
+  };
+}

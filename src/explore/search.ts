@@ -1,0 +1,283 @@
+/**
+ * The explorer: breadth-first search over every interleaving of a scenario's
+ * threads, its `choose` branches, its fault branches, and the DMA of armed
+ * hardware, with visited-state deduplication. Breadth-first, so the first
+ * trace found for a rule is a shortest one. A run records every rule it
+ * breaks and goes on (LANGUAGE.md §4); it stops only where the model cannot.
+ */
+import type { CompiledProgram, ScenarioRt } from '../interp/compile.js';
+import { constant } from '../interp/compile.js';
+import { Machine, showValue, type StepInfo, type StepOutcome, type Violation } from '../interp/machine.js';
+import { ref, type Value } from '../interp/values.js';
+import { initialDevices } from '../models/pci.js';
+import type { ModelRegistry } from '../models/registry.js';
+import { strip } from '../semantics/types.js';
+import { Monitor, type MonitorContext } from './monitor.js';
+import { worldKey, type Obj, type World } from './state.js';
+
+/** One step of a counterexample, as users read it. */
+export interface TraceStep {
+  /** 1-based step number. */
+  readonly step: number;
+  /** `main`, `t1`, … or `hw:DEVICE`. */
+  readonly thread: string;
+  /** What happened, with object names: `dma_buf_map_attachment(attachment#6) → sg_table#7`. */
+  readonly event: string;
+  /** Where in the source: the statement or callback that made the step. */
+  readonly uri: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface ViolationReport {
+  /** `no_mapping_outlives_provider`, `dmabuf.move_notify_locked`, `model.dma_after_free`. */
+  readonly rule: string;
+  readonly message: string;
+  /** A shortest trace that violates it: its last step is the violating one. */
+  readonly trace: TraceStep[];
+}
+
+export interface DeadlockReport {
+  readonly trace: TraceStep[];
+  /** Each stuck thread and what it waits for. */
+  readonly waiting: { readonly thread: string; readonly on: string }[];
+}
+
+export type Verdict = 'ok' | 'violated' | 'deadlock' | 'incomplete';
+
+export interface ScenarioResult {
+  readonly scenario: string;
+  /** `violated` / `deadlock` when something was found (even if the search was cut short); `incomplete` when a bound was reached first. */
+  readonly verdict: Verdict;
+  /** Whether every reachable state was explored. */
+  readonly complete: boolean;
+  readonly states: number;
+  readonly transitions: number;
+  readonly timeMs: number;
+  readonly violations: ViolationReport[];
+  readonly deadlock?: DeadlockReport;
+  /** Why the search stopped early, and where (for a bound inside the spec). */
+  readonly incomplete?: { readonly reason: string; readonly uri?: string; readonly line?: number; readonly column?: number };
+  /** The scenario's `expect` line, if any. */
+  readonly expect?: { readonly outcome: 'ok' | 'violation' | 'deadlock'; readonly rules: string[] };
+  /** Whether the outcome matches `expect` (no `expect` means `expect ok`); undefined when an incomplete search cannot tell. */
+  readonly expectMet: boolean | undefined;
+}
+
+export interface Progress {
+  readonly scenario: string;
+  readonly states: number;
+  readonly transitions: number;
+  readonly elapsedMs: number;
+}
+
+export interface SearchOptions {
+  /** Stop (verdict incomplete) after this many distinct states. Default 500,000. */
+  readonly maxStates?: number;
+  /** Stop (verdict incomplete) after this long, in milliseconds. */
+  readonly timeoutMs?: number;
+  /** Called about every `progressIntervalMs` during the search. */
+  readonly onProgress?: (p: Progress) => void;
+  readonly progressIntervalMs?: number;
+  /** Stops the search (verdict incomplete) when aborted. */
+  readonly signal?: { readonly aborted: boolean };
+  /** Monotonic clock in milliseconds; injectable so hosts without `performance` can run. */
+  readonly now?: () => number;
+}
+
+export const DEFAULT_MAX_STATES = 500_000;
+
+/** The world every run of a scenario starts from. */
+export function initialWorld(program: CompiledProgram, scenario: ScenarioRt, monitor: Monitor): World {
+  const objects: Obj[] = initialDevices(program);
+  const fields = program.drivers.map((d) =>
+    d.fieldNames.map((name): Value => {
+      const f = d.info.fields.get(name)!;
+      if (f.decl.init) return constant(f.decl.init);
+      const t = strip(f.type);
+      if (t.k === 'set') return [];
+      if (t.k === 'bool') return f.type.k === 'optional' ? null : false;
+      if (t.k === 'int') return f.type.k === 'optional' ? null : 0;
+      if (t.k === 'object' && t.kind === 'mutex') {
+        objects.push({ kind: 'mutex', alive: true, f: { holder: -1, name: `${d.name}.${name}` } });
+        return ref(objects.length - 1);
+      }
+      return null;
+    }),
+  );
+  const main = program.bodies[scenario.main]!;
+  const providers: Record<string, Value> = {};
+  for (const p of program.program.providers.keys()) providers[p] = null;
+  const mem: Record<string, string[]> = {};
+  for (const k of monitor.memoryKeys()) mem[k] = [];
+  return {
+    threads: [
+      {
+        label: 'main',
+        root: scenario.main,
+        frames: [{ k: 'c', body: scenario.main, pc: 0, locals: new Array<Value>(main.locals).fill(null), stack: [], held: [], tr: true, entry: false }],
+        done: false,
+      },
+    ],
+    objects,
+    fields,
+    bindings: program.drivers.map(() => null),
+    providers,
+    armed: [],
+    faults: false,
+    mem,
+    halted: false,
+  };
+}
+
+/** Explores one scenario completely (or up to a bound). */
+export function exploreScenario(program: CompiledProgram, registry: ModelRegistry, scenario: ScenarioRt, options: SearchOptions = {}): ScenarioResult {
+  const now = options.now ?? (() => Date.now());
+  const start = now();
+  const monitor = new Monitor(program);
+  const machine = new Machine(program, registry, monitor);
+  const maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
+  const interval = options.progressIntervalMs ?? 250;
+
+  const w0 = initialWorld(program, scenario, monitor);
+  const visited = new Map<string, number>([[worldKey(w0), 0]]);
+  const parent: number[] = [-1];
+  const via: (StepInfo | undefined)[] = [undefined];
+  let queue: World[] = [w0];
+  let queueIds: number[] = [0];
+  let transitions = 0;
+  const found = new Map<string, { message: string; state: number; step: StepInfo }>();
+  let deadlock: { state: number; waiting: { thread: string; on: string }[] } | undefined;
+  let incomplete: ScenarioResult['incomplete'];
+  let lastProgress = start;
+
+  const position = (uri: string, at: number) => {
+    const p = program.program.sources.get(uri)?.position(at) ?? { line: 0, column: 0 };
+    return { uri, line: p.line, column: p.column };
+  };
+  const traceTo = (state: number, last?: StepInfo): TraceStep[] => {
+    const infos: StepInfo[] = [];
+    for (let s = state; s > 0; s = parent[s]!) infos.push(via[s]!);
+    infos.reverse();
+    if (last) infos.push(last);
+    return infos.map((i, n) => ({ step: n + 1, thread: i.thread, event: i.text, ...position(i.uri, i.at) }));
+  };
+  const record = (violations: readonly Violation[], state: number, step: StepInfo) => {
+    for (const v of violations) if (!found.has(v.rule)) found.set(v.rule, { message: v.message, state, step });
+  };
+
+  search: while (queue.length > 0) {
+    const nextQueue: World[] = [];
+    const nextIds: number[] = [];
+    for (let qi = 0; qi < queue.length; qi++) {
+      const w = queue[qi]!;
+      const id = queueIds[qi]!;
+      if (visited.size >= maxStates) {
+        incomplete = { reason: `stopped at --max-states ${maxStates}: the scenario has more states than that` };
+        break search;
+      }
+      if ((transitions & 255) === 0) {
+        const t = now();
+        if (options.signal?.aborted) {
+          incomplete = { reason: 'stopped on request' };
+          break search;
+        }
+        if (options.timeoutMs !== undefined && t - start > options.timeoutMs) {
+          incomplete = { reason: `stopped at the time limit of ${Math.round(options.timeoutMs / 1000)} s` };
+          break search;
+        }
+        if (options.onProgress && t - lastProgress >= interval) {
+          lastProgress = t;
+          options.onProgress({ scenario: scenario.name, states: visited.size, transitions, elapsedMs: t - start });
+        }
+      }
+      if (w.halted) continue;
+
+      const outcomes: StepOutcome[] = [];
+      let anyThreadMoved = false;
+      for (let t = 0; t < w.threads.length; t++) {
+        if (!machine.canStep(w, t)) continue;
+        anyThreadMoved = true;
+        const pending: number[][] = [[]];
+        while (pending.length > 0) {
+          const choices = pending.pop()!;
+          const r = machine.step(w, t, choices);
+          outcomes.push(r);
+          for (let i = choices.length; i < r.points.length; i++) {
+            for (let c = 1; c < r.points[i]!; c++) pending.push([...choices, ...new Array<number>(i - choices.length).fill(0), c]);
+          }
+        }
+      }
+      const allDone = w.threads.every((th) => th.done);
+      if (!anyThreadMoved && !allDone && !deadlock) {
+        const waiting = w.threads.flatMap((th, i) => (th.done ? [] : [{ thread: th.label, on: machine.blockedOn(w, i) }]));
+        deadlock = { state: id, waiting };
+      }
+      if (allDone) {
+        const end: Violation[] = [];
+        const cx: MonitorContext = { world: w, thread: -1, violate: (rule, message) => end.push({ rule, message }), show: (v) => showValue(w, program, v) };
+        monitor.finished(cx);
+        const last = via[id];
+        record(end, id, { thread: 'main', text: 'the scenario ends', uri: last?.uri ?? program.bodies[scenario.main]!.uri, at: scenario.decl.span.end - 1 });
+      }
+      // The hardware of armed, present devices may DMA at any step.
+      for (let a = 0; a < w.armed.length; a++) {
+        const dev = w.objects[w.armed[a]![0]]!;
+        if (dev.alive && dev.f.present === true) outcomes.push(machine.dma(w, a));
+      }
+
+      for (const r of outcomes) {
+        transitions++;
+        if (r.bound) {
+          const p = position(r.bound.uri, r.bound.at);
+          incomplete = { reason: r.bound.message, ...p };
+          break search;
+        }
+        record(r.violations, id, r.info);
+        const key = worldKey(r.world);
+        if (visited.has(key)) continue;
+        const nid = parent.length;
+        visited.set(key, nid);
+        parent.push(id);
+        via.push(r.info);
+        nextQueue.push(r.world);
+        nextIds.push(nid);
+      }
+    }
+    queue = nextQueue;
+    queueIds = nextIds;
+  }
+
+  const violations: ViolationReport[] = [...found].map(([rule, f]) => ({ rule, message: f.message, trace: traceTo(f.state, f.step) }));
+  const deadlockReport = deadlock ? { trace: traceTo(deadlock.state), waiting: deadlock.waiting } : undefined;
+  const complete = incomplete === undefined;
+  const verdict: Verdict = violations.length > 0 ? 'violated' : deadlockReport ? 'deadlock' : complete ? 'ok' : 'incomplete';
+  const expectLine = scenario.expect;
+  const expect = expectLine ? { outcome: expectLine.outcome, rules: expectLine.rules.map((r) => r.name) } : undefined;
+  const foundRules = new Set(violations.map((v) => v.rule));
+  let expectMet: boolean | undefined;
+  switch (expect?.outcome ?? 'ok') {
+    case 'ok':
+      expectMet = violations.length > 0 || deadlockReport ? false : complete ? true : undefined;
+      break;
+    case 'violation':
+      expectMet = expect!.rules.every((r) => foundRules.has(r)) ? true : complete ? false : undefined;
+      break;
+    case 'deadlock':
+      expectMet = deadlockReport ? true : complete ? false : undefined;
+      break;
+  }
+  return {
+    scenario: scenario.name,
+    verdict,
+    complete,
+    states: visited.size,
+    transitions,
+    timeMs: now() - start,
+    violations,
+    ...(deadlockReport ? { deadlock: deadlockReport } : {}),
+    ...(incomplete ? { incomplete } : {}),
+    ...(expect ? { expect } : {}),
+    expectMet,
+  };
+}

@@ -1,0 +1,643 @@
+/**
+ * The interpreter: runs one step of one thread on a copy of the world. A step
+ * executes one visible instruction (a primitive call, `lock`, a callback's
+ * entry, a scenario line) and every invisible one after it, up to the next
+ * visible one. Driver state is read and written atomically with the step that
+ * precedes the access (see docs/semantics.md).
+ */
+import { cloneWorld, type CodeFrame, type Frame, type NativeFrame, type Obj, type World } from '../explore/state.js';
+import type { CallResult, ModelContext, NativeResult, PrimitiveImpl } from '../models/model.js';
+import type { ModelRegistry } from '../models/registry.js';
+import type { Monitor } from '../explore/monitor.js';
+import { visibleOps, type Instr } from './bytecode.js';
+import { binaryOp } from './evaluate.js';
+import type { CompiledProgram } from './compile.js';
+import { equal, errno, errnoName, isErrno, isOpsRef, isRef, ref, refId, type Value } from './values.js';
+
+/** Frames deeper than this end the run as incomplete: a runaway recursion, not a verdict. */
+export const MAX_DEPTH = 200;
+/** Instructions one step may run before it is called a runaway callback. */
+export const MAX_STEP_INSTRUCTIONS = 100_000;
+
+export interface Violation {
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** One step as a trace shows it. */
+export interface StepInfo {
+  /** `main`, `t1`, or `hw:nic`. */
+  readonly thread: string;
+  /** What happened: `dma_buf_map_attachment(attachment#6) → sg_table#7`. */
+  readonly text: string;
+  /** Where: the source of the statement (or callback) that made the step. */
+  readonly uri: string;
+  readonly at: number;
+}
+
+export interface StepOutcome {
+  readonly world: World;
+  readonly info: StepInfo;
+  readonly violations: Violation[];
+  /** The number of options at each nondeterministic choice the step met, in order. */
+  readonly points: number[];
+  /** A bound was exceeded: the run cannot be judged (incomplete). */
+  readonly bound?: { readonly message: string; readonly uri: string; readonly at: number };
+}
+
+export class Machine {
+  constructor(
+    readonly program: CompiledProgram,
+    readonly registry: ModelRegistry,
+    readonly monitor: Monitor,
+  ) {}
+
+  /** Whether thread `t` can take a step in `w`. */
+  canStep(w: World, t: number): boolean {
+    const th = w.threads[t]!;
+    if (th.done || w.halted) return false;
+    const f = th.frames[th.frames.length - 1];
+    if (!f) return false;
+    if (f.k === 'n') return f.waiting ? (this.registry.primitive(f.prim)?.ready?.(w, f, this.program) ?? true) : true;
+    if (f.entry) return true;
+    const ins = this.program.bodies[f.body]!.code[f.pc];
+    if (!ins) return true;
+    if (ins.op === 'lock') {
+      const m = f.stack[f.stack.length - 1] ?? null;
+      const o = isRef(m) ? w.objects[refId(m)] : undefined;
+      return !o || !o.alive || o.f.holder === -1;
+    }
+    if (ins.op === 'join') return w.threads.every((x) => !ins.threads.includes(x.root) || x.done);
+    return true;
+  }
+
+  /** What a blocked thread waits for, for a deadlock report. */
+  blockedOn(w: World, t: number): string {
+    const th = w.threads[t]!;
+    const f = th.frames[th.frames.length - 1];
+    const show = (v: Value) => showValue(w, this.program, v);
+    if (!f) return 'nothing';
+    if (f.k === 'n') return this.registry.primitive(f.prim)?.waitsFor?.(w, f, show) ?? `${f.prim} to finish`;
+    const ins = this.program.bodies[f.body]!.code[f.pc];
+    if (ins?.op === 'lock') {
+      const m = f.stack[f.stack.length - 1] ?? null;
+      const o = isRef(m) ? w.objects[refId(m)] : undefined;
+      const holder = typeof o?.f.holder === 'number' ? w.threads[o.f.holder]?.label : undefined;
+      return `${show(m)} held by ${holder === th.label ? 'itself' : (holder ?? 'nobody')}`;
+    }
+    if (ins?.op === 'join') return 'its parallel branches';
+    return 'nothing';
+  }
+
+  /** Runs one step of thread `t`, taking `choices` at the nondeterministic points it meets. */
+  step(w0: World, t: number, choices: readonly number[]): StepOutcome {
+    return new Step(this, cloneWorld(w0), t, choices).run();
+  }
+
+  /** A DMA by an armed device through its mapping: a step of the hardware "thread". */
+  dma(w0: World, index: number): StepOutcome {
+    const w = cloneWorld(w0);
+    const [dev, sgt, at, body] = w.armed[index]!;
+    const show = (v: Value) => showValue(w, this.program, v);
+    const violations: Violation[] = [];
+    const s = w.objects[sgt]!;
+    const via = `${show(ref(dev))} DMA through ${show(ref(sgt))}`;
+    const iova = s.f.iova ?? null;
+    const prov = s.f.provider ?? null;
+    if (isRef(iova) && !w.objects[refId(iova)]!.alive) {
+      violations.push({ rule: 'model.iommu_fault', message: `${via}: its ${show(iova)} was unmapped (IOMMU fault)` });
+    } else if (isRef(prov) && !w.objects[refId(prov)]!.alive) {
+      violations.push({ rule: 'model.dma_after_free', message: `${via}: its provider ${show(prov)} is destroyed (DMA into freed MMIO)` });
+    } else if (!s.alive) {
+      violations.push({ rule: 'model.dma_after_unmap', message: `${via}: the mapping was already given back` });
+    }
+    const label = `hw:${show(ref(dev))}`;
+    return {
+      world: w,
+      info: { thread: label, text: `DMA through ${show(ref(sgt))}`, uri: this.program.bodies[body]!.uri, at },
+      violations,
+      points: [],
+    };
+  }
+}
+
+/** Everything one step touches; discarded when the step ends. */
+class Step implements ModelContext {
+  readonly violations: Violation[] = [];
+  readonly points: number[] = [];
+  private choicePos = 0;
+  private visible = false;
+  private text = '';
+  private at = 0;
+  private uri: string;
+  private bound: StepOutcome['bound'];
+  readonly program: CompiledProgram;
+
+  constructor(
+    private readonly m: Machine,
+    readonly world: World,
+    readonly thread: number,
+    private readonly choices: readonly number[],
+  ) {
+    this.program = m.program;
+    const th = world.threads[thread]!;
+    const f = th.frames[th.frames.length - 1];
+    this.uri = f ? this.program.bodies[f.body]!.uri : this.program.program.spec.uri;
+  }
+
+  get faults(): boolean {
+    return this.world.faults;
+  }
+
+  get callerDriver(): number {
+    const th = this.world.threads[this.thread]!;
+    for (let i = th.frames.length - 1; i >= 0; i--) {
+      const f = th.frames[i]!;
+      if (f.k === 'c') return this.program.bodies[f.body]!.driver;
+    }
+    return -1;
+  }
+
+  // ---- ModelContext ------------------------------------------------------------
+
+  obj(v: Value): Obj | undefined {
+    return isRef(v) ? this.world.objects[refId(v)] : undefined;
+  }
+
+  create(kind: string, fields: Record<string, Value>): string {
+    const id = this.world.objects.length;
+    this.world.objects.push({ kind, alive: true, f: fields });
+    const r = ref(id);
+    this.m.monitor.onEvent(this, 'create', [r], undefined);
+    this.m.monitor.onCreate(this, r);
+    return r;
+  }
+
+  destroy(r: Value): void {
+    const o = this.obj(r);
+    if (!o || !o.alive) return;
+    o.alive = false;
+    // What else ended within the step belongs in its trace line ("… · gpu_bar0#3 ends").
+    if (this.text !== '' && o.kind !== 'mutex' && o.kind !== 'iova') this.text += ` · ${this.show(r)} ends`;
+    this.m.monitor.onEvent(this, 'destroy', [r], undefined);
+    this.m.monitor.onDestroy(this, r as string);
+  }
+
+  emit(name: string, args: readonly Value[]): void {
+    this.m.monitor.onEvent(this, name, args, undefined);
+  }
+
+  violate(rule: string, message: string): void {
+    this.violations.push({ rule, message });
+  }
+
+  fatal(rule: string, message: string): NativeResult {
+    this.violations.push({ rule, message });
+    this.world.halted = true;
+    return { k: 'halt' };
+  }
+
+  choose(n: number): number {
+    const i = this.choicePos++;
+    this.points.push(n);
+    const c = this.choices[i] ?? 0;
+    return c < n ? c : 0;
+  }
+
+  callback(ops: Value, slot: string): number | undefined {
+    if (!isOpsRef(ops)) return undefined;
+    const [driver, table] = ops.slice(1).split('.') as [string, string];
+    const d = this.program.driverIndex.get(driver);
+    return d === undefined ? undefined : this.program.drivers[d]!.ops.get(table)?.callbacks.get(slot);
+  }
+
+  flag(ops: Value, slot: string): boolean {
+    if (!isOpsRef(ops)) return false;
+    const [driver, table] = ops.slice(1).split('.') as [string, string];
+    const d = this.program.driverIndex.get(driver);
+    return d === undefined ? false : this.program.flagValue(d, table, slot) === true;
+  }
+
+  show(v: Value): string {
+    return showValue(this.world, this.program, v);
+  }
+
+  // ---- the step ----------------------------------------------------------------
+
+  private describe(text: string, uri: string, at: number): void {
+    if (this.text === '') {
+      this.text = text;
+      this.uri = uri;
+      this.at = at;
+    }
+  }
+
+  private appendResult(s: string): void {
+    if (this.text !== '' && !this.text.includes(' → ') && !this.text.includes(' · ')) this.text += ` → ${s}`;
+  }
+
+  run(): StepOutcome {
+    const w = this.world;
+    const th = w.threads[this.thread]!;
+    let guard = 0;
+    while (!th.done && !w.halted && !this.bound) {
+      if (++guard > MAX_STEP_INSTRUCTIONS) {
+        this.bound = { message: `a step ran more than ${MAX_STEP_INSTRUCTIONS} instructions without reaching a primitive: a runaway callback`, uri: this.uri, at: this.at };
+        break;
+      }
+      const f = th.frames[th.frames.length - 1];
+      if (!f) {
+        th.done = true;
+        break;
+      }
+      if (f.k === 'n') {
+        // A native frame on top is waiting for a condition (its step starts when it holds).
+        if (this.visible) break;
+        this.visible = true;
+        f.waiting = false;
+        const body = this.program.bodies[f.body]!;
+        this.describe(`${f.prim}(${f.args.map((a) => this.show(a)).join(', ')}) resumes`, body.uri, f.at);
+        this.handle(f, this.impl(f.prim).resume!(this, f, { ok: null }));
+        continue;
+      }
+      if (f.entry) {
+        if (this.visible) break;
+        this.visible = true;
+        f.entry = false;
+        const body = this.program.bodies[f.body]!;
+        const args = f.locals.slice(0, body.params);
+        this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, body.uri, body.at);
+        this.m.monitor.onEvent(this, body.name, args, undefined);
+        continue;
+      }
+      const body = this.program.bodies[f.body]!;
+      const ins = body.code[f.pc]!;
+      if (visibleOps.has(ins.op)) {
+        if (this.visible) break;
+        this.visible = true;
+        this.at = ins.at;
+        this.uri = body.uri;
+      }
+      this.exec(f, ins, body.uri);
+    }
+    if (!w.halted) this.m.monitor.afterStep(this);
+    return {
+      world: w,
+      info: { thread: th.label, text: this.text || 'ends', uri: this.uri, at: this.at },
+      violations: this.violations,
+      points: this.points,
+      ...(this.bound ? { bound: this.bound } : {}),
+    };
+  }
+
+  private impl(name: string): PrimitiveImpl {
+    const p = this.m.registry.primitive(name);
+    if (!p) throw new Error(`no model implements primitive ${name}`);
+    return p;
+  }
+
+  private exec(f: CodeFrame, ins: Instr, uri: string): void {
+    const st = f.stack;
+    const w = this.world;
+    switch (ins.op) {
+      case 'const':
+        st.push(ins.v);
+        f.pc++;
+        return;
+      case 'load':
+        st.push(f.locals[ins.slot] ?? null);
+        f.pc++;
+        return;
+      case 'store':
+        f.locals[ins.slot] = st.pop() ?? null;
+        f.pc++;
+        return;
+      case 'loadf':
+        st.push(w.fields[ins.d]![ins.f] ?? null);
+        f.pc++;
+        return;
+      case 'storef':
+        w.fields[ins.d]![ins.f] = st.pop() ?? null;
+        f.pc++;
+        return;
+      case 'provider':
+        st.push(w.providers[ins.name] ?? null);
+        f.pc++;
+        return;
+      case 'member': {
+        const v = st.pop() ?? null;
+        const o = this.obj(v);
+        if (!o) {
+          this.fatalAt(ins, uri, 'model.null_deref', `\`.${ins.name}\` of ${isErrno(v) ? `an error (${errnoName(v)})` : this.show(v)}`);
+          return;
+        }
+        if (!o.alive && o.kind !== 'pci_dev') {
+          this.fatalAt(ins, uri, 'model.use_after_free', `\`.${ins.name}\` of ${this.show(v)}, which has ended`);
+          return;
+        }
+        st.push(ins.name === 'resv' ? (o.f.resv ?? null) : (o.f[ins.name] ?? null));
+        f.pc++;
+        return;
+      }
+      case 'bin': {
+        const b = st.pop() ?? null;
+        const a = st.pop() ?? null;
+        st.push(binaryOp(ins.o, a, b));
+        f.pc++;
+        return;
+      }
+      case 'not':
+        st.push(st.pop() !== true);
+        f.pc++;
+        return;
+      case 'neg': {
+        const v = st.pop();
+        st.push(typeof v === 'number' ? -v : 0);
+        f.pc++;
+        return;
+      }
+      case 'dup':
+        st.push(st[st.length - 1] ?? null);
+        f.pc++;
+        return;
+      case 'pop':
+        st.pop();
+        f.pc++;
+        return;
+      case 'jmp':
+        f.pc = ins.t;
+        return;
+      case 'jf':
+        f.pc = st.pop() === true ? f.pc + 1 : ins.t;
+        return;
+      case 'jt':
+        f.pc = st.pop() === true ? ins.t : f.pc + 1;
+        return;
+      case 'prim': {
+        const args = st.splice(st.length - ins.argc, ins.argc);
+        f.pc++;
+        this.callPrimitive(ins.name, args, ins.tr, ins.at, f.body, uri);
+        return;
+      }
+      case 'query': {
+        f.pc++;
+        if (ins.name === 'count') {
+          st.push(w.objects.filter((o) => o.alive && o.kind === ins.kind).length);
+        } else if (ins.name === 'held') {
+          const o = this.obj(st.pop() ?? null);
+          st.push(o?.f.holder === this.thread);
+        } else {
+          st.push(isErrno(st.pop() ?? null));
+        }
+        return;
+      }
+      case 'fn': {
+        const args = st.splice(st.length - ins.argc, ins.argc);
+        f.pc++;
+        this.pushCode(ins.body, args, ins.tr, false, ins.at, uri);
+        return;
+      }
+      case 'set': {
+        const x = ins.m === 'size' ? null : (st.pop() ?? null);
+        const s = st.pop() ?? null;
+        if (!Array.isArray(s)) {
+          this.fatalAt(ins, uri, 'model.null_deref', `\`.${ins.m}\` of ${this.show(s)}, which is not a set`);
+          return;
+        }
+        const has = s.some((e) => equal(e, x));
+        if (ins.m === 'add') st.push(has ? s : [...s, x]);
+        else if (ins.m === 'remove') st.push(s.filter((e) => !equal(e, x)));
+        else if (ins.m === 'has') st.push(has);
+        else st.push(s.length);
+        f.pc++;
+        return;
+      }
+      case 'lock': {
+        const mx = st.pop() ?? null;
+        const o = this.obj(mx);
+        this.describe(`lock ${this.show(mx)}`, uri, ins.at);
+        if (!o) {
+          this.fatalAt(ins, uri, 'model.null_deref', `\`lock\` of ${this.show(mx)}`);
+          return;
+        }
+        if (!o.alive) {
+          this.fatalAt(ins, uri, 'model.use_after_free', `\`lock\` of ${this.show(mx)}, whose buffer has been released`);
+          return;
+        }
+        o.f.holder = this.thread;
+        f.held.push(mx as string);
+        this.m.monitor.onEvent(this, 'lock', [mx], undefined);
+        f.pc++;
+        return;
+      }
+      case 'unlock': {
+        const mx = f.held.pop();
+        if (mx !== undefined) this.release(mx);
+        f.pc++;
+        return;
+      }
+      case 'ret':
+        this.finish({ ok: ins.value ? (st.pop() ?? null) : null });
+        return;
+      case 'fail': {
+        const e = st.pop() ?? null;
+        this.finish({ fail: isErrno(e) ? e : errno('EINVAL') });
+        return;
+      }
+      case 'assert': {
+        const c = st.pop();
+        if (c !== true) this.violate('model.assert', ins.msg ? `assertion failed: ${ins.msg}` : 'assertion failed');
+        f.pc++;
+        return;
+      }
+      case 'iter': {
+        const s = f.locals[ins.set];
+        const i = f.locals[ins.idx] as number;
+        if (Array.isArray(s) && i < s.length) {
+          f.locals[ins.v] = s[i]!;
+          f.locals[ins.idx] = i + 1;
+          f.pc++;
+        } else {
+          f.pc = ins.t;
+        }
+        return;
+      }
+      case 'bind':
+      case 'unbind':
+        f.pc++;
+        this.callPrimitive(`@${ins.op}`, [ins.d], true, ins.at, f.body, uri);
+        return;
+      case 'unplug':
+        f.pc++;
+        this.callPrimitive('@unplug', [ins.dev], true, ins.at, f.body, uri);
+        return;
+      case 'action': {
+        const args = st.splice(st.length - ins.argc, ins.argc);
+        f.pc++;
+        const body = this.program.bodies[ins.body]!;
+        this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, uri, ins.at);
+        this.m.monitor.onEvent(this, body.name, args, undefined);
+        this.pushCode(ins.body, args, true, false, ins.at, uri);
+        return;
+      }
+      case 'spawn':
+        for (const root of ins.threads) {
+          const body = this.program.bodies[root]!;
+          const locals = f.locals.slice();
+          while (locals.length < body.locals) locals.push(null);
+          w.threads.push({
+            label: this.program.threadLabels.get(root) ?? `t${w.threads.length}`,
+            root,
+            frames: [{ k: 'c', body: root, pc: 0, locals, stack: [], held: [], tr: true, entry: false }],
+            done: false,
+          });
+        }
+        f.pc++;
+        return;
+      case 'join':
+        this.describe('join', uri, ins.at);
+        f.pc++;
+        return;
+      case 'choose': {
+        const i = this.choose(ins.targets.length);
+        this.describe(`choose branch ${i + 1} of ${ins.targets.length}`, uri, ins.at);
+        f.pc = ins.targets[i]!;
+        return;
+      }
+      case 'faults':
+        w.faults = ins.on;
+        f.pc++;
+        return;
+      case 'end':
+        this.world.threads[this.thread]!.done = true;
+        return;
+    }
+  }
+
+  private fatalAt(ins: Instr, uri: string, rule: string, message: string): void {
+    this.describe(message, uri, ins.at);
+    this.fatal(rule, message);
+  }
+
+  private release(mx: string): void {
+    const o = this.obj(mx);
+    if (o && o.f.holder === this.thread) o.f.holder = -1;
+  }
+
+  private pushCode(bodyId: number, args: Value[], tr: boolean, entry: boolean, at: number, uri: string): void {
+    const th = this.world.threads[this.thread]!;
+    if (th.frames.length >= MAX_DEPTH) {
+      this.bound = { message: `calls nested deeper than ${MAX_DEPTH} frames: a runaway recursion`, uri, at };
+      return;
+    }
+    const body = this.program.bodies[bodyId]!;
+    const locals = args.slice(0, body.params);
+    while (locals.length < body.locals) locals.push(null);
+    th.frames.push({ k: 'c', body: bodyId, pc: 0, locals, stack: [], held: [], tr, entry });
+  }
+
+  private callPrimitive(name: string, args: Value[], tr: boolean, at: number, body: number, uri: string): void {
+    const impl = this.impl(name);
+    name = impl.sig.name;
+    const frame: NativeFrame = { k: 'n', prim: impl.sig.name, args, phase: 0, regs: [], tr, at, body, waiting: false };
+    const shown = name.startsWith('@') ? `${name.slice(1)} ${args.map((a) => (typeof a === 'number' ? this.program.drivers[a]?.name : this.show(a))).join(' ')}` : `${name}(${args.map((a) => this.show(a)).join(', ')})`;
+    this.describe(shown, uri, at);
+    this.world.threads[this.thread]!.frames.push(frame);
+    if (!name.startsWith('@')) this.m.monitor.onEvent(this, impl.sig.name, args, undefined);
+    // Under `faults on`, a primitive that can fail where the kernel's can is explored failing too.
+    const faults = impl.sig.faults ?? [];
+    if (this.world.faults && faults.length > 0) {
+      const c = this.choose(faults.length + 1);
+      if (c > 0) {
+        this.handle(frame, { k: 'fail', e: errno(faults[c - 1]!) });
+        return;
+      }
+    }
+    this.handle(frame, impl.start(this, args, frame));
+  }
+
+  /** Applies how a native frame's step ended. */
+  private handle(frame: NativeFrame, r: NativeResult): void {
+    switch (r.k) {
+      case 'ret':
+      case 'fail': {
+        const th = this.world.threads[this.thread]!;
+        th.frames.pop();
+        const outcome = r.k === 'ret' ? 'ok' : 'fails';
+        if (!frame.prim.startsWith('@')) this.m.monitor.onEvent(this, frame.prim, frame.args, outcome);
+        const impl = this.m.registry.primitive(frame.prim);
+        if (r.k === 'fail') this.appendResult(errnoName(r.e));
+        else if (r.v !== null || impl?.sig.returns.k !== 'void') this.appendResult(this.show(r.v));
+        this.deliver(r.k === 'ret' ? { ok: r.v } : { fail: r.e }, frame.tr);
+        return;
+      }
+      case 'call':
+        frame.phase = r.phase;
+        this.pushCode(r.body, r.args, false, true, frame.at, this.program.bodies[frame.body]!.uri);
+        return;
+      case 'wait':
+        frame.phase = r.phase;
+        frame.waiting = true;
+        return;
+      case 'halt':
+        this.world.halted = true;
+        return;
+    }
+  }
+
+  /** Pops the top code frame with its result, releasing the locks it still holds. */
+  private finish(result: CallResult): void {
+    const th = this.world.threads[this.thread]!;
+    const f = th.frames.pop() as CodeFrame;
+    for (let i = f.held.length - 1; i >= 0; i--) this.release(f.held[i]!);
+    this.deliver(result, f.tr);
+  }
+
+  /** Hands a callee's result to the frame below it. */
+  private deliver(result: CallResult, tr: boolean): void {
+    const th = this.world.threads[this.thread]!;
+    const caller: Frame | undefined = th.frames[th.frames.length - 1];
+    if (!caller) {
+      th.done = true;
+      return;
+    }
+    if (caller.k === 'n') {
+      const impl = this.impl(caller.prim);
+      this.handle(caller, impl.resume ? impl.resume(this, caller, result) : 'ok' in result ? { k: 'ret', v: result.ok } : { k: 'fail', e: result.fail });
+      return;
+    }
+    if ('ok' in result) caller.stack.push(result.ok);
+    else if (tr) caller.stack.push(result.fail);
+    else this.finish(result);
+  }
+}
+
+/** A value as traces and messages show it. */
+export function showValue(w: World, program: CompiledProgram, v: Value): string {
+  if (v === null) return 'none';
+  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return `{${v.map((x) => showValue(w, program, x)).join(', ')}}`;
+  const s = v as string;
+  switch (s[0]) {
+    case '#': {
+      const id = refId(s);
+      const o = w.objects[id];
+      if (!o) return s;
+      if (o.kind === 'pci_dev') return String(o.f.name);
+      if (o.kind === 'mutex' && isRef(o.f.owner ?? null)) return `${showValue(w, program, o.f.owner!)}.resv`;
+      if (o.kind === 'mutex' && typeof o.f.name === 'string') return o.f.name;
+      if (o.kind === 'p2pdma_provider' && typeof o.f.decl === 'string') return `${o.f.decl}#${id}`;
+      return `${o.kind}#${id}`;
+    }
+    case '!':
+      return s.slice(1);
+    case '@':
+      return s.slice(1);
+    case '&':
+      return s.slice(1);
+    case '"':
+      return JSON.stringify(s.slice(1));
+    default:
+      return s;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The P2PDMA model (drivers/pci/p2pdma.c): providers of PCI BAR memory, the
+ * route a peer-to-peer transfer takes, and the mappings made through them.
+ *
+ * `pci_p2pdma_map_type`: BUS_ADDR when both devices sit under one switch with
+ * no ACS redirect on either (calc_map_type_and_dist: a common upstream
+ * bridge); THRU_HOST_BRIDGE when the path crosses a host bridge that allows
+ * P2P (the kernel's host-bridge whitelist, here `p2p allowed`); otherwise
+ * NOT_SUPPORTED, and `p2pdma_map` fails with EREMOTEIO. A THRU_HOST_BRIDGE
+ * mapping gets an IOVA when the client's host bridge has `iommu translated`.
+ */
+import type { CompiledProgram } from '../interp/compile.js';
+import { isRef, mapType, ref, refId, type Value } from '../interp/values.js';
+import { primitives } from '../semantics/builtins.js';
+import type { HostBridgeInfo, TopoNode } from '../semantics/program.js';
+import type { NativeFrame, World } from '../explore/state.js';
+import { fail, ret, wait, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+
+/** The live sg_tables that hold page references on a provider. */
+export function pageHolders(w: World, provider: Value): string[] {
+  const out: string[] = [];
+  w.objects.forEach((o, id) => {
+    if (o.kind === 'sg_table' && o.alive && o.f.provider === provider) out.push(ref(id));
+  });
+  return out;
+}
+
+function ancestors(program: CompiledProgram, name: string): TopoNode[] {
+  const topo = program.program.topology;
+  const out: TopoNode[] = [];
+  let n = topo.get(name);
+  const seen = new Set<string>();
+  while (n?.parent !== undefined && !seen.has(n.parent)) {
+    seen.add(n.parent);
+    n = topo.get(n.parent);
+    if (n) out.push(n);
+  }
+  return out;
+}
+
+function hostBridgeOf(program: CompiledProgram, device: string): HostBridgeInfo | undefined {
+  return ancestors(program, device).find((n): n is HostBridgeInfo => n.kind === 'host_bridge');
+}
+
+/** The kernel's `pci_p2pdma_map_type` for a provider on `provider` and a client `client`. */
+export function mapTypeOf(program: CompiledProgram, provider: string, client: string): 'BUS_ADDR' | 'THRU_HOST_BRIDGE' | 'NOT_SUPPORTED' {
+  if (provider === client) return 'BUS_ADDR';
+  const topo = program.program.topology;
+  const a = ancestors(program, provider);
+  const b = ancestors(program, client);
+  const common = a.find((n) => b.includes(n));
+  if (!common) return 'NOT_SUPPORTED';
+  const acs = (d: string) => (topo.get(d) as { acs?: boolean } | undefined)?.acs === true;
+  if (common.kind === 'switch' && !acs(provider) && !acs(client)) return 'BUS_ADDR';
+  const hb = hostBridgeOf(program, provider);
+  return hb && hb.p2p === 'allowed' && hb === hostBridgeOf(program, client) ? 'THRU_HOST_BRIDGE' : 'NOT_SUPPORTED';
+}
+
+function deviceName(cx: ModelContext, v: Value): string | undefined {
+  const o = cx.obj(v);
+  return o?.kind === 'pci_dev' ? (o.f.name as string) : undefined;
+}
+
+/** Checks a provider argument: none and destroyed providers stop the run. */
+function liveProvider(cx: ModelContext, p: Value, what: string): NativeResult | undefined {
+  const o = cx.obj(p);
+  if (!o || o.kind !== 'p2pdma_provider') return cx.fatal('model.null_deref', `${what} of ${cx.show(p)}, not a provider`);
+  if (!o.alive) return cx.fatal('model.use_after_free', `${what} of ${cx.show(p)}, which has been destroyed`);
+  return undefined;
+}
+
+const mapTypePrim: PrimitiveImpl = {
+  sig: primitives.get('pci_p2pdma_map_type')!,
+  start(cx, [p, dev]) {
+    const bad = liveProvider(cx, p ?? null, 'pci_p2pdma_map_type');
+    if (bad) return bad;
+    const client = deviceName(cx, dev ?? null);
+    if (!client) return cx.fatal('model.null_deref', `pci_p2pdma_map_type for ${cx.show(dev ?? null)}, not a device`);
+    return ret(mapType(mapTypeOf(cx.program, cx.obj(cx.obj(p ?? null)!.f.device!)!.f.name as string, client)));
+  },
+};
+
+const map: PrimitiveImpl = {
+  sig: primitives.get('p2pdma_map')!,
+  start(cx, [p, dev]) {
+    const po = cx.obj(p ?? null);
+    if (po?.kind === 'p2pdma_provider' && !po.alive) {
+      // The exporter maps through a dangling provider: the mapping exists (so
+      // `lifetime sg_table within provider` sees it born after its provider), and
+      // the run cannot go on past the use of freed memory.
+      cx.create('sg_table', { attachment: null, provider: p!, dev: dev ?? null, iova: null });
+      return cx.fatal('model.use_after_free', `p2pdma_map of ${cx.show(p!)}, which has been destroyed`);
+    }
+    const bad = liveProvider(cx, p ?? null, 'p2pdma_map');
+    if (bad) return bad;
+    const client = deviceName(cx, dev ?? null);
+    if (!client) return cx.fatal('model.null_deref', `p2pdma_map for ${cx.show(dev ?? null)}, not a device`);
+    const prov = cx.obj(p ?? null)!;
+    const owner = cx.obj(prov.f.device!)!.f.name as string;
+    const type = mapTypeOf(cx.program, owner, client);
+    if (type === 'NOT_SUPPORTED') return fail('EREMOTEIO');
+    let iova: Value = null;
+    if (type === 'THRU_HOST_BRIDGE' && hostBridgeOf(cx.program, client)?.iommu === 'translated') {
+      iova = cx.create('iova', { domain: dev!, provider: p! });
+    }
+    return ret(cx.create('sg_table', { attachment: null, provider: p!, dev: dev!, iova }));
+  },
+};
+
+const unmap: PrimitiveImpl = {
+  sig: primitives.get('p2pdma_unmap')!,
+  start(cx, [sgt]) {
+    const o = cx.obj(sgt ?? null);
+    if (!o || o.kind !== 'sg_table') return cx.fatal('model.null_deref', `p2pdma_unmap of ${cx.show(sgt ?? null)}`);
+    if (!o.alive) {
+      cx.violate('model.double_unmap', `${cx.show(sgt!)} is unmapped a second time`);
+      return ret(null);
+    }
+    if (isRef(o.f.iova ?? null)) cx.destroy(o.f.iova!);
+    cx.destroy(sgt!);
+    return ret(null);
+  },
+};
+
+const providerFor: PrimitiveImpl = {
+  sig: primitives.get('pcim_p2pdma_provider')!,
+  start(cx, [dev, bar]) {
+    const d = cx.obj(dev ?? null);
+    if (!d || d.kind !== 'pci_dev') return cx.fatal('model.null_deref', `pcim_p2pdma_provider for ${cx.show(dev ?? null)}`);
+    const binding = d.f.binding ?? null;
+    if (binding === null) return fail('ENODEV');
+    // The provider of a BAR is per binding: the declared one if there is one, else a new devres one.
+    const existing = cx.world.objects.findIndex((o) => o.kind === 'p2pdma_provider' && o.alive && o.f.device === dev && o.f.bar === bar && o.f.binding === binding);
+    if (existing >= 0) return ret(ref(existing));
+    const decl = cx.program.program.topology.get(d.f.name as string) as { bars?: ReadonlyMap<number, number> } | undefined;
+    if (!decl?.bars?.has(bar as number)) return ret(null);
+    return ret(cx.create('p2pdma_provider', { decl: `${d.f.name as string}.bar${String(bar)}`, device: dev!, binding, bar: bar!, lifetime: 'devres' }));
+  },
+};
+
+const destroy: PrimitiveImpl = {
+  sig: primitives.get('p2pdma_provider_destroy')!,
+  start(cx, [p], frame) {
+    const o = cx.obj(p ?? null);
+    if (!o || o.kind !== 'p2pdma_provider') return cx.fatal('model.null_deref', `p2pdma_provider_destroy of ${cx.show(p ?? null)}`);
+    if (!o.alive) {
+      cx.violate('model.use_after_free', `${cx.show(p!)} is destroyed a second time`);
+      return ret(null);
+    }
+    frame.regs = [p!];
+    // A pgmap provider's teardown waits for every page reference (memunmap_pages).
+    if (o.f.lifetime === 'pgmap' && pageHolders(cx.world, p!).length > 0) return wait(1);
+    cx.destroy(p!);
+    return ret(null);
+  },
+  resume(cx, frame) {
+    cx.destroy(frame.regs[0]!);
+    return ret(null);
+  },
+  ready(w: World, frame: NativeFrame) {
+    return pageHolders(w, frame.regs[0]!).length === 0;
+  },
+  waitsFor(w: World, frame: NativeFrame, show: (v: Value) => string) {
+    return `pgmap ${show(frame.regs[0]!)} to lose its page references (held by ${pageHolders(w, frame.regs[0]!).map(show).join(', ')})`;
+  },
+};
+
+/** P2PDMA providers, routes and mappings. */
+export const p2pdmaModel: Model = {
+  name: 'p2pdma',
+  primitives: [mapTypePrim, map, unmap, providerFor, destroy],
+};
+
+export { refId };

@@ -1,0 +1,183 @@
+/**
+ * The PCI model: binding and unbinding drivers, surprise removal, MMIO, and
+ * the devres release that follows a driver's `remove()`.
+ *
+ * - `bind D`: fails with ENODEV when the device is gone and EBUSY when it (or
+ *   the driver) is already bound; creates the binding and the providers
+ *   declared on the device, then calls `probe`. A failing probe undoes both.
+ * - `unbind D`: `remove()`, then devres releases the binding's `devres` and
+ *   `pgmap` providers (a `pgmap` one waits for its page references), then the
+ *   binding ends (drivers/base/dd.c: device_remove() then devres_release_all()).
+ * - `unplug dev`: from this step on MMIO reads return all-ones and the
+ *   device's own DMA stops; then as `unbind`; then the pci_dev ends.
+ */
+import type { CompiledProgram } from '../interp/compile.js';
+import { ref, refId, str, type Value } from '../interp/values.js';
+import { primitives } from '../semantics/builtins.js';
+import { T } from '../semantics/types.js';
+import type { NativeFrame, World } from '../explore/state.js';
+import { call, fail, ret, wait, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { pageHolders } from './p2pdma.js';
+
+const ALL_ONES = 0xffffffff;
+
+/** The binding's providers that devres releases (everything but `manual`). */
+function devresProviders(w: World, binding: Value): string[] {
+  const out: string[] = [];
+  w.objects.forEach((o, id) => {
+    if (o.kind === 'p2pdma_provider' && o.alive && o.f.binding === binding && o.f.lifetime !== 'manual') out.push(ref(id));
+  });
+  return out;
+}
+
+/** Phases of a teardown: 1 = remove() returned, 2 = pgmap references dropped. */
+function teardown(cx: ModelContext, frame: NativeFrame, phase: number): NativeResult {
+  const w = cx.world;
+  const [binding, devRef, d] = frame.regs as [string, string, number];
+  if (phase === 1) {
+    for (const p of devresProviders(w, binding)) {
+      if (cx.obj(p)!.f.lifetime === 'devres') cx.destroy(p);
+    }
+    if (devresProviders(w, binding).some((p) => pageHolders(w, p).length > 0)) return wait(2);
+  }
+  for (const p of devresProviders(w, binding)) cx.destroy(p);
+  const dev = cx.obj(devRef)!;
+  dev.f.binding = null;
+  w.bindings[d] = null;
+  cx.destroy(binding);
+  if (frame.prim === '@unplug') cx.destroy(devRef);
+  return ret(null);
+}
+
+/** Starts a teardown of driver `d`'s binding: its remove(), then devres. */
+function startTeardown(cx: ModelContext, frame: NativeFrame, d: number, devRef: string): NativeResult {
+  const binding = cx.world.bindings[d]!;
+  frame.regs = [binding, devRef, d];
+  const drv = cx.program.drivers[d]!;
+  cx.emit('remove', [devRef]);
+  if (drv.remove !== undefined) return call(drv.remove, [devRef], 1);
+  return teardown(cx, frame, 1);
+}
+
+function boundDriverOf(w: World, program: CompiledProgram, devRef: string): number {
+  const binding = w.objects[refId(devRef)]!.f.binding ?? null;
+  return binding === null ? -1 : w.bindings.indexOf(binding);
+}
+
+const pgmapWait = {
+  ready(w: World, frame: NativeFrame): boolean {
+    return !devresProviders(w, frame.regs[0]!).some((p) => pageHolders(w, p).length > 0);
+  },
+  waitsFor(w: World, frame: NativeFrame, show: (v: Value) => string): string {
+    const held = devresProviders(w, frame.regs[0]!).flatMap((p) => pageHolders(w, p).map((h) => `${show(h)} on ${show(p)}`));
+    return `devres release of pgmap providers still referenced by ${held.join(', ')}`;
+  },
+};
+
+const bind: PrimitiveImpl = {
+  sig: { name: '@bind', params: [], returns: T.void, doc: 'bind DRIVER' },
+  start(cx, args, frame) {
+    const d = args[0] as number;
+    const drv = cx.program.drivers[d]!;
+    const devRef = ref(cx.program.deviceIds.get(drv.device)!);
+    const dev = cx.obj(devRef)!;
+    if (!dev.alive || dev.f.present !== true) return fail('ENODEV');
+    if (dev.f.binding !== null || cx.world.bindings[d] !== null) return fail('EBUSY');
+    const binding = cx.create('binding', { device: devRef, driver: str(drv.name) });
+    dev.f.binding = binding;
+    cx.world.bindings[d] = binding;
+    for (const p of cx.program.program.providers.values()) {
+      if (p.device !== drv.device) continue;
+      cx.world.providers[p.name] = cx.create('p2pdma_provider', { decl: p.name, device: devRef, binding, bar: p.bar, lifetime: p.lifetime });
+    }
+    frame.regs = [binding, devRef, d];
+    if (drv.probe !== undefined) {
+      cx.emit('probe', [devRef]);
+      return call(drv.probe, [devRef], 1);
+    }
+    cx.emit('bind', [devRef]);
+    return ret(null);
+  },
+  resume(cx, frame, result) {
+    const [binding, devRef, d] = frame.regs as [string, string, number];
+    if ('fail' in result) {
+      for (const p of devresProviders(cx.world, binding)) cx.destroy(p);
+      cx.obj(devRef)!.f.binding = null;
+      cx.world.bindings[d] = null;
+      cx.destroy(binding);
+      return fail(result.fail);
+    }
+    cx.emit('bind', [devRef]);
+    return ret(null);
+  },
+};
+
+const unbind: PrimitiveImpl = {
+  sig: { name: '@unbind', params: [], returns: T.void, doc: 'unbind DRIVER' },
+  start(cx, args, frame) {
+    const d = args[0] as number;
+    if (cx.world.bindings[d] === null) return fail('ENODEV');
+    const devRef = ref(cx.program.deviceIds.get(cx.program.drivers[d]!.device)!);
+    cx.emit('unbind', [devRef]);
+    return startTeardown(cx, frame, d, devRef);
+  },
+  resume(cx, frame) {
+    return teardown(cx, frame, frame.phase);
+  },
+  ...pgmapWait,
+};
+
+const unplug: PrimitiveImpl = {
+  sig: { name: '@unplug', params: [], returns: T.void, doc: 'unplug DEVICE' },
+  start(cx, args, frame) {
+    const devRef = ref(cx.program.deviceIds.get(args[0] as string)!);
+    const dev = cx.obj(devRef)!;
+    if (!dev.alive || dev.f.present !== true) return fail('ENODEV');
+    // Surprise removal: from this step the device answers MMIO with all-ones and does no DMA.
+    dev.f.present = false;
+    cx.emit('unplug', [devRef]);
+    const d = boundDriverOf(cx.world, cx.program, devRef);
+    if (d < 0) {
+      cx.destroy(devRef);
+      return ret(null);
+    }
+    return startTeardown(cx, frame, d, devRef);
+  },
+  resume(cx, frame) {
+    return teardown(cx, frame, frame.phase);
+  },
+  ...pgmapWait,
+};
+
+const mmioRead: PrimitiveImpl = {
+  sig: primitives.get('mmio_read')!,
+  start(cx, args) {
+    const dev = cx.obj(args[0] ?? null);
+    if (!dev) return cx.fatal('model.null_deref', `mmio_read of ${cx.show(args[0] ?? null)}`);
+    return ret(dev.alive && dev.f.present === true ? 0 : ALL_ONES);
+  },
+};
+
+const mmioWrite: PrimitiveImpl = {
+  sig: primitives.get('mmio_write')!,
+  start(cx, args) {
+    if (!cx.obj(args[0] ?? null)) return cx.fatal('model.null_deref', `mmio_write to ${cx.show(args[0] ?? null)}`);
+    return ret(null);
+  },
+};
+
+/** PCI devices, drivers binding to them, and surprise removal. */
+export const pciModel: Model = {
+  name: 'pci',
+  primitives: [bind, unbind, unplug, mmioRead, mmioWrite],
+};
+
+/** The objects every run starts with: one pci_dev per topology device, in topology order. */
+export function initialDevices(program: CompiledProgram): { kind: string; alive: boolean; f: Record<string, Value> }[] {
+  const out: { kind: string; alive: boolean; f: Record<string, Value> }[] = [];
+  for (const n of program.program.topology.values()) {
+    if (n.kind !== 'device') continue;
+    out.push({ kind: 'pci_dev', alive: true, f: { name: n.name, bridge: str(n.parent ?? ''), binding: null, present: true } });
+  }
+  return out;
+}
