@@ -99,3 +99,86 @@ export function generateSpecOfLines(lines: number): string {
   const perPair = generateSpec(2).split('\n').length - generateSpec(1).split('\n').length;
   return generateSpec(Math.max(1, Math.round(lines / perPair)));
 }
+
+/**
+ * The importer-race family: one VFIO-like exporter of a GPU BAR and `n`
+ * RDMA-like importers, each attaching, mapping under the resv lock and arming
+ * its hardware, racing one surprise unplug of the GPU whose remove() revokes
+ * and notifies under the lock. Every importer's move_notify stops its DMA and
+ * unmaps, so the family holds (`expect ok`) for every n.
+ */
+export function importerRace(n: number): string {
+  const out: string[] = ['use dmabuf.rules', 'use p2pdma.rules', '', 'topology {', '  host_bridge hb0 { iommu translated }', '  switch sw0 under hb0', '  device gpu under sw0 { bar 0 size 64M }'];
+  for (let i = 1; i <= n; i++) out.push(`  device nic${i} under sw0`);
+  out.push(
+    '}',
+    '',
+    'provider gpu_bar0 : p2pdma {',
+    '  device gpu',
+    '  bar 0',
+    '  lifetime devres',
+    '}',
+    '',
+    'driver exporter for gpu {',
+    '  state {',
+    '    bufs: set<dma_buf>',
+    '    revoked: bool = false',
+    '  }',
+    '  remove(dev) {',
+    '    for buf in bufs {',
+    '      lock buf.resv {',
+    '        revoked = true',
+    '        dma_buf_move_notify(buf)',
+    '      }',
+    '    }',
+    '  }',
+    '  ops bops : dma_buf_ops {',
+    '    map_dma_buf(attach) {',
+    '      if revoked { fail ENODEV }',
+    '      return p2pdma_map(gpu_bar0, attach.dev)',
+    '    }',
+    '    unmap_dma_buf(attach, sgt) { p2pdma_unmap(sgt) }',
+    '    release(buf) { bufs.remove(buf) }',
+    '  }',
+    '  action export() -> dma_buf {',
+    '    let buf = dma_buf_export(bops, gpu_bar0)',
+    '    bufs.add(buf)',
+    '    return buf',
+    '  }',
+    '}',
+  );
+  for (let i = 1; i <= n; i++) {
+    out.push(
+      '',
+      `driver importer${i} for nic${i} {`,
+      '  state {',
+      '    att: attachment?',
+      '    sgt: sg_table?',
+      '  }',
+      '  ops iops : dma_buf_attach_ops {',
+      '    allow_peer2peer = true',
+      '    move_notify(attach) {',
+      '      if sgt != none {',
+      `        hw_stop(nic${i}, sgt)`,
+      '        dma_buf_unmap_attachment(attach, sgt)',
+      '        sgt = none',
+      '      }',
+      '    }',
+      '  }',
+      '  action reg_mr(buf: dma_buf) {',
+      `    att = dma_buf_dynamic_attach(buf, nic${i}, iops)`,
+      '    lock buf.resv {',
+      '      sgt = dma_buf_map_attachment(att)',
+      `      hw_start(nic${i}, sgt)`,
+      '    }',
+      '  }',
+      '}',
+    );
+  }
+  out.push('', 'constraint no_mapping_outlives_provider {', '  lifetime sg_table within provider', '}', '', 'scenario importers_race_unplug {', '  bind exporter');
+  for (let i = 1; i <= n; i++) out.push(`  bind importer${i}`);
+  out.push('  let buf = exporter.export()', '  parallel {');
+  for (let i = 1; i <= n; i++) out.push(`    { importer${i}.reg_mr(buf) }`);
+  out.push('    { unplug gpu }', '  }', '  expect ok', '}', '');
+  return out.join('\n');
+}

@@ -7,8 +7,8 @@
 import type { CompiledProgram } from '../interp/compile.js';
 import { evaluate } from '../interp/evaluate.js';
 import { equal, isRef, ref, refId, type Value } from '../interp/values.js';
-import { primitiveAliases, slotAliases } from '../semantics/builtins.js';
-import { isObjectKind as isKind } from '../semantics/types.js';
+import { lifecycleEvents, primitiveAliases, primitives, slotAliases } from '../semantics/builtins.js';
+import { isObjectKind as isKind, strip, type Type } from '../semantics/types.js';
 import type { ConstraintInfo } from '../semantics/program.js';
 import type * as A from '../syntax/ast.js';
 import type { World } from './state.js';
@@ -23,7 +23,8 @@ export interface MonitorContext {
 
 type ArgMatcher =
   | { readonly k: 'any' }
-  | { readonly k: 'var'; readonly name: string }
+  /** `kind`: the variable is typed by another pattern of its rule, so it matches only objects of that kind. */
+  | { readonly k: 'var'; readonly name: string; readonly kind?: string }
   | { readonly k: 'device'; readonly id: number }
   | { readonly k: 'provider'; readonly name: string }
   | { readonly k: 'kind'; readonly kind: string };
@@ -84,6 +85,44 @@ export class Monitor {
     return { event, args, ...(p.outcome ? { outcome: p.outcome } : {}), text: this.text(c, p) };
   }
 
+  /** The object kind of an event's argument `i`, when the event's signature gives one (`destroy(x)` gives none). */
+  private argKind(event: string, i: number): string | undefined {
+    const parts = event.split('.');
+    let type: Type | undefined;
+    if (parts.length === 1) {
+      type = (primitives.get(event) ?? lifecycleEvents.get(event))?.params[i]?.type;
+    } else {
+      const d = this.program.program.drivers.get(parts[0]!);
+      if (parts.length === 2) {
+        type = parts[1] === 'probe' || parts[1] === 'remove' ? { k: 'object', kind: 'pci_dev' } : d?.actions.get(parts[1]!)?.params[i]?.type;
+      } else {
+        type = d?.ops.get(parts[1]!)?.opstype?.slots.get(parts[2]!)?.params[i]?.type;
+      }
+    }
+    const t = type ? strip(type) : undefined;
+    return t?.k === 'object' ? t.kind : undefined;
+  }
+
+  /**
+   * The checker types a rule's variable by the first pattern that binds it, so
+   * in `dma_buf_move_notify(b) before destroy(b)` the `b` of `destroy` is a
+   * dma_buf: it must not match the destroy of a mutex or a provider.
+   */
+  private typed(first: PatternMatcher, second: PatternMatcher): [PatternMatcher, PatternMatcher] {
+    const kinds = new Map<string, string>();
+    for (const p of [first, second]) {
+      p.args.forEach((a, i) => {
+        const kind = a.k === 'var' && !kinds.has(a.name) ? this.argKind(p.event, i) : undefined;
+        if (kind && a.k === 'var') kinds.set(a.name, kind);
+      });
+    }
+    const withKinds = (p: PatternMatcher): PatternMatcher => ({
+      ...p,
+      args: p.args.map((a) => (a.k === 'var' && kinds.has(a.name) ? { ...a, kind: kinds.get(a.name)! } : a)),
+    });
+    return [withKinds(first), withKinds(second)];
+  }
+
   private add(event: string, r: RuleMatcher): void {
     const list = this.byEvent.get(event) ?? [];
     if (!list.includes(r)) list.push(r);
@@ -98,16 +137,17 @@ export class Monitor {
           this.lifetimes.push({ k: 'lifetime', name: c.name, kind: r.objectKind.name, field: r.field.name });
           return;
         case 'before': {
-          const left = this.pattern(c, r.left);
-          const right = this.pattern(c, r.right);
+          const [left, right] = this.typed(this.pattern(c, r.left), this.pattern(c, r.right));
           const m: RuleMatcher = { k: 'before', name: c.name, key, left, right, shared: sharedVars(left, right) };
           this.add(left.event, m);
           this.add(right.event, m);
           return;
         }
         case 'never': {
-          const p = this.pattern(c, r.pattern);
-          const after = r.after ? this.pattern(c, r.after) : undefined;
+          let p = this.pattern(c, r.pattern);
+          let after = r.after ? this.pattern(c, r.after) : undefined;
+          // The checker binds the variables of `after` first.
+          if (after) [after, p] = this.typed(after, p);
           const m: RuleMatcher = { k: 'never', name: c.name, key, p, ...(after ? { after } : {}), shared: after ? sharedVars(after, p) : [] };
           this.add(p.event, m);
           if (after) this.add(after.event, m);
@@ -149,6 +189,7 @@ export class Monitor {
           if (!isRef(v) || w.objects[refId(v)]?.kind !== m.kind) return undefined;
           break;
         case 'var': {
+          if (m.kind !== undefined && isRef(v) && w.objects[refId(v)]?.kind !== m.kind) return undefined;
           if (vars.has(m.name) && !equal(vars.get(m.name)!, v)) return undefined;
           vars.set(m.name, v);
           break;
@@ -276,5 +317,6 @@ function tuple(vars: ReadonlyMap<string, Value>, names: readonly string[]): stri
 function remember(w: World, key: string, t: string): void {
   const list = w.mem[key] ?? [];
   if (list.includes(t)) return;
+  // A new array: the old one may be shared with the state this step started from.
   w.mem[key] = [...list, t].sort();
 }

@@ -140,7 +140,8 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
   const interval = options.progressIntervalMs ?? 250;
 
   const w0 = initialWorld(program, scenario, monitor);
-  const visited = new Map<string, number>([[worldKey(w0), 0]]);
+  const fixed = w0.objects.length;
+  const visited = new Map<string, number>([[worldKey(w0, fixed), 0]]);
   const parent: number[] = [-1];
   const via: (StepInfo | undefined)[] = [undefined];
   let queue: World[] = [w0];
@@ -234,7 +235,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
           break search;
         }
         record(r.violations, id, r.info);
-        const key = worldKey(r.world);
+        const key = worldKey(r.world, fixed);
         if (visited.has(key)) continue;
         const nid = parent.length;
         visited.set(key, nid);

@@ -81,12 +81,17 @@ function cloneFrame(f: Frame): Frame {
   return { ...f, regs: f.regs.slice() };
 }
 
-/** A copy a step may change freely; values themselves are immutable and shared. */
-export function cloneWorld(w: World): World {
+/**
+ * A copy a step may change freely; values themselves are immutable and shared.
+ * A step changes the frames of its own thread only, so the other threads'
+ * frames are shared with the original (pass the stepping thread, or -1 for a
+ * step of no thread).
+ */
+export function cloneWorld(w: World, thread: number): World {
   const mem: Record<string, string[]> = {};
-  for (const k in w.mem) mem[k] = w.mem[k]!.slice();
+  for (const k in w.mem) mem[k] = w.mem[k]!;
   return {
-    threads: w.threads.map((t) => ({ ...t, frames: t.frames.map(cloneFrame) })),
+    threads: w.threads.map((t, i) => (i === thread ? { ...t, frames: t.frames.map(cloneFrame) } : t)),
     objects: w.objects.map((o) => ({ kind: o.kind, alive: o.alive, f: { ...o.f } })),
     fields: w.fields.map((f) => f.slice()),
     bindings: w.bindings.slice(),
@@ -99,20 +104,76 @@ export function cloneWorld(w: World): World {
 }
 
 /**
- * The canonical key of a state: equal keys mean equal states. Source offsets
- * of armed DMA are left out (two runs that armed the same mapping from
- * different lines are the same state).
+ * The canonical key of a state: equal keys mean states that behave the same.
+ *
+ * Objects made during a run are renumbered in the order they are reached from
+ * the roots (driver state, bindings, providers, threads, armed DMA, monitor
+ * memory), so two interleavings that made the same objects in another order
+ * meet in one state. Ended objects nothing refers to are left out: nothing
+ * can observe them again. Objects every run starts with (`fixed`: devices,
+ * state mutexes) keep their numbers. No behaviour depends on object numbers —
+ * a buffer keeps its attachments in a list, as the kernel does — so the
+ * renaming is sound. Source offsets of armed DMA are left out too.
  */
-export function worldKey(w: World): string {
-  return JSON.stringify([
-    w.threads,
-    w.objects,
-    w.fields,
-    w.bindings,
-    w.providers,
-    w.armed.map((a) => [a[0], a[1]]),
-    w.faults,
-    w.mem,
-    w.halted,
-  ]);
+export function worldKey(w: World, fixed: number): string {
+  const rename = new Map<number, number>();
+  const order: number[] = [];
+  const see = (id: number): number => {
+    if (id < fixed) return id;
+    let n = rename.get(id);
+    if (n === undefined) {
+      n = fixed + rename.size;
+      rename.set(id, n);
+      order.push(id);
+    }
+    return n;
+  };
+  const val = (v: Value): Value => {
+    if (typeof v === 'string') return v.charCodeAt(0) === 35 ? `#${see(Number(v.slice(1)))}` : v;
+    if (Array.isArray(v)) return v.map(val);
+    return v;
+  };
+  const frames = (f: Frame): unknown =>
+    f.k === 'c'
+      ? [f.body, f.pc, f.locals.map(val), f.stack.map(val), f.held.map(val), f.tr, f.entry]
+      : [f.prim, f.phase, f.args.map(val), f.regs.map(val), f.tr, f.waiting];
+  const fields = w.fields.map((fs) => fs.map(val));
+  const bindings = w.bindings.map(val);
+  const providers = Object.keys(w.providers)
+    .sort()
+    .map((k) => val(w.providers[k] ?? null));
+  const threads = w.threads.map((t) => [t.done, t.frames.map(frames)]);
+  const armed = w.armed.map((a) => [a[0], see(a[1])]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  const mem = Object.keys(w.mem)
+    .sort()
+    .map((k) => w.mem[k]!.map((t) => JSON.stringify((JSON.parse(t) as Value[]).map(val))).sort());
+  // Objects reached through other objects, breadth-first.
+  const objects: unknown[] = [];
+  for (let i = 0; i < fixed; i++) {
+    const o = w.objects[i]!;
+    objects.push([o.alive, objFields(o, val)]);
+  }
+  for (let i = 0; i < order.length; i++) {
+    const o = w.objects[order[i]!]!;
+    objects.push([o.kind, o.alive, objFields(o, val)]);
+  }
+  // Live objects nothing refers to still count (`count(kind)`, lifetime rules).
+  for (let id = fixed; id < w.objects.length; id++) {
+    const o = w.objects[id]!;
+    if (o.alive && !rename.has(id)) {
+      see(id);
+      objects.push([o.kind, o.alive, objFields(o, val)]);
+      for (let i = objects.length - fixed; i < order.length; i++) {
+        const r = w.objects[order[i]!]!;
+        objects.push([r.kind, r.alive, objFields(r, val)]);
+      }
+    }
+  }
+  return JSON.stringify([threads, fields, bindings, providers, armed, w.faults, mem, w.halted, objects]);
+}
+
+function objFields(o: Obj, val: (v: Value) => Value): Value[] {
+  const out: Value[] = [];
+  for (const k in o.f) out.push(val(o.f[k] ?? null));
+  return out;
 }

@@ -150,6 +150,8 @@ export function compileProgram(program: Program, uri: string): CompiledProgram {
   // Scenarios: the main thread, and one body per `parallel` branch (a thread of its own).
   const scenarios: ScenarioRt[] = [];
   for (const [name, s] of program.scenarios) {
+    // Each scenario numbers its threads from t1, as its traces show them.
+    threadCount = 0;
     const compileThread = (lines: readonly A.ScenarioLine[], parentScope: Scope | undefined, parentSlots: number, label: string | undefined): number => {
       const id = reserve();
       const code: Instr[] = [];

@@ -61,7 +61,11 @@ export class Machine {
     if (f.k === 'n') return f.waiting ? (this.registry.primitive(f.prim)?.ready?.(w, f, this.program) ?? true) : true;
     if (f.entry) return true;
     const ins = this.program.bodies[f.body]!.code[f.pc];
-    if (!ins) return true;
+    return !ins || this.canRun(w, f, ins);
+  }
+
+  /** Whether a frame may run instruction `ins` now: a `lock` of a held mutex and a `join` of live threads wait. */
+  canRun(w: World, f: CodeFrame, ins: Instr): boolean {
     if (ins.op === 'lock') {
       const m = f.stack[f.stack.length - 1] ?? null;
       const o = isRef(m) ? w.objects[refId(m)] : undefined;
@@ -91,12 +95,12 @@ export class Machine {
 
   /** Runs one step of thread `t`, taking `choices` at the nondeterministic points it meets. */
   step(w0: World, t: number, choices: readonly number[]): StepOutcome {
-    return new Step(this, cloneWorld(w0), t, choices).run();
+    return new Step(this, cloneWorld(w0, t), t, choices).run();
   }
 
   /** A DMA by an armed device through its mapping: a step of the hardware "thread". */
   dma(w0: World, index: number): StepOutcome {
-    const w = cloneWorld(w0);
+    const w = cloneWorld(w0, -1);
     const [dev, sgt, at, body] = w.armed[index]!;
     const show = (v: Value) => showValue(w, this.program, v);
     const violations: Violation[] = [];
@@ -130,6 +134,8 @@ class Step implements ModelContext {
   private text = '';
   private at = 0;
   private uri: string;
+  /** The step's position was moved to the invisible instruction that broke a rule. */
+  private pinned = false;
   private bound: StepOutcome['bound'];
   readonly program: CompiledProgram;
 
@@ -256,7 +262,7 @@ class Step implements ModelContext {
         this.visible = true;
         f.waiting = false;
         const body = this.program.bodies[f.body]!;
-        this.describe(`${f.prim}(${f.args.map((a) => this.show(a)).join(', ')}) resumes`, body.uri, f.at);
+        this.describe(`${this.callText(f.prim, f.args)} resumes`, body.uri, f.at);
         this.handle(f, this.impl(f.prim).resume!(this, f, { ok: null }));
         continue;
       }
@@ -274,6 +280,9 @@ class Step implements ModelContext {
       const ins = body.code[f.pc]!;
       if (visibleOps.has(ins.op)) {
         if (this.visible) break;
+        // A thread's first step starts with invisible instructions (a `parallel`
+        // line's spawn), so canStep could not judge the lock or join they lead to.
+        if (!this.m.canRun(w, f, ins)) break;
         this.visible = true;
         this.at = ins.at;
         this.uri = body.uri;
@@ -446,7 +455,10 @@ class Step implements ModelContext {
       }
       case 'assert': {
         const c = st.pop();
-        if (c !== true) this.violate('model.assert', ins.msg ? `assertion failed: ${ins.msg}` : 'assertion failed');
+        if (c !== true) {
+          this.pinTo(uri, ins.at);
+          this.violate('model.assert', ins.msg ? `assertion failed: ${ins.msg}` : 'assertion failed');
+        }
         f.pc++;
         return;
       }
@@ -481,6 +493,7 @@ class Step implements ModelContext {
         return;
       }
       case 'spawn':
+        this.describe('parallel', uri, ins.at);
         for (const root of ins.threads) {
           const body = this.program.bodies[root]!;
           const locals = f.locals.slice();
@@ -516,7 +529,20 @@ class Step implements ModelContext {
 
   private fatalAt(ins: Instr, uri: string, rule: string, message: string): void {
     this.describe(message, uri, ins.at);
+    this.pinTo(uri, ins.at);
     this.fatal(rule, message);
+  }
+
+  /**
+   * A step is shown at its visible instruction (the action call, the callback
+   * entry), but an `assert` or a `.field` of none that fails later in the same
+   * step is what the trace's last line must point at: the first such place wins.
+   */
+  private pinTo(uri: string, at: number): void {
+    if (this.pinned) return;
+    this.pinned = true;
+    this.uri = uri;
+    this.at = at;
   }
 
   private release(mx: string): void {
@@ -540,8 +566,7 @@ class Step implements ModelContext {
     const impl = this.impl(name);
     name = impl.sig.name;
     const frame: NativeFrame = { k: 'n', prim: impl.sig.name, args, phase: 0, regs: [], tr, at, body, waiting: false };
-    const shown = name.startsWith('@') ? `${name.slice(1)} ${args.map((a) => (typeof a === 'number' ? this.program.drivers[a]?.name : this.show(a))).join(' ')}` : `${name}(${args.map((a) => this.show(a)).join(', ')})`;
-    this.describe(shown, uri, at);
+    this.describe(this.callText(name, args), uri, at);
     this.world.threads[this.thread]!.frames.push(frame);
     if (!name.startsWith('@')) this.m.monitor.onEvent(this, impl.sig.name, args, undefined);
     // Under `faults on`, a primitive that can fail where the kernel's can is explored failing too.
@@ -554,6 +579,12 @@ class Step implements ModelContext {
       }
     }
     this.handle(frame, impl.start(this, args, frame));
+  }
+
+  /** A primitive call as traces show it; scenario steps (`@bind`) as their scenario line: `bind vfio_pci`. */
+  private callText(name: string, args: readonly Value[]): string {
+    if (!name.startsWith('@')) return `${name}(${args.map((a) => this.show(a)).join(', ')})`;
+    return `${name.slice(1)} ${args.map((a) => (typeof a === 'number' ? this.program.drivers[a]?.name : this.show(a))).join(' ')}`;
   }
 
   /** Applies how a native frame's step ended. */

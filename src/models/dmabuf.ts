@@ -61,7 +61,7 @@ const exportBuf: PrimitiveImpl = {
     const driver = cx.program.driverIndex.get(ops.slice(1).split('.')[0]!);
     const exporter = driver === undefined ? null : (cx.world.bindings[driver] ?? null);
     const resv = cx.create('mutex', { holder: -1, owner: null });
-    const buf = cx.create('dma_buf', { exporter, provider: p, resv, ops, refs: 1 });
+    const buf = cx.create('dma_buf', { exporter, provider: p, resv, ops, refs: 1, attachments: [] });
     cx.obj(resv)!.f.owner = buf;
     return ret(buf);
   },
@@ -119,6 +119,8 @@ function attach(dynamic: boolean): PrimitiveImpl {
         if (cx.callback(ops, 'move_notify') === undefined) return fail('EINVAL');
       }
       const att = cx.create('attachment', { buf: b!, dev: dev!, peer2peer: dynamic && cx.flag(ops, 'allow_peer2peer'), importer: ops, pinned: false });
+      // dmabuf->attachments: move_notify walks it in attach order.
+      buf.f.attachments = [...(buf.f.attachments as Value[]), att];
       frame.regs = [att];
       const cb = cx.callback(buf.f.ops ?? null, 'attach');
       return cb === undefined ? ret(att) : call(cb, [b!, att], 1);
@@ -126,7 +128,7 @@ function attach(dynamic: boolean): PrimitiveImpl {
     resume(cx, frame, result) {
       const att = frame.regs[0]!;
       if ('fail' in result) {
-        cx.destroy(att);
+        dropAttachment(cx, att);
         return fail(result.fail);
       }
       return ret(att);
@@ -145,14 +147,21 @@ const detach: PrimitiveImpl = {
     const buf = cx.obj(b ?? null) ?? cx.obj(att.f.buf ?? null);
     const cb = buf ? cx.callback(buf.f.ops ?? null, 'detach') : undefined;
     if (cb !== undefined) return call(cb, [b ?? att.f.buf ?? null, a!], 1);
-    cx.destroy(a!);
+    dropAttachment(cx, a!);
     return ret(null);
   },
   resume(cx, frame) {
-    cx.destroy(frame.regs[0]!);
+    dropAttachment(cx, frame.regs[0]!);
     return ret(null);
   },
 };
+
+/** Ends an attachment and takes it off its buffer's list. */
+function dropAttachment(cx: ModelContext, a: Value): void {
+  const buf = cx.obj(cx.obj(a)?.f.buf ?? null);
+  if (buf) buf.f.attachments = (buf.f.attachments as Value[]).filter((x) => x !== a);
+  cx.destroy(a);
+}
 
 function pinning(pin: boolean): PrimitiveImpl {
   const name = pin ? 'dma_buf_pin' : 'dma_buf_unpin';
@@ -203,9 +212,14 @@ const map: PrimitiveImpl = {
       att.f.pinned = true;
       return callMap(cx, a, buf);
     }
+    if (frame.phase === 3) return fail(frame.regs[2] as string);
     if ('fail' in result) {
-      if (frame.regs[1] === true) att.f.pinned = false;
-      return fail(result.fail);
+      if (frame.regs[1] !== true) return fail(result.fail);
+      // The map-time pin is undone when the map fails (dma_buf_map_attachment: error_unpin).
+      att.f.pinned = false;
+      frame.regs[2] = result.fail;
+      const unpin = cx.callback(buf.f.ops ?? null, 'unpin');
+      return unpin === undefined ? fail(result.fail) : call(unpin, [a], 3);
     }
     const sgt = result.ok;
     const s = cx.obj(sgt);
@@ -265,7 +279,7 @@ const moveNotify: PrimitiveImpl = {
     const buf = liveBuf(cx, b ?? null, 'dma_buf_move_notify');
     if (isResult(buf)) return buf;
     // Every dynamic attachment, in the order they were made.
-    frame.regs = liveOf(cx, 'attachment', 'buf', b!).filter((a) => cx.obj(a)!.f.importer !== null);
+    frame.regs = (buf.f.attachments as Value[]).filter((a) => cx.obj(a)!.f.importer !== null);
     return nextNotify(cx, frame.regs);
   },
   resume(cx, frame) {

@@ -30,6 +30,25 @@ function devresProviders(w: World, binding: Value): string[] {
   return out;
 }
 
+/**
+ * The device lock (device_lock(), taken by driver core around probe and
+ * around remove plus devres release): a bind, unbind or unplug that finds it
+ * held waits in this phase, so a remove() never runs twice or during probe().
+ */
+const DEVICE_LOCK = 9;
+
+/** Takes `dev`'s device lock for the current thread; false when another thread holds it. */
+function lockDevice(cx: ModelContext, devRef: string): boolean {
+  const dev = cx.obj(devRef)!;
+  if (dev.f.lock !== -1) return false;
+  dev.f.lock = cx.thread;
+  return true;
+}
+
+function unlockDevice(cx: ModelContext, devRef: string): void {
+  cx.obj(devRef)!.f.lock = -1;
+}
+
 /** Phases of a teardown: 1 = remove() returned, 2 = pgmap references dropped. */
 function teardown(cx: ModelContext, frame: NativeFrame, phase: number): NativeResult {
   const w = cx.world;
@@ -45,11 +64,12 @@ function teardown(cx: ModelContext, frame: NativeFrame, phase: number): NativeRe
   dev.f.binding = null;
   w.bindings[d] = null;
   cx.destroy(binding);
+  unlockDevice(cx, devRef);
   if (frame.prim === '@unplug') cx.destroy(devRef);
   return ret(null);
 }
 
-/** Starts a teardown of driver `d`'s binding: its remove(), then devres. */
+/** Starts a teardown of driver `d`'s binding, with the device lock held: its remove(), then devres. */
 function startTeardown(cx: ModelContext, frame: NativeFrame, d: number, devRef: string): NativeResult {
   const binding = cx.world.bindings[d]!;
   frame.regs = [binding, devRef, d];
@@ -64,42 +84,63 @@ function boundDriverOf(w: World, program: CompiledProgram, devRef: string): numb
   return binding === null ? -1 : w.bindings.indexOf(binding);
 }
 
-const pgmapWait = {
+/** What bind, unbind and unplug wait for: the device lock, or (in a teardown) pgmap page references. */
+const waits = {
   ready(w: World, frame: NativeFrame): boolean {
+    if (frame.phase === DEVICE_LOCK) return w.objects[refId(frame.regs[1] as string)]!.f.lock === -1;
     return !devresProviders(w, frame.regs[0]!).some((p) => pageHolders(w, p).length > 0);
   },
   waitsFor(w: World, frame: NativeFrame, show: (v: Value) => string): string {
+    if (frame.phase === DEVICE_LOCK) {
+      const dev = w.objects[refId(frame.regs[1] as string)]!;
+      return `the device lock of ${show(frame.regs[1]!)}, held by ${w.threads[dev.f.lock as number]?.label ?? 'nobody'}`;
+    }
     const held = devresProviders(w, frame.regs[0]!).flatMap((p) => pageHolders(w, p).map((h) => `${show(h)} on ${show(p)}`));
     return `devres release of pgmap providers still referenced by ${held.join(', ')}`;
   },
 };
 
+/** bind, with the device lock held: checks, creates the binding and its providers, calls probe(). */
+function bindLocked(cx: ModelContext, frame: NativeFrame): NativeResult {
+  const [, devRef, d] = frame.regs as [null, string, number];
+  const drv = cx.program.drivers[d]!;
+  const dev = cx.obj(devRef)!;
+  if (!dev.alive || dev.f.present !== true || dev.f.binding !== null || cx.world.bindings[d] !== null) {
+    unlockDevice(cx, devRef);
+    return fail(!dev.alive || dev.f.present !== true ? 'ENODEV' : 'EBUSY');
+  }
+  const binding = cx.create('binding', { device: devRef, driver: str(drv.name) });
+  dev.f.binding = binding;
+  cx.world.bindings[d] = binding;
+  for (const p of cx.program.program.providers.values()) {
+    if (p.device !== drv.device) continue;
+    cx.world.providers[p.name] = cx.create('p2pdma_provider', { decl: p.name, device: devRef, binding, bar: p.bar, lifetime: p.lifetime });
+  }
+  frame.regs = [binding, devRef, d];
+  // The bus probes whether or not the driver has a probe(), as it removes
+  // whether or not it has a remove(): `probe(d)` pairs with `remove(d)`.
+  cx.emit('probe', [devRef]);
+  if (drv.probe !== undefined) return call(drv.probe, [devRef], 1);
+  unlockDevice(cx, devRef);
+  cx.emit('bind', [devRef]);
+  return ret(null);
+}
+
 const bind: PrimitiveImpl = {
   sig: { name: '@bind', params: [], returns: T.void, doc: 'bind DRIVER' },
   start(cx, args, frame) {
     const d = args[0] as number;
-    const drv = cx.program.drivers[d]!;
-    const devRef = ref(cx.program.deviceIds.get(drv.device)!);
-    const dev = cx.obj(devRef)!;
-    if (!dev.alive || dev.f.present !== true) return fail('ENODEV');
-    if (dev.f.binding !== null || cx.world.bindings[d] !== null) return fail('EBUSY');
-    const binding = cx.create('binding', { device: devRef, driver: str(drv.name) });
-    dev.f.binding = binding;
-    cx.world.bindings[d] = binding;
-    for (const p of cx.program.program.providers.values()) {
-      if (p.device !== drv.device) continue;
-      cx.world.providers[p.name] = cx.create('p2pdma_provider', { decl: p.name, device: devRef, binding, bar: p.bar, lifetime: p.lifetime });
-    }
-    frame.regs = [binding, devRef, d];
-    if (drv.probe !== undefined) {
-      cx.emit('probe', [devRef]);
-      return call(drv.probe, [devRef], 1);
-    }
-    cx.emit('bind', [devRef]);
-    return ret(null);
+    const devRef = ref(cx.program.deviceIds.get(cx.program.drivers[d]!.device)!);
+    frame.regs = [null, devRef, d];
+    return lockDevice(cx, devRef) ? bindLocked(cx, frame) : wait(DEVICE_LOCK);
   },
   resume(cx, frame, result) {
+    if (frame.phase === DEVICE_LOCK) {
+      lockDevice(cx, frame.regs[1] as string);
+      return bindLocked(cx, frame);
+    }
     const [binding, devRef, d] = frame.regs as [string, string, number];
+    unlockDevice(cx, devRef);
     if ('fail' in result) {
       for (const p of devresProviders(cx.world, binding)) cx.destroy(p);
       cx.obj(devRef)!.f.binding = null;
@@ -110,22 +151,49 @@ const bind: PrimitiveImpl = {
     cx.emit('bind', [devRef]);
     return ret(null);
   },
+  ...waits,
 };
+
+/** unbind, with the device lock held. */
+function unbindLocked(cx: ModelContext, frame: NativeFrame): NativeResult {
+  const [, devRef, d] = frame.regs as [null, string, number];
+  if (cx.world.bindings[d] === null) {
+    unlockDevice(cx, devRef);
+    return fail('ENODEV');
+  }
+  cx.emit('unbind', [devRef]);
+  return startTeardown(cx, frame, d, devRef);
+}
 
 const unbind: PrimitiveImpl = {
   sig: { name: '@unbind', params: [], returns: T.void, doc: 'unbind DRIVER' },
   start(cx, args, frame) {
     const d = args[0] as number;
-    if (cx.world.bindings[d] === null) return fail('ENODEV');
     const devRef = ref(cx.program.deviceIds.get(cx.program.drivers[d]!.device)!);
-    cx.emit('unbind', [devRef]);
-    return startTeardown(cx, frame, d, devRef);
+    frame.regs = [null, devRef, d];
+    return lockDevice(cx, devRef) ? unbindLocked(cx, frame) : wait(DEVICE_LOCK);
   },
   resume(cx, frame) {
+    if (frame.phase === DEVICE_LOCK) {
+      lockDevice(cx, frame.regs[1] as string);
+      return unbindLocked(cx, frame);
+    }
     return teardown(cx, frame, frame.phase);
   },
-  ...pgmapWait,
+  ...waits,
 };
+
+/** The driver-release half of unplug, with the device lock held. */
+function unplugLocked(cx: ModelContext, frame: NativeFrame): NativeResult {
+  const devRef = frame.regs[1] as string;
+  const d = boundDriverOf(cx.world, cx.program, devRef);
+  if (d < 0) {
+    unlockDevice(cx, devRef);
+    cx.destroy(devRef);
+    return ret(null);
+  }
+  return startTeardown(cx, frame, d, devRef);
+}
 
 const unplug: PrimitiveImpl = {
   sig: { name: '@unplug', params: [], returns: T.void, doc: 'unplug DEVICE' },
@@ -133,20 +201,21 @@ const unplug: PrimitiveImpl = {
     const devRef = ref(cx.program.deviceIds.get(args[0] as string)!);
     const dev = cx.obj(devRef)!;
     if (!dev.alive || dev.f.present !== true) return fail('ENODEV');
-    // Surprise removal: from this step the device answers MMIO with all-ones and does no DMA.
+    // Surprise removal: from this step the device answers MMIO with all-ones
+    // and does no DMA, whoever holds its lock; only the driver release waits.
     dev.f.present = false;
     cx.emit('unplug', [devRef]);
-    const d = boundDriverOf(cx.world, cx.program, devRef);
-    if (d < 0) {
-      cx.destroy(devRef);
-      return ret(null);
-    }
-    return startTeardown(cx, frame, d, devRef);
+    frame.regs = [null, devRef];
+    return lockDevice(cx, devRef) ? unplugLocked(cx, frame) : wait(DEVICE_LOCK);
   },
   resume(cx, frame) {
+    if (frame.phase === DEVICE_LOCK) {
+      lockDevice(cx, frame.regs[1] as string);
+      return unplugLocked(cx, frame);
+    }
     return teardown(cx, frame, frame.phase);
   },
-  ...pgmapWait,
+  ...waits,
 };
 
 const mmioRead: PrimitiveImpl = {
@@ -177,7 +246,7 @@ export function initialDevices(program: CompiledProgram): { kind: string; alive:
   const out: { kind: string; alive: boolean; f: Record<string, Value> }[] = [];
   for (const n of program.program.topology.values()) {
     if (n.kind !== 'device') continue;
-    out.push({ kind: 'pci_dev', alive: true, f: { name: n.name, bridge: str(n.parent ?? ''), binding: null, present: true } });
+    out.push({ kind: 'pci_dev', alive: true, f: { name: n.name, bridge: str(n.parent ?? ''), binding: null, present: true, lock: -1 } });
   }
   return out;
 }

@@ -1,0 +1,259 @@
+// Embedding Lifespec (docs/embedding.md): a host adds a model of its own, the
+// checker learns its primitives and violations from the registry, the
+// explorer runs them, and the host watches progress and can stop a search.
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { builtinModels, check, explore, formatScenarioResult, ModelRegistry, type Progress } from '../src/index.js';
+import { fenceModel } from '../examples/embedding/fence-model.js';
+import { runSpec } from '../examples/embedding/host.js';
+
+/** The spec docs/embedding.md walks through: a GPU driver that waits on fences. */
+const fenceSpec = `
+topology {
+  host_bridge hb
+  device gpu under hb
+}
+
+driver gpu_drv for gpu {
+  remove(dev) {
+    fence_signal(dev)   // force-complete every fence: no waiter is left behind
+  }
+  action submit() -> int { return fence_emit(gpu) }
+  action irq() { fence_signal(gpu) }
+  action sync(seq: int) { fence_wait(gpu, seq) }
+}
+
+scenario job_completes {
+  bind gpu_drv
+  let f = gpu_drv.submit()
+  parallel {
+    { gpu_drv.sync(f) }
+    { gpu_drv.irq() }
+  }
+  expect ok
+}
+
+scenario unplug_while_waiting {
+  bind gpu_drv
+  let f = gpu_drv.submit()
+  parallel {
+    { gpu_drv.sync(f) }
+    { unplug gpu }
+  }
+  expect ok
+}
+`;
+
+/** The same driver without the forced completion in remove(). */
+const noForcedCompletion = fenceSpec
+  .replace('    fence_signal(dev)   // force-complete every fence: no waiter is left behind\n', '    // nothing completes the fences\n')
+  .replace('    { unplug gpu }\n  }\n  expect ok', '    { unplug gpu }\n  }\n  expect violation model.fence_timeout');
+
+function fenceRegistry(): ModelRegistry {
+  return new ModelRegistry().register(fenceModel);
+}
+
+describe('a model of our own', () => {
+  test('the registry holds the built-in models plus the new one', () => {
+    const registry = fenceRegistry();
+    expect(registry.models.map((m) => m.name)).toEqual([...builtinModels.map((m) => m.name), 'fence']);
+    expect(registry.primitive('p2pdma_map')).toBeDefined();
+    expect(registry.primitive('fence_wait')?.sig.params.map((p) => p.name)).toEqual(['dev', 'seq']);
+    expect(registry.signatures().get('fence_emit')?.returns).toEqual({ k: 'int' });
+    expect(registry.violations().get('model.fence_timeout')).toMatch(/never|can never end/);
+    expect(registry.violations().has('model.use_after_free')).toBe(true);
+  });
+
+  test('a primitive name can be implemented by one model only', () => {
+    expect(() => fenceRegistry().register(fenceModel)).toThrow(/redefines primitive 'fence_emit' of model 'fence'/);
+    const clash = { name: 'mine', primitives: [{ ...fenceModel.primitives[0]!, sig: { ...fenceModel.primitives[0]!.sig, name: 'p2pdma_map' } }] };
+    expect(() => new ModelRegistry().register(clash)).toThrow(/redefines primitive 'p2pdma_map' of model 'p2pdma'/);
+  });
+
+  test('without the model, its primitives and violations are unknown to the checker', () => {
+    expect(noForcedCompletion).not.toBe(fenceSpec);
+    const { diagnostics } = check(noForcedCompletion, { uri: 'fence.lspec' });
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['unknown-name', 'unknown function `fence_emit`'],
+      ['unknown-name', 'unknown function `fence_signal`'],
+      ['unknown-name', 'unknown function `fence_wait`'],
+      ['unknown-rule', 'unknown rule `model.fence_timeout`'],
+    ]);
+  });
+
+  test('with the model, the spec checks clean and its primitives are typed', () => {
+    const registry = fenceRegistry();
+    expect(check(fenceSpec, { uri: 'fence.lspec', registry }).diagnostics).toEqual([]);
+    expect(check(noForcedCompletion, { uri: 'fence.lspec', registry }).diagnostics).toEqual([]);
+    const wrong = check(fenceSpec.replace('fence_wait(gpu, seq)', 'fence_wait(gpu)'), { uri: 'fence.lspec', registry });
+    expect(wrong.diagnostics.map((d) => d.code)).toEqual(['wrong-arity']);
+    const mistyped = check(fenceSpec.replace('fence_wait(gpu, seq)', 'fence_wait(seq, gpu)'), { uri: 'fence.lspec', registry });
+    expect(mistyped.diagnostics.map((d) => d.code)).toEqual(['type-mismatch', 'type-mismatch']);
+  });
+
+  test('a driver that force-completes its fences passes under every interleaving', () => {
+    const registry = fenceRegistry();
+    const { program } = check(fenceSpec, { uri: 'fence.lspec', registry });
+    const { scenarios } = explore(program, { registry });
+    expect(scenarios.map((s) => [s.scenario, s.verdict, s.complete, s.expectMet])).toEqual([
+      ['job_completes', 'ok', true, true],
+      ['unplug_while_waiting', 'ok', true, true],
+    ]);
+  });
+
+  test('without the forced completion, the model reports model.fence_timeout with a shortest trace', () => {
+    const registry = fenceRegistry();
+    const { program } = check(noForcedCompletion, { uri: 'fence.lspec', registry });
+    const r = explore(program, { registry, scenario: 'unplug_while_waiting' }).scenarios[0]!;
+    expect(r).toMatchObject({ verdict: 'violated', complete: true, expectMet: true });
+    expect(r.violations.map((v) => v.rule)).toEqual(['model.fence_timeout']);
+    const v = r.violations[0]!;
+    expect(v.message).toBe('fence 1 of gpu never signals: the device is gone and nothing completed it');
+    // The waiter's thread makes the last step: its wait fails with ETIMEDOUT once the device is gone.
+    const last = v.trace.at(-1)!;
+    expect(last.event).toBe('fence_wait(gpu, 1) → ETIMEDOUT');
+    expect(v.trace.some((s) => s.event.startsWith('unplug gpu') && s.thread !== last.thread)).toBe(true);
+    expect(v.trace.map((s) => s.step)).toEqual(v.trace.map((_, i) => i + 1));
+    expect(last.uri).toBe('fence.lspec');
+    expect(last.line).toBe(fenceSpec.split('\n').findIndex((l) => l.includes('fence_wait(gpu, seq)')) + 1);
+  });
+
+  test('a wait nothing can end while the device stays is a deadlock that names the fence', () => {
+    const registry = fenceRegistry();
+    const text = fenceSpec.replace(/scenario job_completes \{[^]*?expect ok\n\}/, 'scenario forgotten_irq {\n  bind gpu_drv\n  let f = gpu_drv.submit()\n  gpu_drv.sync(f)\n  expect deadlock\n}');
+    expect(text).toContain('forgotten_irq');
+    const { program, diagnostics } = check(text, { uri: 'fence.lspec', registry });
+    expect(diagnostics).toEqual([]);
+    const r = explore(program, { registry, scenario: 'forgotten_irq' }).scenarios[0]!;
+    expect(r).toMatchObject({ verdict: 'deadlock', expectMet: true, violations: [] });
+    expect(r.deadlock!.waiting).toEqual([{ thread: 'main', on: 'fence 1 of gpu (signalled up to 0)' }]);
+    expect(r.deadlock!.trace.at(-1)!.event).toBe('fence_wait(gpu, 1)');
+  });
+
+  test('exploring needs the registry the program was checked with', () => {
+    const { program } = check(fenceSpec, { uri: 'fence.lspec', registry: fenceRegistry() });
+    expect(() => explore(program)).toThrow(/no model implements primitive fence_/);
+  });
+});
+
+describe('progress and stopping a search', () => {
+  // A long sequential run: each fence_emit is a step, so the search goes through a few hundred states.
+  const busy = `
+topology {
+  host_bridge hb
+  device gpu under hb
+}
+fn burst(n: int) {
+  if n > 0 {
+    fence_emit(gpu)
+    burst(n - 1)
+  }
+}
+driver gpu_drv for gpu {
+  action work() { burst(120) }
+}
+scenario busy {
+  bind gpu_drv
+  gpu_drv.work()
+  gpu_drv.work()
+  gpu_drv.work()
+}
+scenario quick {
+  bind gpu_drv
+}
+`;
+
+  function program() {
+    const registry = fenceRegistry();
+    const checked = check(busy, { uri: 'busy.lspec', registry });
+    expect(checked.diagnostics).toEqual([]);
+    return { registry, program: checked.program };
+  }
+
+  test('onProgress reports each scenario as it is searched', () => {
+    const { registry, program: p } = program();
+    const seen: Progress[] = [];
+    const { scenarios } = explore(p, { registry, progressIntervalMs: 0, onProgress: (x) => seen.push(x) });
+    expect(scenarios.map((s) => [s.scenario, s.verdict])).toEqual([
+      ['busy', 'ok'],
+      ['quick', 'ok'],
+    ]);
+    expect(scenarios[0]!.states).toBeGreaterThan(300);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    for (const x of seen) {
+      expect(Object.keys(x).sort()).toEqual(['elapsedMs', 'scenario', 'states', 'transitions']);
+      expect(x.states).toBeGreaterThanOrEqual(1);
+      expect(x.elapsedMs).toBeGreaterThanOrEqual(0);
+    }
+    const busyStates = seen.filter((x) => x.scenario === 'busy').map((x) => x.states);
+    expect(busyStates).toEqual([...busyStates].sort((a, b) => a - b));
+    expect(seen.some((x) => x.scenario === 'quick')).toBe(true);
+  });
+
+  test('an aborted signal stops the search: that scenario is incomplete and later ones are not explored', () => {
+    const { registry, program: p } = program();
+    const full = explore(p, { registry, scenario: 'busy' }).scenarios[0]!;
+    const signal = { aborted: false };
+    const { scenarios } = explore(p, {
+      registry,
+      signal,
+      progressIntervalMs: 0,
+      onProgress: () => {
+        signal.aborted = true;
+      },
+    });
+    expect(scenarios).toHaveLength(1);
+    const r = scenarios[0]!;
+    expect(r).toMatchObject({ scenario: 'busy', verdict: 'incomplete', complete: false, violations: [], incomplete: { reason: 'stopped on request' } });
+    expect(r.expectMet).toBeUndefined();
+    expect(r.states).toBeGreaterThan(0);
+    expect(r.states).toBeLessThan(full.states);
+  });
+
+  test('a signal aborted before the call explores nothing', () => {
+    const { registry, program: p } = program();
+    expect(explore(p, { registry, signal: { aborted: true } }).scenarios).toEqual([]);
+  });
+});
+
+describe('the host program of docs/embedding.md', () => {
+  test('errors come back as diagnostics, and nothing is explored', () => {
+    const r = runSpec(fenceSpec.replace('fence_wait(gpu, seq)', 'fence_wait(gpu, nic)'), 'fence.lspec');
+    expect(r.kind).toBe('errors');
+    if (r.kind === 'errors') expect(r.diagnostics.map((d) => d.code)).toEqual(['unknown-name']);
+  });
+
+  test('a clean spec comes back as the JSON of docs/trace-format.md', () => {
+    const r = runSpec(noForcedCompletion, 'fence.lspec');
+    expect(r.kind).toBe('explored');
+    if (r.kind !== 'explored') return;
+    expect(r.report.file).toBe('fence.lspec');
+    expect(r.report.scenarios).toMatchObject([
+      { scenario: 'job_completes', verdict: 'ok', deadlock: null, incomplete: null, expectMet: true },
+      { scenario: 'unplug_while_waiting', verdict: 'violated', violations: [{ rule: 'model.fence_timeout' }], expectMet: true },
+    ]);
+  });
+});
+
+describe('docs/embedding.md', () => {
+  const doc = readFileSync(new URL('../docs/embedding.md', import.meta.url), 'utf8');
+  const block = (lang: string) => new RegExp('```' + lang + '\\n([^]*?)\\n```').exec(doc)?.[1];
+
+  test('its fence spec holds, and without the forced completion gives the trace shown', () => {
+    const spec = `${block('lspec')!}\n`;
+    const registry = fenceRegistry();
+    const good = check(spec, { uri: 'fence.lspec', registry });
+    expect(good.diagnostics).toEqual([]);
+    expect(explore(good.program, { registry }).scenarios.map((s) => [s.scenario, s.verdict])).toEqual([['unplug_while_waiting', 'ok']]);
+
+    const line = '    fence_signal(dev)   // force-complete every fence: no waiter is left behind\n';
+    expect(spec).toContain(line);
+    const bad = check(spec.replace(line, ''), { uri: 'fence.lspec', registry });
+    expect(bad.diagnostics).toEqual([]);
+    const text = formatScenarioResult(explore(bad.program, { registry }).scenarios[0]!);
+    // The doc shows the command's text; everything but the first line (its counts and timing) must match.
+    const shown = doc.split('\n```\n').find((b) => b.includes('VIOLATED: model.fence_timeout'))!;
+    const expected = shown.slice(shown.indexOf('    model.fence_timeout:')).split('\n');
+    expect(text.split('\n').slice(1)).toEqual(expected);
+  });
+});

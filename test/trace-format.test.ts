@@ -1,0 +1,302 @@
+// docs/trace-format.md is the schema of `lifespec run --format json`. This
+// test reads the field tables from the doc, checks that they describe the
+// schema below, and validates real CLI output against it: every documented
+// field present with its type, nothing undocumented, and the relations the
+// doc states between verdict, complete, expectMet and the traces. It also
+// checks that the doc's worked example is what the command prints.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { main } from '../src/cli/main.js';
+
+const doc = readFileSync(new URL('../docs/trace-format.md', import.meta.url), 'utf8');
+const seed = readFileSync(new URL('../examples/vfio_mlx5_hotunplug.lspec', import.meta.url), 'utf8');
+const tour = readFileSync(new URL('../examples/tour.lspec', import.meta.url), 'utf8');
+
+/** The schema the doc must state: object → field → type, as written in its tables. */
+const schema: Record<string, Record<string, string>> = {
+  Report: { file: 'string', scenarios: 'Scenario[]' },
+  Scenario: {
+    scenario: 'string',
+    verdict: '"ok" | "violated" | "deadlock" | "incomplete"',
+    complete: 'boolean',
+    states: 'integer',
+    transitions: 'integer',
+    timeMs: 'integer',
+    violations: 'Violation[]',
+    deadlock: 'Deadlock | null',
+    incomplete: 'Incomplete | null',
+    expect: 'Expect | null',
+    expectMet: 'boolean | null',
+  },
+  Violation: { rule: 'string', message: 'string', trace: 'Step[]' },
+  Step: { step: 'integer', thread: 'string', event: 'string', uri: 'string', line: 'integer', column: 'integer' },
+  Deadlock: { trace: 'Step[]', waiting: 'Waiting[]' },
+  Waiting: { thread: 'string', on: 'string' },
+  Incomplete: { reason: 'string', uri: 'string (optional)', line: 'integer (optional)', column: 'integer (optional)' },
+  Expect: { outcome: '"ok" | "violation" | "deadlock"', rules: 'string[]' },
+};
+
+/** The field tables of the doc: a `### \`Name\`` heading, then rows `| \`field\` | \`type\` *(optional)*? | meaning |`. */
+function docSchema(): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  let current: string | undefined;
+  for (const line of doc.split('\n')) {
+    const heading = /^#{2,3} (.*)$/.exec(line);
+    if (heading) {
+      const name = /^`(\w+)`$/.exec(heading[1]!.trim());
+      current = name ? name[1] : undefined;
+      if (current) out[current] = {};
+      continue;
+    }
+    if (!current || !line.startsWith('| `')) continue;
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim().replace(/\\\|/g, '|'));
+    const field = /^`(\w+)`$/.exec(cells[0]!);
+    const type = /^`([^`]+)`( \*\(optional\)\*)?$/.exec(cells[1]!);
+    expect(field, `field cell in: ${line}`).not.toBeNull();
+    expect(type, `type cell in: ${line}`).not.toBeNull();
+    out[current]![field![1]!] = `${type![1]}${type![2] ? ' (optional)' : ''}`;
+  }
+  return out;
+}
+
+/** What the validator saw, so the test can tell every part of the schema was exercised. */
+const seen = new Set<string>();
+
+function check(value: unknown, type: string, path: string): void {
+  const optional = type.endsWith(' (optional)');
+  const t = optional ? type.slice(0, -' (optional)'.length) : type;
+  const alternatives = t.split(' | ');
+  if (alternatives.length > 1) {
+    if (alternatives.every((a) => a.startsWith('"'))) {
+      expect(alternatives.map((a) => JSON.parse(a) as string), path).toContain(value);
+      seen.add(`${path.replace(/^.*?\.scenarios\[/, 'Report.scenarios[').replace(/\[\d+\]/g, '[]')}=${String(value)}`);
+      return;
+    }
+    if (value === null) {
+      expect(alternatives, `${path} may not be null`).toContain('null');
+      seen.add(`${t}=null`);
+      return;
+    }
+    seen.add(`${t}=value`);
+    check(value, alternatives.filter((a) => a !== 'null').join(' | '), path);
+    return;
+  }
+  if (t.endsWith('[]')) {
+    expect(Array.isArray(value), `${path} is an array`).toBe(true);
+    (value as unknown[]).forEach((v, i) => check(v, t.slice(0, -2), `${path}[${i}]`));
+    return;
+  }
+  switch (t) {
+    case 'string':
+      expect(typeof value, path).toBe('string');
+      return;
+    case 'boolean':
+      expect(typeof value, path).toBe('boolean');
+      return;
+    case 'integer':
+      expect(Number.isInteger(value) && (value as number) >= 0, `${path} is a non-negative integer, not ${String(value)}`).toBe(true);
+      return;
+  }
+  const fields = schema[t];
+  expect(fields, `${path}: unknown type ${t}`).toBeDefined();
+  expect(typeof value === 'object' && value !== null && !Array.isArray(value), `${path} is an object`).toBe(true);
+  const obj = value as Record<string, unknown>;
+  seen.add(t);
+  const undocumented = Object.keys(obj).filter((k) => !(k in fields!));
+  expect(undocumented, `${path}: fields not in docs/trace-format.md`).toEqual([]);
+  for (const [name, ftype] of Object.entries(fields!)) {
+    if (!(name in obj)) {
+      expect(ftype.endsWith(' (optional)'), `${path}.${name} is documented as always present`).toBe(true);
+      continue;
+    }
+    if (ftype.endsWith(' (optional)')) seen.add(`${t}.${name}`);
+    check(obj[name], ftype, `${path}.${name}`);
+  }
+}
+
+/** The relations the doc states between the fields of one scenario. */
+function checkRelations(s: Record<string, any>, file: string): void {
+  const found = s.violations.length > 0;
+  const verdict = found ? 'violated' : s.deadlock ? 'deadlock' : s.complete ? 'ok' : 'incomplete';
+  expect(s.verdict, s.scenario).toBe(verdict);
+  expect(s.complete).toBe(s.incomplete === null);
+  const rules = new Set(s.violations.map((v: any) => v.rule));
+  const e = s.expect ?? { outcome: 'ok', rules: [] };
+  let met: boolean | null;
+  if (e.outcome === 'ok') met = found || s.deadlock ? false : s.complete ? true : null;
+  else if (e.outcome === 'violation') met = e.rules.every((r: string) => rules.has(r)) ? true : s.complete ? false : null;
+  else met = s.deadlock ? true : s.complete ? false : null;
+  expect(s.expectMet, s.scenario).toBe(met);
+  if (s.expect && s.expect.outcome !== 'violation') expect(s.expect.rules).toEqual([]);
+  expect(rules.size).toBe(s.violations.length);
+  const traces = [...s.violations.map((v: any) => v.trace), ...(s.deadlock ? [s.deadlock.trace] : [])];
+  for (const trace of traces) {
+    expect(trace.length).toBeGreaterThan(0);
+    expect(trace.map((x: any) => x.step)).toEqual(trace.map((_: unknown, i: number) => i + 1));
+    for (const x of trace) {
+      expect(x.uri).toBe(file);
+      expect(x.line).toBeGreaterThanOrEqual(1);
+      expect(x.column).toBeGreaterThanOrEqual(1);
+      expect(x.thread).toMatch(/^(main|t\d+|hw:\w+)$/);
+    }
+  }
+  const lengths = s.violations.map((v: any) => v.trace.length);
+  expect(lengths).toEqual([...lengths].sort((a: number, b: number) => a - b));
+  if (s.incomplete && 'uri' in s.incomplete) {
+    expect(s.incomplete.uri).toBe(file);
+    expect(s.incomplete.line).toBeGreaterThanOrEqual(1);
+    expect(s.incomplete.column).toBeGreaterThanOrEqual(1);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'lifespec-trace-'));
+
+function spec(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function runJson(...argv: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = main(['run', '--format', 'json', ...argv], { out: (s) => (out += s), err: (s) => (err += s), color: false });
+  return { code, out, err };
+}
+
+/** The doc's example mutation: the `lock buf.resv` around `dma_buf_move_notify` taken away. */
+function withoutLock(): string {
+  const locked = '      lock buf.resv {\n        revoked = true\n        dma_buf_move_notify(buf)\n      }\n';
+  expect(seed).toContain(locked);
+  return seed.replace(locked, '      revoked = true\n      dma_buf_move_notify(buf)\n');
+}
+
+const abba = `topology {
+  host_bridge hb
+  device gpu under hb
+}
+driver d for gpu {
+  state { a: mutex  b: mutex }
+  action ab() { lock a { lock b { mmio_write(gpu, 1) } } }
+  action ba() { lock b { lock a { mmio_write(gpu, 2) } } }
+}
+scenario abba {
+  bind d
+  parallel {
+    { d.ab() }
+    { d.ba() }
+  }
+  expect deadlock
+}
+`;
+
+const runaway = `topology {
+  host_bridge hb
+  device gpu under hb
+}
+fn deep(n: int) -> int { return deep(n + 1) }
+driver d for gpu {
+  action rec() -> int { return deep(0) }
+}
+scenario runaway {
+  bind d
+  d.rec()
+}
+`;
+
+/** Specs that between them produce every part of the schema, with the exit code each gives. */
+const cases: { name: string; text: string; args?: string[]; code: number }[] = [
+  { name: 'vfio_nolock.lspec', text: withoutLock(), code: 1 },
+  { name: 'seed.lspec', text: seed, code: 0 },
+  { name: 'seed_bounded.lspec', text: seed, args: ['--max-states', '10'], code: 3 },
+  { name: 'tour.lspec', text: tour, code: 1 },
+  { name: 'abba.lspec', text: abba, code: 1 },
+  { name: 'runaway.lspec', text: runaway, code: 3 },
+];
+
+describe('docs/trace-format.md', () => {
+  test('its field tables state the schema', () => {
+    expect(docSchema()).toEqual(schema);
+  });
+
+  test('the output of every case follows the schema and the stated relations', () => {
+    seen.clear();
+    for (const c of cases) {
+      const path = spec(c.name, c.text);
+      const r = runJson(...(c.args ?? []), path);
+      expect(r.code, `${c.name}: ${r.err}`).toBe(c.code);
+      expect(r.out.endsWith('}\n')).toBe(true);
+      const json = JSON.parse(r.out);
+      // Printed with two-space indentation.
+      expect(r.out).toBe(`${JSON.stringify(json, null, 2)}\n`);
+      check(json, 'Report', c.name);
+      expect(json.file).toBe(path);
+      for (const s of json.scenarios) checkRelations(s, path);
+      // The exit code follows the verdicts.
+      const verdicts = json.scenarios.map((s: any) => s.verdict);
+      const code = verdicts.some((v: string) => v === 'violated' || v === 'deadlock') ? 1 : verdicts.includes('incomplete') ? 3 : 0;
+      expect(r.code).toBe(code);
+    }
+    // Every object, optional field, nullable field and enumerated value was met at least once.
+    for (const name of Object.keys(schema)) expect(seen, name).toContain(name);
+    for (const f of ['Incomplete.uri', 'Incomplete.line', 'Incomplete.column']) expect(seen, f).toContain(f);
+    for (const t of ['Deadlock | null', 'Incomplete | null', 'Expect | null', 'boolean | null']) {
+      expect(seen, `${t} as null`).toContain(`${t}=null`);
+      expect(seen, `${t} with a value`).toContain(`${t}=value`);
+    }
+    for (const v of ['ok', 'violated', 'deadlock', 'incomplete']) expect(seen).toContain(`Report.scenarios[].verdict=${v}`);
+    for (const v of ['ok', 'violation', 'deadlock']) expect(seen).toContain(`Report.scenarios[].expect.outcome=${v}`);
+  });
+
+  test('--scenario narrows the report to one scenario', () => {
+    const path = spec('vfio_nolock.lspec', withoutLock());
+    const json = JSON.parse(runJson('--scenario', 'unplug_races_registration', path).out);
+    expect(json.scenarios.map((s: any) => s.scenario)).toEqual(['unplug_races_registration']);
+    const dma = json.scenarios[0].violations.find((v: any) => v.rule === 'model.dma_after_free');
+    expect(dma.trace.at(-1)).toMatchObject({ thread: 'hw:nic', event: 'DMA through sg_table#8' });
+  });
+
+  test('the worked example is what the command prints', () => {
+    const block = /```jsonc\n([^]*?)\n```/.exec(doc);
+    expect(block, 'the example block').not.toBeNull();
+    const path = spec('vfio_nolock.lspec', withoutLock());
+    const r = runJson('--scenario', 'hot_unplug', path);
+    expect(r.code).toBe(1);
+    const actual = JSON.parse(r.out.split(JSON.stringify(path).slice(1, -1)).join('vfio_nolock.lspec'));
+    // Without its `//` lines (which stand for left-out steps), the example is the output minus those steps.
+    const example = JSON.parse(
+      block![1]!
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('//'))
+        .join('\n'),
+    );
+    expect(example.scenarios).toHaveLength(actual.scenarios.length);
+    example.scenarios.forEach((s: any, i: number) => {
+      const a = actual.scenarios[i];
+      a.timeMs = s.timeMs;
+      a.violations.forEach((v: any, j: number) => {
+        const kept = new Set(s.violations[j]?.trace.map((x: any) => x.step));
+        v.trace = v.trace.filter((x: any) => kept.has(x.step));
+      });
+    });
+    expect(example).toEqual(actual);
+    // The left-out steps are only ever in the middle: the first and the violating step are shown.
+    for (const v of example.scenarios[0].violations) {
+      expect(v.trace[0].step).toBe(1);
+      expect(v.trace.at(-1).event).toBe(v.message.split(' requires')[0]);
+    }
+  });
+
+  test('check errors are printed as text, not JSON, and nothing is explored', () => {
+    const path = spec('broken.lspec', 'topology { device gpu under hb }\n');
+    const r = runJson(path);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^\S+:1:29: error: /);
+    expect(r.err).toContain('not explored: fix the errors above first');
+  });
+});
