@@ -33,8 +33,11 @@ export { formatScenarioResult, scenarioToJson } from './explore/report.js';
 export { ModelRegistry, defaultRegistry, builtinModels } from './models/registry.js';
 export type { Model, PrimitiveImpl, ModelContext, NativeResult, CallResult } from './models/model.js';
 export { ret, fail, call, wait } from './models/model.js';
-export type { Value } from './interp/values.js';
-export type { World, Obj } from './explore/state.js';
+export { ref, refId, isRef, errno, isErrno, errnoName, type Value } from './interp/values.js';
+export type { World, Obj, NativeFrame, Thread } from './explore/state.js';
+export type { CompiledProgram } from './interp/compile.js';
+export { T as types } from './semantics/types.js';
+export type { ParamSig } from './semantics/builtins.js';
 
 /** Options of {@link check}: where the text came from, and the models whose primitives it may call. */
 export interface CheckOptions extends ParseOptions {

@@ -33,6 +33,16 @@ const rows: [string, string, string[]][] = [
   ],
   ['queries are not events', 'constraint c {\n never held(m)\n never count(x)\n}', ['2:unknown-event', '3:unknown-event']],
   ['a device name in a pattern matches that device', `${topo}constraint c {\n never unplug(gpu)\n}`, []],
+  [
+    'ok/fails: lifecycle events have no outcome; primitives, callbacks and actions do',
+    `${topo}driver d for gpu {\n remove(dev) { }\n action a() { }\n}\nconstraint c {\n never unplug(_) ok\n never create(sg_table) fails\n never destroy(x) ok\n never probe(x) fails\n never d.a() fails\n d.remove(_) ok before destroy(gbar)\n never p2pdma_map(_, _) fails\n}`,
+    ['13:unknown-event', '14:unknown-event', '15:unknown-event', '16:unknown-event'],
+  ],
+  [
+    'a state field initialiser may name devices and constants, but no provider (none exists yet) and call nothing',
+    `${topo}fn one() -> int { return 1 }\ndriver d for gpu {\n state {\n  dev: pci_dev = gpu\n  bar: p2pdma_provider? = gbar\n  route: map_type = BUS_ADDR\n  n: int = one()\n  m: int = 1 + count(sg_table)\n }\n}`,
+    ['12:invalid-value', '14:not-callable', '15:not-callable'],
+  ],
   ['held takes a mutex, and says where a buffer keeps its lock', `${topo}driver d for gpu { action a(b: dma_buf) { assert held(b) } }`, ['8:not-a-mutex']],
   ['parallel needs a branch', 'scenario s {\n parallel { }\n}', ['2:syntax-error']],
   ['only \\" and \\\\ are escapes', 'fn f() { assert false, "a\\n\\"b" }', []],

@@ -5,7 +5,7 @@
 // an importer `nic_drv` that zaps its mapping in move_notify, a forgetful
 // importer `nic2_drv`, and `fpga_drv` with a `manual` provider.
 import { describe, expect, test } from 'vitest';
-import type { ScenarioResult } from '../src/index.js';
+import { check, type ScenarioResult } from '../src/index.js';
 import { expectQuiet, fixture, rules, runSpec, scenario, violation } from './support/specs.js';
 
 const base = fixture('constraints-base.lspec');
@@ -255,9 +255,13 @@ scenario before_revoke {
   test('`ok` matches calls that succeeded: an exporter that refuses after the revoke is quiet for it', () => {
     const honoured = scenario(r, 'honoured');
     expect(rules(honoured)).toEqual(['no_failed_map', 'no_map_attempt_after_revoke']);
-    // A pattern without outcome sees the call when it starts, one with `fails` when it ends.
+    // A pattern without outcome sees the call when it starts, one with `fails` when it ends: in the
+    // step of the refusing callback, which also ends the map call (made two steps earlier) and the
+    // scenario line that called it.
     expect(lastEvent(honoured, 'no_map_attempt_after_revoke')).toBe('dma_buf_map_attachment(attachment#9)');
-    expect(lastEvent(honoured, 'no_failed_map')).toBe('gpu_drv.bufops.map_dma_buf(attachment#9) → ENODEV');
+    expect(lastEvent(honoured, 'no_failed_map')).toBe(
+      'gpu_drv.bufops.map_dma_buf(attachment#9) · dma_buf_map_attachment(attachment#9) → ENODEV · nic_drv.reg_mr → ENODEV',
+    );
     expect(violation(honoured, 'no_failed_map').trace).toHaveLength(12);
   });
 
@@ -267,7 +271,7 @@ scenario before_revoke {
     const v = violation(ignored, 'no_map_after_revoke');
     expect(v.message).toBe('dma_buf_map_attachment(attachment#9) happened after `dma_buf_move_notify(_)`');
     // `ok` sees the call when it returns: in the step of the exporter's p2pdma_map.
-    expect(v.trace.at(-1)).toMatchObject({ event: 'p2pdma_map(gpu_bar0#5, nic) → sg_table#10', line: 33 });
+    expect(v.trace.at(-1)).toMatchObject({ event: 'p2pdma_map(gpu_bar0#5, nic) → sg_table#10 · dma_buf_map_attachment(attachment#9) → sg_table#10', line: 33 });
   });
 
   test('a shared variable in never … after relates the same object', () => {
@@ -489,7 +493,102 @@ scenario remap_after_notify {
     expect(v.message).toBe('gpu_drv.bufops.map_dma_buf(attachment#9) happened after `nic_drv.importer.move_notify(a)`');
     expect(v.trace).toHaveLength(23);
     expect(v.trace[14]).toMatchObject({ event: 'nic_drv.importer.move_notify(attachment#9)', line: 75 });
-    expect(v.trace.at(-1)).toMatchObject({ event: 'gpu_drv.bufops.map_dma_buf(attachment#9) → ENODEV', line: 31 });
+    // The refused map fails the `nic_drv.remap(buf)` line in the same step.
+    expect(v.trace.at(-1)).toMatchObject({
+      event: 'gpu_drv.bufops.map_dma_buf(attachment#9) · dma_buf_map_attachment(attachment#9) → ENODEV · nic_drv.remap → ENODEV',
+      line: 31,
+    });
+  });
+});
+
+describe('ok and fails on callbacks and actions: their end', () => {
+  const r = withBase(`
+/// The exporter hands out no mapping once the buffer was revoked (refusing is fine).
+constraint no_map_handed_out_after_revoke {
+  never gpu_drv.bufops.map_dma_buf(a) ok after dma_buf_move_notify(_)
+}
+/// User space sees no failed registration.
+constraint reg_never_fails {
+  never nic_drv.reg_mr(_) fails
+}
+/// devres destroys the BAR's provider only once the exporter's remove() has returned.
+constraint provider_after_remove_returned {
+  gpu_drv.remove(_) ok before destroy(gpu_bar0)
+}
+scenario honoured {
+  bind gpu_drv
+  bind nic_drv
+  let buf = gpu_drv.export()
+  gpu_drv.revoke(buf)
+  nic_drv.reg_mr(buf)
+  expect violation reg_never_fails
+}
+scenario ignored {
+  bind gpu_drv
+  bind nic_drv
+  let buf = gpu_drv.export()
+  gpu_drv.ignore_revoke()
+  gpu_drv.revoke(buf)
+  nic_drv.reg_mr(buf)
+  expect violation no_map_handed_out_after_revoke
+}
+scenario orderly {
+  bind gpu_drv
+  bind nic_drv
+  let buf = gpu_drv.export()
+  nic_drv.reg_mr(buf)
+  unbind gpu_drv
+}
+scenario dropped_early {
+  bind gpu_drv
+  gpu_drv.drop_provider()
+  expect violation provider_after_remove_returned
+}
+`);
+
+  test('`ok` on a callback matches when it returns a value: quiet for the exporter that refuses', () => {
+    const honoured = scenario(r, 'honoured');
+    expect(rules(honoured)).toEqual(['reg_never_fails']);
+    const ignored = scenario(r, 'ignored');
+    expect(rules(ignored)).toEqual(['no_map_handed_out_after_revoke']);
+    const v = violation(ignored, 'no_map_handed_out_after_revoke');
+    expect(v.message).toBe('gpu_drv.bufops.map_dma_buf(attachment#9) happened after `dma_buf_move_notify(_)`');
+    // The callback ends in the step of its last visible operation, its p2pdma_map.
+    expect(v.trace).toHaveLength(14);
+    expect(v.trace.at(-2)).toMatchObject({ event: 'gpu_drv.bufops.map_dma_buf(attachment#9)', line: 31 });
+    expect(v.trace.at(-1)).toMatchObject({ event: 'p2pdma_map(gpu_bar0#5, nic) → sg_table#10 · dma_buf_map_attachment(attachment#9) → sg_table#10', line: 33 });
+  });
+
+  test('`fails` on an action matches when the action fails, in the step that fails it', () => {
+    const v = violation(scenario(r, 'honoured'), 'reg_never_fails');
+    expect(v.message).toBe('nic_drv.reg_mr(dma_buf#8) happened (`never nic_drv.reg_mr(_) fails`)');
+    expect(v.trace).toHaveLength(12);
+    expect(v.trace.at(-1)).toMatchObject({
+      event: 'gpu_drv.bufops.map_dma_buf(attachment#9) · dma_buf_map_attachment(attachment#9) → ENODEV · nic_drv.reg_mr → ENODEV',
+      line: 31,
+    });
+  });
+
+  test('`DRIVER.remove(_) ok` is the return of remove(), before devres runs', () => {
+    expectQuiet(scenario(r, 'orderly'));
+    const early = scenario(r, 'dropped_early');
+    expect(rules(early)).toEqual(['provider_after_remove_returned']);
+    expect(violation(early, 'provider_after_remove_returned').message).toBe('destroy(gpu_bar0#5) happened with no `gpu_drv.remove(_) ok` before it');
+  });
+
+  test('a lifecycle event has no outcome: `ok`/`fails` on one is unknown-event', () => {
+    const text = `${base}
+constraint c {
+  never unplug(gpu) ok
+  never create(sg_table) fails
+  never gpu_drv.remove(_) fails
+}
+`;
+    const { diagnostics } = check(text, { uri: 'outcome.lspec' });
+    expect(diagnostics.map((d) => [d.code, d.message, text.slice(d.span.start, d.span.end)])).toEqual([
+      ['unknown-event', '`unplug` is a lifecycle event and has no outcome: `ok` applies to calls (primitives, callbacks, actions)', 'unplug'],
+      ['unknown-event', '`create` is a lifecycle event and has no outcome: `fails` applies to calls (primitives, callbacks, actions)', 'create'],
+    ]);
   });
 });
 

@@ -3,7 +3,23 @@
 // explorer runs them, and the host watches progress and can stop a search.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { builtinModels, check, explore, formatScenarioResult, ModelRegistry, type Progress } from '../src/index.js';
+import {
+  builtinModels,
+  check,
+  errno,
+  errnoName,
+  explore,
+  formatScenarioResult,
+  isErrno,
+  isRef,
+  ModelRegistry,
+  ref,
+  refId,
+  ret,
+  types,
+  type Model,
+  type Progress,
+} from '../src/index.js';
 import { fenceModel } from '../examples/embedding/fence-model.js';
 import { runSpec } from '../examples/embedding/host.js';
 
@@ -70,6 +86,46 @@ describe('a model of our own', () => {
     expect(() => new ModelRegistry().register(clash)).toThrow(/redefines primitive 'p2pdma_map' of model 'p2pdma'/);
   });
 
+  test('a primitive needs a plain name that is not a built-in name or spelling', () => {
+    const named = (name: string): Model => ({ name: 'mine', primitives: [{ sig: { name, params: [], returns: types.void, doc: '' }, start: () => ret(null) }] });
+    expect(() => new ModelRegistry().register(named('fence_poll'))).not.toThrow();
+    for (const name of ['fence-poll', '@fence', 'fence poll', '']) {
+      expect(() => new ModelRegistry().register(named(name)), name).toThrow(`model 'mine' cannot define primitive '${name}'`);
+    }
+    // The kernel's newer spelling of a built-in, and a built-in query, are taken too.
+    expect(() => new ModelRegistry().register(named('dma_buf_invalidate_mappings'))).toThrow(/cannot define primitive 'dma_buf_invalidate_mappings'/);
+    expect(() => new ModelRegistry().register(named('count'))).toThrow(/cannot define primitive 'count'/);
+    // A built-in name stays taken in a registry without the model that implements it.
+    const withoutP2pdma = builtinModels.filter((m) => m.name !== 'p2pdma');
+    expect(() => new ModelRegistry(withoutP2pdma).register(named('p2pdma_map'))).toThrow(/cannot define primitive 'p2pdma_map'/);
+    // A registry from exactly the built-in models is fine.
+    expect(new ModelRegistry([...builtinModels]).models).toHaveLength(builtinModels.length);
+  });
+
+  test('a violation is named model.NAME and is defined once', () => {
+    const withViolation = (name: string, v: string): Model => ({ ...fenceModel, name, primitives: [], violations: { [v]: 'explained' } });
+    expect(() => new ModelRegistry().register(withViolation('mine', 'fence_timeout'))).toThrow("model 'mine' cannot define violation 'fence_timeout'");
+    expect(() => new ModelRegistry().register(withViolation('mine', 'model.leak'))).toThrow("model 'mine' cannot define violation 'model.leak'");
+    expect(() => fenceRegistry().register(withViolation('mine', 'model.fence_timeout'))).toThrow("model 'mine' cannot define violation 'model.fence_timeout'");
+    // A register that throws adds nothing.
+    const registry = new ModelRegistry();
+    const half: Model = { ...fenceModel, violations: { 'model.fence_timeout': 'ok', oops: 'not a model name' } };
+    expect(() => registry.register(half)).toThrow(/cannot define violation 'oops'/);
+    expect(registry.primitive('fence_wait')).toBeUndefined();
+    expect(registry.violations().has('model.fence_timeout')).toBe(false);
+    expect(registry.models.map((m) => m.name)).toEqual(builtinModels.map((m) => m.name));
+  });
+
+  test('values are read and made with the exported helpers', () => {
+    expect(ref(12)).toBe('#12');
+    expect(isRef(ref(12)) && refId(ref(12))).toBe(12);
+    expect(isRef(errno('ENODEV'))).toBe(false);
+    expect(isErrno(errno('ENODEV')) && errnoName(errno('ENODEV'))).toBe('ENODEV');
+    expect([isRef(null), isRef(3), isErrno('#1')]).toEqual([false, false, false]);
+    expect(types.object('pci_dev')).toEqual({ k: 'object', kind: 'pci_dev' });
+    expect(types.optional(types.set(types.int))).toEqual({ k: 'optional', inner: { k: 'set', elem: { k: 'int' } } });
+  });
+
   test('without the model, its primitives and violations are unknown to the checker', () => {
     expect(noForcedCompletion).not.toBe(fenceSpec);
     const { diagnostics } = check(noForcedCompletion, { uri: 'fence.lspec' });
@@ -111,7 +167,7 @@ describe('a model of our own', () => {
     expect(v.message).toBe('fence 1 of gpu never signals: the device is gone and nothing completed it');
     // The waiter's thread makes the last step: its wait fails with ETIMEDOUT once the device is gone.
     const last = v.trace.at(-1)!;
-    expect(last.event).toBe('fence_wait(gpu, 1) → ETIMEDOUT');
+    expect(last.event).toBe('fence_wait(gpu, 1) → ETIMEDOUT · gpu_drv.sync → ETIMEDOUT');
     expect(v.trace.some((s) => s.event.startsWith('unplug gpu') && s.thread !== last.thread)).toBe(true);
     expect(v.trace.map((s) => s.step)).toEqual(v.trace.map((_, i) => i + 1));
     expect(last.uri).toBe('fence.lspec');
@@ -190,7 +246,47 @@ scenario quick {
     expect(seen.some((x) => x.scenario === 'quick')).toBe(true);
   });
 
-  test('an aborted signal stops the search: that scenario is incomplete and later ones are not explored', () => {
+  test('with progressIntervalMs 0 even a tiny scenario reports once, at its first state', () => {
+    const { registry, program: p } = program();
+    const seen: Progress[] = [];
+    explore(p, { registry, scenario: 'quick', progressIntervalMs: 0, onProgress: (x) => seen.push(x) });
+    expect(seen).toEqual([{ scenario: 'quick', states: 1, transitions: 0, elapsedMs: expect.any(Number) }]);
+    // With the default interval a search that short reports nothing.
+    const none: Progress[] = [];
+    explore(p, { registry, scenario: 'quick', onProgress: (x) => none.push(x) });
+    expect(none).toEqual([]);
+  });
+
+  test('progress comes every 256 transitions or so, as the clock allows', () => {
+    const { registry, program: p } = program();
+    let t = 0;
+    const seen: Progress[] = [];
+    const r = explore(p, { registry, scenario: 'busy', now: () => (t += 1), progressIntervalMs: 0, onProgress: (x) => seen.push(x) }).scenarios[0]!;
+    expect(seen[0]).toMatchObject({ states: 1, transitions: 0 });
+    const gaps = seen.slice(1).map((x, i) => x.transitions - seen[i]!.transitions);
+    expect(gaps.length).toBeGreaterThan(0);
+    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(256);
+    expect(seen.length).toBeLessThanOrEqual(Math.floor(r.transitions / 256) + 1);
+  });
+
+  test('a time limit stops a scenario with its limit in the reason, and the next one still runs', () => {
+    const { registry, program: p } = program();
+    let t = 0;
+    // Every look at the clock is a second later: the second look is past a limit of 1.5 s.
+    const { scenarios } = explore(p, { registry, now: () => (t += 1000), timeoutMs: 1500 });
+    expect(scenarios[0]).toMatchObject({ scenario: 'busy', verdict: 'incomplete', complete: false, incomplete: { reason: 'stopped at the time limit of 1.5 s' } });
+    expect(scenarios[1]).toMatchObject({ scenario: 'quick', verdict: 'ok', complete: true });
+    const tiny = explore(p, { registry, scenario: 'busy', now: () => (t += 1000), timeoutMs: 1234.5 }).scenarios[0]!;
+    expect(tiny.incomplete?.reason).toBe('stopped at the time limit of 1.23 s');
+  });
+
+  test('a state limit names the limit and the option that raises it', () => {
+    const { registry, program: p } = program();
+    const limited = explore(p, { registry, scenario: 'busy', maxStates: 100 }).scenarios[0]!;
+    expect(limited).toMatchObject({ verdict: 'incomplete', complete: false, incomplete: { reason: 'stopped at the state limit (100 states; raise it with --max-states)' } });
+  });
+
+  test('an aborted signal stops the search: that scenario is incomplete and later ones are reported not explored', () => {
     const { registry, program: p } = program();
     const full = explore(p, { registry, scenario: 'busy' }).scenarios[0]!;
     const signal = { aborted: false };
@@ -202,17 +298,22 @@ scenario quick {
         signal.aborted = true;
       },
     });
-    expect(scenarios).toHaveLength(1);
+    expect(scenarios).toHaveLength(2);
     const r = scenarios[0]!;
     expect(r).toMatchObject({ scenario: 'busy', verdict: 'incomplete', complete: false, violations: [], incomplete: { reason: 'stopped on request' } });
     expect(r.expectMet).toBeUndefined();
     expect(r.states).toBeGreaterThan(0);
     expect(r.states).toBeLessThan(full.states);
+    expect(scenarios[1]).toMatchObject({ scenario: 'quick', verdict: 'incomplete', states: 0, incomplete: { reason: 'not explored: stopped on request' } });
   });
 
-  test('a signal aborted before the call explores nothing', () => {
+  test('a signal aborted before the call explores nothing: every scenario is incomplete', () => {
     const { registry, program: p } = program();
-    expect(explore(p, { registry, signal: { aborted: true } }).scenarios).toEqual([]);
+    const { scenarios } = explore(p, { registry, signal: { aborted: true } });
+    expect(scenarios.map((s) => [s.scenario, s.verdict, s.states])).toEqual([
+      ['busy', 'incomplete', 0],
+      ['quick', 'incomplete', 0],
+    ]);
   });
 });
 

@@ -23,7 +23,8 @@ describe('each model violation fires, and a close variant is quiet', () => {
     { rule: 'model.null_deref', file: 'model-null-deref.lspec', steps: 4, line: 17, event: 'hw_start(nic, none)' },
     // The step is the action call; its last line is the assert that failed inside it.
     { rule: 'model.assert', file: 'model-assert.lspec', steps: 4, line: 13, event: 'gpu_drv.last_close()' },
-    { rule: 'model.bad_unlock', file: 'model-bad-unlock.lspec', steps: 3, line: 14, event: 'mutex_unlock(gpu_drv.dev_lock)' },
+    // The error path's `fail ENODEV` belongs to the same step, and fails the scenario line.
+    { rule: 'model.bad_unlock', file: 'model-bad-unlock.lspec', steps: 3, line: 14, event: 'mutex_unlock(gpu_drv.dev_lock) · gpu_drv.ioctl_buggy → ENODEV' },
   ];
 
   test.each(cases)('$rule ($file)', ({ rule, file, steps, line, event, thread }) => {
@@ -233,6 +234,80 @@ scenario s { unbind gpu_drv; bind gpu_drv; unbind gpu_drv; unbind gpu_drv; expec
       'unbind gpu_drv · binding#1 ends',
       'unbind gpu_drv → ENODEV',
       'the scenario ends',
+    ]);
+  });
+});
+
+describe('PCI: devres releases in reverse order of creation', () => {
+  const text = `
+topology { host_bridge hb0; device gpu under hb0 { bar 0 size 64M; bar 2 size 1G; bar 4 size 16M } }
+provider gpu_bar0 : p2pdma { device gpu; bar 0 }
+provider gpu_bar2 : p2pdma { device gpu; bar 2 }
+/// probe() adds a third provider, made by devres after the declared ones.
+driver gpu_drv for gpu { probe(dev) { let p = pcim_p2pdma_provider(dev, 4) } }
+constraint newest_first { destroy(gpu_bar2) before destroy(gpu_bar0) }
+constraint oldest_first { destroy(gpu_bar0) before destroy(gpu_bar2) }
+constraint show { at end false }
+scenario unbind_releases { bind gpu_drv; unbind gpu_drv; expect violation oldest_first, show }
+scenario unplug_releases { bind gpu_drv; unplug gpu; expect violation oldest_first, show }
+`;
+
+  test('on unbind and on unplug the newest provider ends first, and the binding last', () => {
+    const r = runSpec(text);
+    const last = {
+      unbind_releases: 'unbind gpu_drv · gpu.bar4#4 ends · gpu_bar2#3 ends · gpu_bar0#2 ends · binding#1 ends',
+      unplug_releases: 'unplug gpu · gpu.bar4#4 ends · gpu_bar2#3 ends · gpu_bar0#2 ends · binding#1 ends · gpu ends',
+    };
+    for (const [name, event] of Object.entries(last)) {
+      const s = scenario(r, name);
+      expect(rules(s)).toEqual(['oldest_first', 'show']);
+      expect(violation(s, 'oldest_first').message).toBe('destroy(gpu_bar2#3) happened with no `destroy(gpu_bar0)` before it');
+      expect(violation(s, 'show').trace.map((x) => x.event).slice(-2)).toEqual([event, 'the scenario ends']);
+    }
+  });
+});
+
+describe('the initial state', () => {
+  const text = `
+topology { host_bridge hb0; switch sw0 under hb0; device gpu under sw0 { bar 0 size 64M }; device nic under sw0 }
+provider gpu_bar0 : p2pdma { device gpu; bar 0 }
+driver gpu_drv for gpu {
+  state {
+    dev: pci_dev = gpu
+    peer: pci_dev = nic
+    route: map_type = BUS_ADDR
+    limit: int = 2 + 3 - 1
+    err: errno = ENODEV
+  }
+  action check() {
+    assert dev == gpu && peer == nic, "the fields name the devices"
+    assert mmio_read(dev) == 0, "the device the field names answers"
+    assert pci_p2pdma_map_type(gpu_bar0, peer) == route, "the constant"
+    assert limit == 4 && err == ENODEV, "arithmetic and errnos"
+  }
+}
+scenario s { bind gpu_drv; gpu_drv.check() }
+`;
+
+  test('state field initialisers are evaluated: they may name devices and constants', () => {
+    expectQuiet(scenario(runSpec(text), 's'));
+    // The asserts are not vacuous: a wrong expectation fires.
+    for (const [from, to, message] of [
+      ['dev == gpu && peer == nic', 'dev == nic', 'the fields name the devices'],
+      ['limit == 4', 'limit == 5', 'arithmetic and errnos'],
+    ] as const) {
+      expect(text).toContain(from);
+      const s = scenario(runSpec(text.replace(from, to)), 's');
+      expect(violation(s, 'model.assert').message).toBe(`assertion failed: ${message}`);
+    }
+  });
+
+  test('an initialiser that calls a function is a check error', () => {
+    const calling = text.replace('    limit: int = 2 + 3 - 1\n', '    limit: int = 2 + count(sg_table)\n');
+    expect(calling).not.toBe(text);
+    const { diagnostics } = check(calling, { uri: 'init.lspec' });
+    expect(diagnostics.map((d) => [d.code, d.message, lineAt(calling, d.span.start), calling.slice(d.span.start, d.span.end)])).toEqual([
+      ['not-callable', 'a state field starts with a value; `limit` cannot call a function to get it (set it in probe or an action)', 9, 'count(sg_table)'],
     ]);
   });
 });
@@ -460,6 +535,50 @@ driver nic_drv for nic {
     ]);
   });
 
+  test('a failing unpin callback does not fail dma_buf_unpin (the kernel\'s unpin returns void); a failing pin does fail dma_buf_pin', () => {
+    const text = `
+topology { host_bridge hb0; switch sw0 under hb0; device gpu under sw0 { bar 0 size 64M }; device nic under sw0 }
+provider gpu_bar0 : p2pdma { device gpu; bar 0 }
+driver gpu_drv for gpu {
+  ops dyn_ops : dma_buf_ops {
+    pin(a) { return 0 }
+    unpin(a) { fail EIO }
+    map_dma_buf(a) { return p2pdma_map(gpu_bar0, a.dev) }
+    unmap_dma_buf(a, sgt) { p2pdma_unmap(sgt) }
+    release(buf) { }
+  }
+  action export() -> dma_buf { return dma_buf_export(dyn_ops, gpu_bar0) }
+}
+driver nic_drv for nic {
+  state { att: attachment?  done: bool = false }
+  ops importer : dma_buf_attach_ops { move_notify(a) { } }
+  action pin_unpin(buf: dma_buf) {
+    att = dma_buf_dynamic_attach(buf, nic, importer)
+    lock buf.resv {
+      dma_buf_pin(att)
+      dma_buf_unpin(att)
+    }
+    done = true
+  }
+}
+constraint unpin_call_fails { never dma_buf_unpin(_) fails }
+constraint unpin_callback_fails { never gpu_drv.dyn_ops.unpin(_) fails }
+constraint finished { at end nic_drv.done }
+scenario s {
+  bind gpu_drv; bind nic_drv
+  let buf = gpu_drv.export()
+  nic_drv.pin_unpin(buf)
+}
+`;
+    // The callback fails (its end event says so), but the call and the action go on.
+    const s = scenario(runSpec(text), 's');
+    expect(rules(s)).toEqual(['unpin_callback_fails']);
+    expect(violation(s, 'unpin_callback_fails').trace.at(-1)).toMatchObject({ event: 'gpu_drv.dyn_ops.unpin(attachment#7)', line: 7 });
+    // A failing pin fails dma_buf_pin, and the action with it.
+    const pinFails = scenario(runSpec(text.replace('pin(a) { return 0 }', 'pin(a) { fail EIO }')), 's');
+    expect(rules(pinFails)).toEqual(['finished']);
+  });
+
   test('the pin callback runs inside dma_buf_map_attachment, before map_dma_buf, for static importers only', () => {
     // pinned_before_mapped holds for the static importer above, and catches the dynamic one.
     const dyn = scenario(r, 'dynamic_importer_mapped');
@@ -508,7 +627,8 @@ driver nic_drv for nic {
     // A driver that handles the failure only meets the rule that says failures do not happen.
     const checked = scenario(f, 'checked_with_faults');
     expect(rules(checked)).toEqual(['map_never_fails']);
-    expect(violation(checked, 'map_never_fails').trace.at(-1)).toMatchObject({ event: 'p2pdma_map(gpu_bar0#3, nic) → ENOMEM', line: 18 });
+    // Its `fail ENOMEM` runs in the same step and fails the `nic_drv.start()` line.
+    expect(violation(checked, 'map_never_fails').trace.at(-1)).toMatchObject({ event: 'p2pdma_map(gpu_bar0#3, nic) → ENOMEM · nic_drv.start → ENOMEM', line: 18 });
     // Both branches were explored: more states than without faults.
     expect(checked.states).toBeGreaterThan(scenario(f, 'unchecked_no_faults').states);
   });

@@ -16,7 +16,7 @@ const tour = readFileSync(new URL('../examples/tour.lspec', import.meta.url), 'u
 
 /** The schema the doc must state: object → field → type, as written in its tables. */
 const schema: Record<string, Record<string, string>> = {
-  Report: { file: 'string', scenarios: 'Scenario[]' },
+  Report: { file: 'string', diagnostics: 'Diagnostic[] (optional)', scenarios: 'Scenario[]' },
   Scenario: {
     scenario: 'string',
     verdict: '"ok" | "violated" | "deadlock" | "incomplete"',
@@ -36,6 +36,19 @@ const schema: Record<string, Record<string, string>> = {
   Waiting: { thread: 'string', on: 'string' },
   Incomplete: { reason: 'string', uri: 'string (optional)', line: 'integer (optional)', column: 'integer (optional)' },
   Expect: { outcome: '"ok" | "violation" | "deadlock"', rules: 'string[]' },
+  Diagnostic: {
+    uri: 'string',
+    severity: '"error" | "warning" | "info"',
+    code: 'string',
+    message: 'string',
+    range: 'Range',
+    span: 'Span',
+    related: 'Related[] (optional)',
+  },
+  Range: { start: 'Position', end: 'Position' },
+  Position: { line: 'integer', column: 'integer' },
+  Span: { start: 'integer', end: 'integer' },
+  Related: { message: 'string', uri: 'string', span: 'Span' },
 };
 
 /** The field tables of the doc: a `### \`Name\`` heading, then rows `| \`field\` | \`type\` *(optional)*? | meaning |`. */
@@ -74,7 +87,7 @@ function check(value: unknown, type: string, path: string): void {
   if (alternatives.length > 1) {
     if (alternatives.every((a) => a.startsWith('"'))) {
       expect(alternatives.map((a) => JSON.parse(a) as string), path).toContain(value);
-      seen.add(`${path.replace(/^.*?\.scenarios\[/, 'Report.scenarios[').replace(/\[\d+\]/g, '[]')}=${String(value)}`);
+      seen.add(`${path.replace(/^.*?\.(scenarios|diagnostics)\[/, 'Report.$1[').replace(/\[\d+\]/g, '[]')}=${String(value)}`);
       return;
     }
     if (value === null) {
@@ -209,6 +222,16 @@ scenario runaway {
 }
 `;
 
+/** Check errors: a device under a parent that does not exist, and a device declared twice (with `related`). */
+const broken = `topology {
+  host_bridge hb
+  device gpu under hb
+  device gpu under hb
+  device nic under hbx
+}
+scenario s { unplug gpu }
+`;
+
 /** Specs that between them produce every part of the schema, with the exit code each gives. */
 const cases: { name: string; text: string; args?: string[]; code: number }[] = [
   { name: 'vfio_nolock.lspec', text: withoutLock(), code: 1 },
@@ -217,6 +240,8 @@ const cases: { name: string; text: string; args?: string[]; code: number }[] = [
   { name: 'tour.lspec', text: tour, code: 1 },
   { name: 'abba.lspec', text: abba, code: 1 },
   { name: 'runaway.lspec', text: runaway, code: 3 },
+  { name: 'broken.lspec', text: broken, code: 1 },
+  { name: 'no_scenarios.lspec', text: 'topology {\n  host_bridge hb\n}\n', code: 0 },
 ];
 
 describe('docs/trace-format.md', () => {
@@ -237,14 +262,21 @@ describe('docs/trace-format.md', () => {
       check(json, 'Report', c.name);
       expect(json.file).toBe(path);
       for (const s of json.scenarios) checkRelations(s, path);
-      // The exit code follows the verdicts.
+      // A spec with check errors has its diagnostics, no scenarios, and exit 1; otherwise the exit code follows the verdicts.
+      if (json.diagnostics) {
+        expect(json.scenarios).toEqual([]);
+        expect(json.diagnostics.some((d: any) => d.severity === 'error')).toBe(true);
+        for (const d of json.diagnostics) expect(d.uri).toBe(path);
+        expect(r.code).toBe(1);
+        continue;
+      }
       const verdicts = json.scenarios.map((s: any) => s.verdict);
       const code = verdicts.some((v: string) => v === 'violated' || v === 'deadlock') ? 1 : verdicts.includes('incomplete') ? 3 : 0;
       expect(r.code).toBe(code);
     }
     // Every object, optional field, nullable field and enumerated value was met at least once.
     for (const name of Object.keys(schema)) expect(seen, name).toContain(name);
-    for (const f of ['Incomplete.uri', 'Incomplete.line', 'Incomplete.column']) expect(seen, f).toContain(f);
+    for (const f of ['Incomplete.uri', 'Incomplete.line', 'Incomplete.column', 'Report.diagnostics', 'Diagnostic.related']) expect(seen, f).toContain(f);
     for (const t of ['Deadlock | null', 'Incomplete | null', 'Expect | null', 'boolean | null']) {
       expect(seen, `${t} as null`).toContain(`${t}=null`);
       expect(seen, `${t} with a value`).toContain(`${t}=value`);
@@ -292,11 +324,49 @@ describe('docs/trace-format.md', () => {
     }
   });
 
-  test('check errors are printed as text, not JSON, and nothing is explored', () => {
-    const path = spec('broken.lspec', 'topology { device gpu under hb }\n');
+  test('check errors are JSON too: the diagnostics, no scenarios, exit 1, nothing explored', () => {
+    const path = spec('broken1.lspec', 'topology { device gpu under hb }\n');
     const r = runJson(path);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^\S+:1:29: error: /);
-    expect(r.err).toContain('not explored: fix the errors above first');
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)).toEqual({
+      file: path,
+      diagnostics: [
+        {
+          uri: path,
+          severity: 'error',
+          code: 'invalid-parent',
+          message: '`hb` is not a host bridge or switch of the topology',
+          range: { start: { line: 1, column: 29 }, end: { line: 1, column: 31 } },
+          span: { start: 28, end: 30 },
+        },
+      ],
+      scenarios: [],
+    });
+    // The doc shows this output, for the spec saved as broken.lspec.
+    const shown = /```json\n(\{\n  "file": "broken\.lspec",\n  "diagnostics"[^]*?)\n```/.exec(doc);
+    expect(shown, 'the check-error example').not.toBeNull();
+    expect(r.out.split(path).join('broken.lspec')).toBe(`${shown![1]}\n`);
+    // In text mode they stay compiler-style lines, with the note on standard error.
+    let out = '';
+    let err = '';
+    expect(main(['run', path], { out: (s) => (out += s), err: (s) => (err += s), color: false })).toBe(1);
+    expect(out).toMatch(/^\S+:1:29: error: /);
+    expect(err).toContain('not explored: fix the errors above first');
+  });
+
+  test('a spec without scenarios gives an empty report, exit 0', () => {
+    const path = spec('empty.lspec', 'topology {\n  host_bridge hb\n}\n');
+    const r = runJson(path);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`${JSON.stringify({ file: path, scenarios: [] }, null, 2)}\n`);
+  });
+
+  test('the incomplete reasons of the bounds are as documented', () => {
+    const seedPath = spec('seed_bounded2.lspec', seed);
+    const bounded = JSON.parse(runJson('--max-states', '10', seedPath).out);
+    expect(bounded.scenarios[0].incomplete).toEqual({ reason: 'stopped at the state limit (10 states; raise it with --max-states)' });
+    expect(doc).toContain('`stopped at the state limit (N states; raise it with --max-states)`');
+    expect(doc).toContain('"incomplete": { "reason": "stopped at the state limit (10 states; raise it with --max-states)" }');
   });
 });

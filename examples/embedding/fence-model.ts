@@ -18,18 +18,16 @@
  *
  * Used by docs/embedding.md and test/embedding.test.ts.
  */
-import { fail, ret, wait, type Model, type ModelContext, type NativeResult, type Obj, type PrimitiveImpl, type Type, type Value, type World } from '../../src/index.js';
+import { fail, isRef, refId, ret, types, wait, type Model, type ModelContext, type NativeResult, type Obj, type PrimitiveImpl, type Value, type World } from '../../src/index.js';
 
-const pciDev: Type = { k: 'object', kind: 'pci_dev' };
-const int: Type = { k: 'int' };
-const nothing: Type = { k: 'void' };
+const pciDev = types.object('pci_dev');
 
 /** The kind of the objects this model keeps its state in: one timeline per device. */
 const TIMELINE = 'fence_timeline';
 
-/** The object a reference names. References are the strings `#N`, N an index into `world.objects`. */
+/** The object a reference names, for `ready`, which has the world but no context (`cx.obj` does this in a step). */
 function objectOf(w: World, v: Value): Obj | undefined {
-  return typeof v === 'string' && v.startsWith('#') ? w.objects[Number(v.slice(1))] : undefined;
+  return isRef(v) ? w.objects[refId(v)] : undefined;
 }
 
 /** The timeline of a device, if a fence was ever emitted on it. */
@@ -52,7 +50,7 @@ const emit: PrimitiveImpl = {
   sig: {
     name: 'fence_emit',
     params: [{ name: 'dev', type: pciDev }],
-    returns: int,
+    returns: types.int,
     doc: 'Queues a job on the device; returns the seqno of the fence that signals its completion.',
     // Under `faults on` the explorer also tries the call failing with ENOMEM, as dma_fence allocation can.
     faults: ['ENOMEM'],
@@ -72,7 +70,7 @@ const signal: PrimitiveImpl = {
   sig: {
     name: 'fence_signal',
     params: [{ name: 'dev', type: pciDev }],
-    returns: nothing,
+    returns: types.void,
     doc: 'Signals every fence emitted on the device so far (the completion interrupt, or a forced completion at remove).',
   },
   start(cx, [dev]) {
@@ -87,7 +85,7 @@ const signal: PrimitiveImpl = {
 /** How a wait ends once it may: done, or timed out on a device that is gone; undefined while it must go on waiting. */
 function finishWait(cx: ModelContext, dev: Value, seq: number): NativeResult | undefined {
   if (signalled(cx.world, dev) >= seq) return ret(null);
-  if (objectOf(cx.world, dev)?.alive === false) {
+  if (cx.obj(dev)?.alive === false) {
     cx.violate('model.fence_timeout', `fence ${seq} of ${cx.show(dev)} never signals: the device is gone and nothing completed it`);
     return fail('ETIMEDOUT');
   }
@@ -99,9 +97,9 @@ const waitFor: PrimitiveImpl = {
     name: 'fence_wait',
     params: [
       { name: 'dev', type: pciDev },
-      { name: 'seq', type: int },
+      { name: 'seq', type: types.int },
     ],
-    returns: nothing,
+    returns: types.void,
     doc: 'Blocks until fence `seq` of the device has signalled.',
   },
   start(cx, [dev, seq], frame) {

@@ -1,6 +1,12 @@
 /** The executable's entry: runs the CLI on this process's arguments and streams. */
 import { main } from './main.js';
 
+// `lifespec run … | head` closes the pipe early: stop quietly, as other tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 let exitCode: number;
 try {

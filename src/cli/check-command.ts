@@ -34,7 +34,7 @@ export function sourcesFor(path: string, text: string): (uri: string) => SourceF
 }
 
 /** Prints a file's diagnostics; returns how many are errors. */
-export function printDiagnostics(result: CheckResult, path: string, text: string, io: Io, color: boolean): number {
+export function printDiagnostics(result: { readonly diagnostics: readonly Diagnostic[] }, path: string, text: string, io: Io, color: boolean): number {
   const lookup = sourcesFor(path, text);
   for (const d of result.diagnostics) io.out(`${formatDiagnostic(d, lookup, { color })}\n`);
   return result.diagnostics.filter((d) => d.severity === 'error').length;

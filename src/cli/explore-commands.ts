@@ -8,13 +8,16 @@
 import { parseArgs } from 'node:util';
 import { check, explore, hasErrors, type Progress, type ScenarioResult } from '../index.js';
 import { expectText, formatScenarioResult, formatTrace, mismatchText, scenarioToJson } from '../explore/report.js';
-import { DEFAULT_MAX_STATES } from '../explore/search.js';
-import { count, printDiagnostics, readAll } from './check-command.js';
+import { DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES } from '../explore/search.js';
+import { diagnosticToJson } from '../diagnostics/format.js';
+import { count, printDiagnostics, readAll, sourcesFor } from './check-command.js';
 import { UsageError, type Io } from './io.js';
 
 const common = `  --max-states N       stop a scenario's search after N distinct states
                        (default ${DEFAULT_MAX_STATES.toLocaleString('en-US')}); the verdict is then INCOMPLETE, exit 3
   --timeout SECONDS    stop a scenario's search after this long (INCOMPLETE, exit 3)
+  --max-memory MB      stop when the explored states take about this much memory
+                       (default ${DEFAULT_MAX_MEMORY_MB.toLocaleString('en-US')}; INCOMPLETE, exit 3)
   --no-color           never colour the output (also: NO_COLOR=1)
   -h, --help           show this help`;
 
@@ -57,11 +60,12 @@ or I/O error, 3 a bound was reached before a verdict (and nothing mismatched).
 
 interface Common {
   maxStates: number;
+  maxMemoryMb?: number;
   timeoutMs?: number;
   color: boolean;
 }
 
-function commonOptions(values: { 'max-states'?: string; timeout?: string; 'no-color'?: boolean }, io: Io): Common {
+function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; timeout?: string; 'no-color'?: boolean }, io: Io): Common {
   let maxStates = DEFAULT_MAX_STATES;
   if (values['max-states'] !== undefined) {
     maxStates = Number(values['max-states']);
@@ -73,11 +77,17 @@ function commonOptions(values: { 'max-states'?: string; timeout?: string; 'no-co
     if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout takes a number of seconds, not '${values.timeout}'`);
     timeoutMs = s * 1000;
   }
-  return { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), color: io.color && !values['no-color'] };
+  let maxMemoryMb: number | undefined;
+  if (values['max-memory'] !== undefined) {
+    maxMemoryMb = Number(values['max-memory']);
+    if (!Number.isFinite(maxMemoryMb) || maxMemoryMb <= 0) throw new UsageError(`--max-memory takes a number of megabytes, not '${values['max-memory']}'`);
+  }
+  return { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), color: io.color && !values['no-color'] };
 }
 
 const optionSpec = {
   'max-states': { type: 'string' },
+  'max-memory': { type: 'string' },
   timeout: { type: 'string' },
   'no-color': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -129,6 +139,11 @@ export function commandRun(argv: string[], io: Io): number {
   const [{ path, text }] = readAll(positionals, 'run needs a FILE (try: lifespec run examples/vfio_mlx5_hotunplug.lspec)') as [{ path: string; text: string }];
   const checked = check(text, { uri: path });
   if (hasErrors(checked.diagnostics)) {
+    if (format === 'json') {
+      const lookup = sourcesFor(path, text);
+      io.out(`${JSON.stringify({ file: path, diagnostics: checked.diagnostics.map((d) => diagnosticToJson(d, lookup(d.uri))), scenarios: [] }, null, 2)}\n`);
+      return 1;
+    }
     printDiagnostics(checked, path, text, io, opts.color);
     io.err(`${path}: not explored: fix the errors above first\n`);
     return 1;
@@ -138,7 +153,7 @@ export function commandRun(argv: string[], io: Io): number {
     throw new UsageError(`no scenario '${values.scenario}' in ${path}${names.length ? ` (it has ${names.join(', ')})` : ''}`);
   }
   if (checked.program.scenarios.size === 0) {
-    io.out(`${path}: no scenarios to explore\n`);
+    io.out(format === 'json' ? `${JSON.stringify({ file: path, scenarios: [] }, null, 2)}\n` : `${path}: no scenarios to explore\n`);
     return 0;
   }
   const now = () => Date.now();
@@ -148,6 +163,7 @@ export function commandRun(argv: string[], io: Io): number {
     ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
     maxStates: opts.maxStates,
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.maxMemoryMb !== undefined ? { maxMemoryMb: opts.maxMemoryMb } : {}),
     onProgress: progress.onProgress,
     onScenario: (r) => {
       progress.done();
@@ -189,6 +205,7 @@ export function commandTest(argv: string[], io: Io): number {
     explore(checked.program, {
       maxStates: opts.maxStates,
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.maxMemoryMb !== undefined ? { maxMemoryMb: opts.maxMemoryMb } : {}),
       onProgress: progress.onProgress,
       onScenario: (r) => {
         progress.done();

@@ -9,6 +9,7 @@
 import { stdlibModules } from '../stdlib/index.js';
 import { checkHelp, commandCheck } from './check-command.js';
 import { commandRun, commandTest, runHelp, testHelp } from './explore-commands.js';
+import { commandFmt, fmtHelp } from './fmt-command.js';
 import { UsageError, type Io } from './io.js';
 
 declare const LIFESPEC_VERSION: string | undefined;
@@ -21,6 +22,8 @@ Usage:
                                   print verdicts and shortest counterexamples
   lifespec test FILE…             run each scenario against its \`expect\` line
   lifespec check FILE…            parse and check specs; print diagnostics
+  lifespec fmt [--check|--write] FILE…
+                                  print specs in the canonical layout
   lifespec help [COMMAND]         show help for a command
   lifespec --version              print the version
 
@@ -33,8 +36,8 @@ A spec's syntax is in docs/language.md; the stdlib modules are:
   ${stdlibModules.map((m) => m.name).join(', ')}
 `;
 
-const helps: Record<string, string> = { run: runHelp, test: testHelp, check: checkHelp };
-const commands: Record<string, (argv: string[], io: Io) => number> = { run: commandRun, test: commandTest, check: commandCheck };
+const helps: Record<string, string> = { run: runHelp, test: testHelp, check: checkHelp, fmt: fmtHelp };
+const commands: Record<string, (argv: string[], io: Io) => number> = { run: commandRun, test: commandTest, check: commandCheck, fmt: commandFmt };
 
 /** Runs the CLI with the given arguments; returns the exit code. */
 export function main(argv: string[], io: Io): number {

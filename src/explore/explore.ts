@@ -1,7 +1,7 @@
 /**
  * Exploring a checked program: compiles it once, then searches each scenario.
  */
-import { compileProgram } from '../interp/compile.js';
+import { compileProgram, type ScenarioRt } from '../interp/compile.js';
 import { defaultRegistry, type ModelRegistry } from '../models/registry.js';
 import type { Program } from '../semantics/program.js';
 import { exploreScenario, type ScenarioResult, type SearchOptions } from './search.js';
@@ -28,10 +28,25 @@ export function exploreProgram(program: Program, options: ExploreOptions = {}): 
   }
   const scenarios: ScenarioResult[] = [];
   for (const s of chosen) {
-    if (options.signal?.aborted) break;
-    const r = exploreScenario(compiled, registry, s, options);
+    const r = options.signal?.aborted ? notExplored(s.name, s.expect) : exploreScenario(compiled, registry, s, options);
     scenarios.push(r);
     options.onScenario?.(r);
   }
   return { scenarios };
+}
+
+/** The result of a scenario the search never reached because it was stopped. */
+function notExplored(name: string, expect: ScenarioRt['expect']): ScenarioResult {
+  return {
+    scenario: name,
+    verdict: 'incomplete',
+    complete: false,
+    states: 0,
+    transitions: 0,
+    timeMs: 0,
+    violations: [],
+    incomplete: { reason: 'not explored: stopped on request' },
+    ...(expect ? { expect: { outcome: expect.outcome, rules: expect.rules.map((r) => r.name) } } : {}),
+    expectMet: undefined,
+  };
 }

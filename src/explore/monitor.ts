@@ -95,6 +95,15 @@ export class Monitor {
       const d = this.program.program.drivers.get(parts[0]!);
       if (parts.length === 2) {
         type = parts[1] === 'probe' || parts[1] === 'remove' ? { k: 'object', kind: 'pci_dev' } : d?.actions.get(parts[1]!)?.params[i]?.type;
+      } else if (parts[0] === '_') {
+        // `_._.slot`: the slot's type in whichever ops type declares it.
+        for (const o of this.program.program.opstypes.values()) {
+          const slot = o.slots.get(parts[2]!);
+          if (slot?.kind === 'callback') {
+            type = slot.params[i]?.type;
+            break;
+          }
+        }
       } else {
         type = d?.ops.get(parts[1]!)?.opstype?.slots.get(parts[2]!)?.params[i]?.type;
       }
@@ -205,27 +214,35 @@ export class Monitor {
 
   /** An event of the current step: a primitive call or its end, a callback's entry, a lifecycle event. */
   onEvent(cx: MonitorContext, event: string, args: readonly Value[], outcome: 'ok' | 'fails' | undefined): void {
-    const rules = this.byEvent.get(event);
+    // Callback events are also seen by patterns that leave the driver (and table) open: `_._.move_notify(a)`.
+    const parts = event.split('.');
+    if (parts.length === 3) this.onEventNamed(cx, `_._.${parts[2]}`, event, args, outcome);
+    else if (parts.length === 2) this.onEventNamed(cx, `_.${parts[1]}`, event, args, outcome);
+    this.onEventNamed(cx, event, event, args, outcome);
+  }
+
+  private onEventNamed(cx: MonitorContext, key: string, event: string, args: readonly Value[], outcome: 'ok' | 'fails' | undefined): void {
+    const rules = this.byEvent.get(key);
     if (!rules) return;
     const w = cx.world;
     for (const r of rules) {
       switch (r.k) {
         case 'before': {
           // An event cannot precede itself: check the right side before recording the left.
-          if (r.right.event === event) {
+          if (r.right.event === key) {
             const vars = this.match(r.right, args, outcome, w);
             if (vars && !(w.mem[r.key] ?? []).includes(tuple(vars, r.shared))) {
               cx.violate(r.name, `${this.describe(cx, event, args)} happened with no \`${r.left.text}\` before it`);
             }
           }
-          if (r.left.event === event) {
+          if (r.left.event === key) {
             const vars = this.match(r.left, args, outcome, w);
             if (vars) remember(w, r.key, tuple(vars, r.shared));
           }
           break;
         }
         case 'never': {
-          if (r.p.event === event) {
+          if (r.p.event === key) {
             const vars = this.match(r.p, args, outcome, w);
             if (vars) {
               if (!r.after) cx.violate(r.name, `${this.describe(cx, event, args)} happened (\`never ${r.p.text}\`)`);
@@ -234,7 +251,7 @@ export class Monitor {
               }
             }
           }
-          if (r.after && r.after.event === event) {
+          if (r.after && r.after.event === key) {
             const vars = this.match(r.after, args, outcome, w);
             if (vars) remember(w, r.key, tuple(vars, r.shared));
           }

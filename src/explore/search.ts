@@ -6,7 +6,7 @@
  * breaks and goes on (LANGUAGE.md §4); it stops only where the model cannot.
  */
 import type { CompiledProgram, ScenarioRt } from '../interp/compile.js';
-import { constant } from '../interp/compile.js';
+import { evaluate } from '../interp/evaluate.js';
 import { Machine, showValue, type StepInfo, type StepOutcome, type Violation } from '../interp/machine.js';
 import { ref, type Value } from '../interp/values.js';
 import { initialDevices } from '../models/pci.js';
@@ -76,6 +76,12 @@ export interface SearchOptions {
   readonly maxStates?: number;
   /** Stop (verdict incomplete) after this long, in milliseconds. */
   readonly timeoutMs?: number;
+  /**
+   * Stop (verdict incomplete) when the visited states and the search frontier
+   * are estimated to take this many megabytes. Default 1,500: the JavaScript
+   * heap would run out long before the machine does.
+   */
+  readonly maxMemoryMb?: number;
   /** Called about every `progressIntervalMs` during the search. */
   readonly onProgress?: (p: Progress) => void;
   readonly progressIntervalMs?: number;
@@ -86,14 +92,19 @@ export interface SearchOptions {
 }
 
 export const DEFAULT_MAX_STATES = 500_000;
+export const DEFAULT_MAX_MEMORY_MB = 1_500;
 
 /** The world every run of a scenario starts from. */
 export function initialWorld(program: CompiledProgram, scenario: ScenarioRt, monitor: Monitor): World {
   const objects: Obj[] = initialDevices(program);
+  const providers: Record<string, Value> = {};
+  for (const p of program.program.providers.keys()) providers[p] = null;
+  // Initial values may name devices and constants (`dev: pci_dev = gpu`); no provider exists yet.
+  const before: World = { threads: [], objects, fields: [], bindings: [], providers, armed: [], faults: false, mem: {}, halted: false };
   const fields = program.drivers.map((d) =>
     d.fieldNames.map((name): Value => {
       const f = d.info.fields.get(name)!;
-      if (f.decl.init) return constant(f.decl.init);
+      if (f.decl.init) return evaluate(f.decl.init, { world: before, program, thread: -1, vars: new Map() });
       const t = strip(f.type);
       if (t.k === 'set') return [];
       if (t.k === 'bool') return f.type.k === 'optional' ? null : false;
@@ -106,8 +117,6 @@ export function initialWorld(program: CompiledProgram, scenario: ScenarioRt, mon
     }),
   );
   const main = program.bodies[scenario.main]!;
-  const providers: Record<string, Value> = {};
-  for (const p of program.program.providers.keys()) providers[p] = null;
   const mem: Record<string, string[]> = {};
   for (const k of monitor.memoryKeys()) mem[k] = [];
   return {
@@ -137,6 +146,9 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
   const monitor = new Monitor(program);
   const machine = new Machine(program, registry, monitor);
   const maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
+  const maxBytes = (options.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB) * 1024 * 1024;
+  // Estimated bytes held: each visited key (UTF-16) and its tables, and each frontier world.
+  let bytes = 0;
   const interval = options.progressIntervalMs ?? 250;
 
   const w0 = initialWorld(program, scenario, monitor);
@@ -151,6 +163,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
   let deadlock: { state: number; waiting: { thread: string; on: string }[] } | undefined;
   let incomplete: ScenarioResult['incomplete'];
   let lastProgress = start;
+  let lastCheck = -Infinity;
 
   const position = (uri: string, at: number) => {
     const p = program.program.sources.get(uri)?.position(at) ?? { line: 0, column: 0 };
@@ -173,18 +186,23 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
     for (let qi = 0; qi < queue.length; qi++) {
       const w = queue[qi]!;
       const id = queueIds[qi]!;
-      if (visited.size >= maxStates) {
-        incomplete = { reason: `stopped at --max-states ${maxStates}: the scenario has more states than that` };
+      if (bytes >= maxBytes) {
+        incomplete = { reason: `stopped at the memory limit (about ${Math.round(maxBytes / 1024 / 1024).toLocaleString('en-US')} MB of states; raise it with --max-memory)` };
         break search;
       }
-      if ((transitions & 255) === 0) {
+      if (visited.size >= maxStates) {
+        incomplete = { reason: `stopped at the state limit (${maxStates.toLocaleString('en-US')} states; raise it with --max-states)` };
+        break search;
+      }
+      if (transitions - lastCheck >= 256) {
+        lastCheck = transitions;
         const t = now();
         if (options.signal?.aborted) {
           incomplete = { reason: 'stopped on request' };
           break search;
         }
         if (options.timeoutMs !== undefined && t - start > options.timeoutMs) {
-          incomplete = { reason: `stopped at the time limit of ${Math.round(options.timeoutMs / 1000)} s` };
+          incomplete = { reason: `stopped at the time limit of ${Number((options.timeoutMs / 1000).toPrecision(3))} s` };
           break search;
         }
         if (options.onProgress && t - lastProgress >= interval) {
@@ -237,6 +255,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
         record(r.violations, id, r.info);
         const key = worldKey(r.world, fixed);
         if (visited.has(key)) continue;
+        bytes += key.length * 6 + 96;
         const nid = parent.length;
         visited.set(key, nid);
         parent.push(id);

@@ -28,6 +28,8 @@ export interface CodeFrame {
   readonly tr: boolean;
   /** The callback's entry is still to happen (it is a step of its own). */
   entry: boolean;
+  /** For a callback or action: the arguments it was called with, for its end event. */
+  readonly args?: readonly Value[];
 }
 
 /** A frame of a primitive implemented by a model, possibly waiting on a callback or a condition. */
@@ -135,7 +137,7 @@ export function worldKey(w: World, fixed: number): string {
   };
   const frames = (f: Frame): unknown =>
     f.k === 'c'
-      ? [f.body, f.pc, f.locals.map(val), f.stack.map(val), f.held.map(val), f.tr, f.entry]
+      ? [f.body, f.pc, f.locals.map(val), f.stack.map(val), f.held.map(val), f.tr, f.entry, (f.args ?? []).map(val)]
       : [f.prim, f.phase, f.args.map(val), f.regs.map(val), f.tr, f.waiting];
   const fields = w.fields.map((fs) => fs.map(val));
   const bindings = w.bindings.map(val);

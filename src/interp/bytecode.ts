@@ -81,4 +81,6 @@ export interface CompiledBody {
   readonly uri: string;
   /** Where the body is declared, for callback-entry steps. */
   readonly at: number;
+  /** A callback, action, probe or remove: its entry and its end (ok/fails) are events. */
+  readonly event: boolean;
 }

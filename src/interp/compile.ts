@@ -87,6 +87,7 @@ export function compileProgram(program: Program, uri: string): CompiledProgram {
     info: Pick<BodyInfo, 'params' | 'body'>,
     bodyUri: string,
     at: number,
+    event = true,
   ): void => {
     const code: Instr[] = [];
     let slots = 0;
@@ -95,13 +96,13 @@ export function compileProgram(program: Program, uri: string): CompiledProgram {
     const cx = new BodyCompiler(program, code, driverIndex, deviceIds, fns, driver);
     cx.block(info.body, root.child());
     code.push({ op: 'ret', value: false, at: info.body.span.end });
-    bodies[id] = { id, name, driver, params: info.params.length, locals: slots, code, uri: bodyUri, at };
+    bodies[id] = { id, name, driver, params: info.params.length, locals: slots, code, uri: bodyUri, at, event };
   };
 
   for (const [name, fn] of program.fns) {
     const id = reserve();
     fns.set(name, id);
-    pending.push(() => compileBody(id, `fn ${name}`, -1, fn, uriOf(program, fn.decl) ?? uri, fn.decl.span.start));
+    pending.push(() => compileBody(id, `fn ${name}`, -1, fn, fn.uri, fn.decl.span.start, false));
   }
 
   const drivers: DriverRt[] = [];
@@ -123,7 +124,7 @@ export function compileProgram(program: Program, uri: string): CompiledProgram {
           const fn = program.fns.get(cb.fn);
           if (fn) {
             const id = reserve();
-            pending.push(() => compileBody(id, `${name}.${t}.${slot}`, -1, fn, uriOf(program, fn.decl) ?? uri, fn.decl.span.start));
+            pending.push(() => compileBody(id, `${name}.${t}.${slot}`, -1, fn, fn.uri, fn.decl.span.start));
             callbacks.set(slot, id);
           }
         } else {
@@ -139,8 +140,8 @@ export function compileProgram(program: Program, uri: string): CompiledProgram {
       device: d.device,
       info: d,
       fieldNames: [...d.fields.keys()],
-      ...(d.probe ? { probe: body('probe', d.probe, d.probe.body.span.start) } : {}),
-      ...(d.remove ? { remove: body('remove', d.remove, d.remove.body.span.start) } : {}),
+      ...(d.probe ? { probe: body('probe', d.probe, keywordAt(d, 'probe')) } : {}),
+      ...(d.remove ? { remove: body('remove', d.remove, keywordAt(d, 'remove')) } : {}),
       actions,
       ops,
     });
@@ -218,7 +219,7 @@ export function compileProgram(program: Program, uri: string): CompiledProgram {
       };
       emitLines(lines, scope);
       code.push({ op: 'end', at: lines.length ? lines[lines.length - 1]!.span.end : s.decl.span.end });
-      bodies[id] = { id, name: label ?? `scenario ${name}`, driver: -1, params: 0, locals: slots, code, uri, at: s.decl.span.start };
+      bodies[id] = { id, name: label ?? `scenario ${name}`, driver: -1, params: 0, locals: slots, code, uri, at: s.decl.span.start, event: false };
       if (label) threadLabels.set(id, label);
       return id;
     };
@@ -280,6 +281,11 @@ export function constant(e: A.Expr): Value {
   }
 }
 
+/** Where a driver's `probe` / `remove` is written (its keyword), for trace lines. */
+function keywordAt(d: DriverInfo, which: 'probe' | 'remove'): number {
+  return d.decl.items.find((i) => i.kind === which)?.span.start ?? d.decl.span.start;
+}
+
 /** PCI devices are the first objects of every run, in topology order: device i is object i. */
 export function deviceIdsOf(program: Program): Map<string, number> {
   const ids = new Map<string, number>();
@@ -287,9 +293,6 @@ export function deviceIdsOf(program: Program): Map<string, number> {
   return ids;
 }
 
-function uriOf(program: Program, decl: A.Decl): string | undefined {
-  return program.spec.decls.includes(decl) ? program.spec.uri : undefined;
-}
 
 /** Compiles statements and expressions of one body into `code`. */
 class BodyCompiler {

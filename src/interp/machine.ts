@@ -238,7 +238,10 @@ class Step implements ModelContext {
     }
   }
 
-  private appendResult(s: string): void {
+  /** Native frames whose call is this step's visible operation or was made within it. */
+  private readonly startedHere = new Set<NativeFrame>();
+
+  private noteResult(s: string): void {
     if (this.text !== '' && !this.text.includes(' → ') && !this.text.includes(' · ')) this.text += ` → ${s}`;
   }
 
@@ -559,13 +562,15 @@ class Step implements ModelContext {
     const body = this.program.bodies[bodyId]!;
     const locals = args.slice(0, body.params);
     while (locals.length < body.locals) locals.push(null);
-    th.frames.push({ k: 'c', body: bodyId, pc: 0, locals, stack: [], held: [], tr, entry });
+    // An event body's end reports the arguments it was called with, whatever its code did to them.
+    th.frames.push({ k: 'c', body: bodyId, pc: 0, locals, stack: [], held: [], tr, entry, ...(body.event ? { args: locals.slice(0, body.params) } : {}) });
   }
 
   private callPrimitive(name: string, args: Value[], tr: boolean, at: number, body: number, uri: string): void {
     const impl = this.impl(name);
     name = impl.sig.name;
     const frame: NativeFrame = { k: 'n', prim: impl.sig.name, args, phase: 0, regs: [], tr, at, body, waiting: false };
+    this.startedHere.add(frame);
     this.describe(this.callText(name, args), uri, at);
     this.world.threads[this.thread]!.frames.push(frame);
     if (!name.startsWith('@')) this.m.monitor.onEvent(this, impl.sig.name, args, undefined);
@@ -597,8 +602,11 @@ class Step implements ModelContext {
         const outcome = r.k === 'ret' ? 'ok' : 'fails';
         if (!frame.prim.startsWith('@')) this.m.monitor.onEvent(this, frame.prim, frame.args, outcome);
         const impl = this.m.registry.primitive(frame.prim);
-        if (r.k === 'fail') this.appendResult(errnoName(r.e));
-        else if (r.v !== null || impl?.sig.returns.k !== 'void') this.appendResult(this.show(r.v));
+        const result = r.k === 'fail' ? errnoName(r.e) : r.v !== null || impl?.sig.returns.k !== 'void' ? this.show(r.v) : undefined;
+        if (result !== undefined) {
+          if (this.startedHere.has(frame)) this.noteResult(result);
+          else this.text += ` · ${this.callText(frame.prim, frame.args)} → ${result}`;
+        }
         this.deliver(r.k === 'ret' ? { ok: r.v } : { fail: r.e }, frame.tr);
         return;
       }
@@ -621,6 +629,14 @@ class Step implements ModelContext {
     const th = this.world.threads[this.thread]!;
     const f = th.frames.pop() as CodeFrame;
     for (let i = f.held.length - 1; i >= 0; i--) this.release(f.held[i]!);
+    const body = this.program.bodies[f.body]!;
+    if (body.event) this.m.monitor.onEvent(this, body.name, f.args ?? f.locals.slice(0, body.params), 'ok' in result ? 'ok' : 'fails');
+    // A scenario line that failed says so in its trace line.
+    const caller = th.frames[th.frames.length - 1];
+    if ('fail' in result && f.tr && caller?.k === 'c' && !this.program.bodies[caller.body]!.event) {
+      if (this.text.startsWith(`${body.name}(`)) this.noteResult(errnoName(result.fail));
+      else this.text += ` · ${body.name} → ${errnoName(result.fail)}`;
+    }
     this.deliver(result, f.tr);
   }
 

@@ -13,6 +13,12 @@
  * detach and a put of a freed buffer are `model.use_after_free`, an unmap of
  * an unmapped table is `model.double_unmap`, a detach (or last put) that
  * leaves mappings (or attachments) behind is `model.leak`.
+ *
+ * Additions for the stdlib's rules and the revoke contract: attachments record
+ * `dynamic` and `pinned`, buffers count `static_mappings` (the live mappings
+ * of static attachments), `dma_buf_attach_revocable` (be6d4c9e9d71) tells an
+ * exporter whether an importer can be revoked, and `dma_map_sgtable` /
+ * `dma_unmap_sgtable` map system memory for exporters not backed by a BAR.
  */
 import { isRef, ref, type Value } from '../interp/values.js';
 import { primitives } from '../semantics/builtins.js';
@@ -61,7 +67,7 @@ const exportBuf: PrimitiveImpl = {
     const driver = cx.program.driverIndex.get(ops.slice(1).split('.')[0]!);
     const exporter = driver === undefined ? null : (cx.world.bindings[driver] ?? null);
     const resv = cx.create('mutex', { holder: -1, owner: null });
-    const buf = cx.create('dma_buf', { exporter, provider: p, resv, ops, refs: 1, attachments: [] });
+    const buf = cx.create('dma_buf', { exporter, provider: p, resv, ops, refs: 1, attachments: [], static_mappings: 0 });
     cx.obj(resv)!.f.owner = buf;
     return ret(buf);
   },
@@ -118,7 +124,7 @@ function attach(dynamic: boolean): PrimitiveImpl {
         if (typeof ops !== 'string' || !ops.startsWith('&')) return cx.fatal('model.null_deref', `${name} with importer ops ${cx.show(ops)}`);
         if (cx.callback(ops, 'move_notify') === undefined) return fail('EINVAL');
       }
-      const att = cx.create('attachment', { buf: b!, dev: dev!, peer2peer: dynamic && cx.flag(ops, 'allow_peer2peer'), importer: ops, pinned: false });
+      const att = cx.create('attachment', { buf: b!, dev: dev!, peer2peer: dynamic && cx.flag(ops, 'allow_peer2peer'), importer: ops, pinned: false, dynamic });
       // dmabuf->attachments: move_notify walks it in attach order.
       buf.f.attachments = [...(buf.f.attachments as Value[]), att];
       frame.regs = [att];
@@ -181,7 +187,8 @@ function pinning(pin: boolean): PrimitiveImpl {
       return call(cb, [a!], 1);
     },
     resume(cx, frame, result) {
-      if ('fail' in result) return fail(result.fail);
+      // The kernel's unpin returns void: only a failing pin fails the call.
+      if (pin && 'fail' in result) return fail(result.fail);
       cx.obj(frame.regs[0]!)!.f.pinned = pin;
       return ret(null);
     },
@@ -224,6 +231,7 @@ const map: PrimitiveImpl = {
     const sgt = result.ok;
     const s = cx.obj(sgt);
     if (s && s.kind === 'sg_table' && s.alive) s.f.attachment = a;
+    countStaticMappings(cx, att.f.buf ?? null);
     return ret(sgt);
   },
 };
@@ -265,6 +273,7 @@ function afterUnmap(cx: ModelContext, regs: Value[]): NativeResult {
   }
   const att = cx.obj(a)!;
   const buf = cx.obj(att.f.buf ?? null);
+  countStaticMappings(cx, att.f.buf ?? null);
   if (att.f.importer === null && att.f.pinned === true && buf) {
     att.f.pinned = false;
     const cb = cx.callback(buf.f.ops ?? null, 'unpin');
@@ -299,8 +308,90 @@ function nextNotify(cx: ModelContext, pending: Value[]): NativeResult {
   return ret(null);
 }
 
+// ---- DMA-BUF additions --------------------------------------------------------
+
+/**
+ * A buffer's `static_mappings`: its live mappings made through static
+ * attachments (no importer ops). dma_buf_move_notify() never reaches those
+ * importers, so `dmabuf.static_importer_pinned` forbids moving the buffer
+ * while there are any. Recounted at every map and unmap.
+ */
+function countStaticMappings(cx: ModelContext, b: Value): void {
+  const buf = cx.obj(b);
+  if (!buf || buf.kind !== 'dma_buf') return;
+  let n = 0;
+  for (const o of cx.world.objects) {
+    if (o.kind !== 'sg_table' || !o.alive) continue;
+    const att = cx.obj(o.f.attachment ?? null);
+    if (att && att.f.buf === b && att.f.importer === null) n++;
+  }
+  buf.f.static_mappings = n;
+}
+
+/**
+ * The prelude's stub for importers that cannot invalidate (stdlib/dmabuf/ops.lspec).
+ * Merged kernels spell "cannot invalidate" as a NULL invalidate_mappings
+ * (575157b1b5fc); Lifespec keeps the slot required, as the kernels before it
+ * did, so such an importer fills it with this stub instead.
+ */
+export const UNSUPPORTED_INVALIDATE = 'dma_buf_unsupported_invalidate_mappings';
+
+/** Whether an importer ops table (`&drv.table`) fills `move_notify` with the unsupported stub. */
+function unsupportedInvalidate(cx: ModelContext, ops: Value): boolean {
+  if (typeof ops !== 'string' || !ops.startsWith('&')) return false;
+  const [driver, table] = ops.slice(1).split('.') as [string, string];
+  const cb = cx.program.program.drivers.get(driver)?.ops.get(table)?.callbacks.get('move_notify');
+  return cb !== undefined && 'fn' in cb && cb.fn === UNSUPPORTED_INVALIDATE;
+}
+
+/**
+ * dma_buf_attach_revocable() (be6d4c9e9d71, "dma-buf: Add dma_buf_attach_revocable()"):
+ * true when the importer can invalidate its mappings on request, so that a
+ * revoke completes in bounded time. Static attachments (no importer ops) and
+ * importers whose move_notify is the unsupported stub are not revocable.
+ */
+const attachRevocable: PrimitiveImpl = {
+  sig: primitives.get('dma_buf_attach_revocable')!,
+  start(cx, [a]) {
+    const o = cx.obj(a ?? null);
+    if (!o || o.kind !== 'attachment') return cx.fatal('model.null_deref', `dma_buf_attach_revocable of ${cx.show(a ?? null)}, not an attachment`);
+    // The exporter's attach op asks before the attachment is on the list; a detached one has no importer to ask.
+    if (!o.alive) return cx.fatal('model.use_after_free', `dma_buf_attach_revocable of ${cx.show(a!)}, which has been detached`);
+    const ops = o.f.importer ?? null;
+    return ret(ops !== null && cx.callback(ops, 'move_notify') !== undefined && !unsupportedInvalidate(cx, ops));
+  },
+};
+
+/**
+ * dma_map_sgtable()/dma_unmap_sgtable() for an exporter of system memory
+ * (drivers/dma-buf/heaps/system_heap.c, system_heap_map_dma_buf()): a mapping
+ * with no provider. DMA through it after the unmap is model.dma_after_unmap.
+ */
+const mapSystem: PrimitiveImpl = {
+  sig: primitives.get('dma_map_sgtable')!,
+  start(cx, [dev]) {
+    const d = cx.obj(dev ?? null);
+    if (!d || d.kind !== 'pci_dev') return cx.fatal('model.null_deref', `dma_map_sgtable for ${cx.show(dev ?? null)}, not a device`);
+    return ret(cx.create('sg_table', { attachment: null, provider: null, dev: dev!, iova: null }));
+  },
+};
+
+const unmapSystem: PrimitiveImpl = {
+  sig: primitives.get('dma_unmap_sgtable')!,
+  start(cx, [sgt]) {
+    const o = cx.obj(sgt ?? null);
+    if (!o || o.kind !== 'sg_table') return cx.fatal('model.null_deref', `dma_unmap_sgtable of ${cx.show(sgt ?? null)}, not a mapping`);
+    if (!o.alive) {
+      cx.violate('model.double_unmap', `${cx.show(sgt!)} is unmapped a second time`);
+      return ret(null);
+    }
+    cx.destroy(sgt!);
+    return ret(null);
+  },
+};
+
 /** Buffers shared between an exporter and importers. */
 export const dmabufModel: Model = {
   name: 'dmabuf',
-  primitives: [exportBuf, get, put, attach(false), attach(true), detach, pinning(true), pinning(false), map, unmap, moveNotify],
+  primitives: [exportBuf, get, put, attach(false), attach(true), detach, pinning(true), pinning(false), map, unmap, moveNotify, attachRevocable, mapSystem, unmapSystem],
 };

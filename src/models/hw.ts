@@ -3,10 +3,13 @@
  * DMA through the mapping at any step of any thread. The explorer runs each
  * such DMA as a step of an implicit hardware thread (`Machine.dma`), which
  * names what a stale DMA hits. A device that was surprise-removed does no DMA.
+ * Arming a device to DMA into a BAR whose memory decode is off is
+ * `model.mmio_decode_off` (src/models/pci.ts): its first DMA may come at once.
  */
 import { refId } from '../interp/values.js';
 import { primitives } from '../semantics/builtins.js';
 import { ret, type Model, type PrimitiveImpl } from './model.js';
+import { dmaIntoDecodeOff } from './pci.js';
 
 const start: PrimitiveImpl = {
   sig: primitives.get('hw_start')!,
@@ -20,6 +23,10 @@ const start: PrimitiveImpl = {
     if (!cx.world.armed.some((a) => a[0] === di && a[1] === si)) {
       cx.world.armed.push([di, si, frame.at, frame.body]);
       cx.world.armed.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      for (const [d2, s2, owner] of dmaIntoDecodeOff(cx.world)) {
+        if (d2 !== dev || s2 !== sgt) continue;
+        cx.violate('model.mmio_decode_off', `${cx.show(dev!)} is armed to DMA through ${cx.show(sgt!)} into a BAR of ${cx.show(owner)}, whose memory decode is off`);
+      }
     }
     return ret(null);
   },

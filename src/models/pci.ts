@@ -10,9 +10,13 @@
  *   binding ends (drivers/base/dd.c: device_remove() then devres_release_all()).
  * - `unplug dev`: from this step on MMIO reads return all-ones and the
  *   device's own DMA stops; then as `unbind`; then the pci_dev ends.
+ * - Memory decode (PCI_COMMAND_MEMORY, the `mem` field of a pci_dev): on
+ *   from the start, cleared by `pci_memory_disable` and set again by
+ *   `pci_memory_enable`. MMIO to a device that does not decode, or a peer
+ *   armed to DMA into one of its BARs, is `model.mmio_decode_off`.
  */
 import type { CompiledProgram } from '../interp/compile.js';
-import { ref, refId, str, type Value } from '../interp/values.js';
+import { isRef, ref, refId, str, type Value } from '../interp/values.js';
 import { primitives } from '../semantics/builtins.js';
 import { T } from '../semantics/types.js';
 import type { NativeFrame, World } from '../explore/state.js';
@@ -23,11 +27,12 @@ const ALL_ONES = 0xffffffff;
 
 /** The binding's providers that devres releases (everything but `manual`). */
 function devresProviders(w: World, binding: Value): string[] {
+  // devres_release_all() frees in reverse order of allocation.
   const out: string[] = [];
   w.objects.forEach((o, id) => {
     if (o.kind === 'p2pdma_provider' && o.alive && o.f.binding === binding && o.f.lifetime !== 'manual') out.push(ref(id));
   });
-  return out;
+  return out.reverse();
 }
 
 /**
@@ -54,6 +59,7 @@ function teardown(cx: ModelContext, frame: NativeFrame, phase: number): NativeRe
   const w = cx.world;
   const [binding, devRef, d] = frame.regs as [string, string, number];
   if (phase === 1) {
+    cx.emit('removed', [devRef]);
     for (const p of devresProviders(w, binding)) {
       if (cx.obj(p)!.f.lifetime === 'devres') cx.destroy(p);
     }
@@ -218,27 +224,127 @@ const unplug: PrimitiveImpl = {
   ...waits,
 };
 
+/*
+ * Memory decode. PCI_COMMAND_MEMORY (Memory Space Enable) gates whether a
+ * function answers accesses to its memory BARs; with it clear, a CPU load or
+ * store, or a peer's DMA, that targets a BAR is not claimed and completes as
+ * an Unsupported Request (all-ones data for a read, a dropped write, possibly
+ * an AER error that some platforms escalate to a fatal one: CVE-2020-12888).
+ * The kernel clears it with a PCI_COMMAND write (drivers/vfio/pci/
+ * vfio_pci_config.c, vfio_basic_config_write()), around every function reset
+ * (drivers/pci/pci.c, pci_dev_save_and_disable() writes
+ * PCI_COMMAND_INTX_DISABLE, "This not only disables MMIO and I/O port BARs";
+ * pci_dev_restore() -> pci_restore_state() sets it back) and when vfio-pci
+ * disables the function on close (vfio_pci_core_disable()).
+ */
+
+/** Whether a present device decodes its memory BARs. */
+function decodes(o: { alive: boolean; f: Record<string, Value> }): boolean {
+  return o.f.mem !== false;
+}
+
+/**
+ * The armed DMA that would reach a BAR of a present device whose decode is
+ * off (of `target` only, when given): `[armed device, sg_table, target]`.
+ * Only DMA that is otherwise sound counts (a live mapping, a live IOVA if it
+ * has one, a live provider): a stale one is named by the DMA step itself
+ * (model.iommu_fault, model.dma_after_free, model.dma_after_unmap).
+ */
+export function dmaIntoDecodeOff(w: World, target?: string): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  for (const [di, si] of w.armed) {
+    const d = w.objects[di]!;
+    if (!d.alive || d.f.present !== true) continue; // removed hardware does no DMA
+    const s = w.objects[si]!;
+    if (!s.alive) continue;
+    const iova = s.f.iova ?? null;
+    if (isRef(iova) && !w.objects[refId(iova)]!.alive) continue;
+    const prov = s.f.provider ?? null;
+    if (!isRef(prov) || !w.objects[refId(prov)]!.alive) continue;
+    const owner = w.objects[refId(prov)]!.f.device ?? null;
+    if (!isRef(owner) || (target !== undefined && owner !== target)) continue;
+    const o = w.objects[refId(owner)]!;
+    if (o.alive && o.f.present === true && !decodes(o)) out.push([ref(di), ref(si), owner]);
+  }
+  return out;
+}
+
+/** Reports each armed DMA into a BAR whose decode is off: the device may do it at any step (§5 of semantics.md). */
+export function reportDmaIntoDecodeOff(cx: ModelContext, target?: string): void {
+  for (const [d, s, owner] of dmaIntoDecodeOff(cx.world, target)) {
+    cx.violate('model.mmio_decode_off', `${cx.show(d)} is armed to DMA through ${cx.show(s)} into a BAR of ${cx.show(owner)}, whose memory decode is off`);
+  }
+}
+
 const mmioRead: PrimitiveImpl = {
   sig: primitives.get('mmio_read')!,
   start(cx, args) {
     const dev = cx.obj(args[0] ?? null);
     if (!dev) return cx.fatal('model.null_deref', `mmio_read of ${cx.show(args[0] ?? null)}`);
-    return ret(dev.alive && dev.f.present === true ? 0 : ALL_ONES);
+    if (!dev.alive || dev.f.present !== true) return ret(ALL_ONES);
+    if (!decodes(dev)) {
+      // An Unsupported Request: the read completes with all-ones data.
+      cx.violate('model.mmio_decode_off', `mmio_read of ${cx.show(args[0]!)}, whose memory decode is off`);
+      return ret(ALL_ONES);
+    }
+    return ret(0);
   },
 };
 
 const mmioWrite: PrimitiveImpl = {
   sig: primitives.get('mmio_write')!,
   start(cx, args) {
-    if (!cx.obj(args[0] ?? null)) return cx.fatal('model.null_deref', `mmio_write to ${cx.show(args[0] ?? null)}`);
+    const dev = cx.obj(args[0] ?? null);
+    if (!dev) return cx.fatal('model.null_deref', `mmio_write to ${cx.show(args[0] ?? null)}`);
+    // An Unsupported Request: the write is dropped.
+    if (dev.alive && dev.f.present === true && !decodes(dev)) cx.violate('model.mmio_decode_off', `mmio_write to ${cx.show(args[0]!)}, whose memory decode is off`);
     return ret(null);
+  },
+};
+
+/** A pci_dev argument, or the null_deref that stops the run. */
+function device(cx: ModelContext, v: Value | undefined, what: string): { f: Record<string, Value> } | NativeResult {
+  const o = cx.obj(v ?? null);
+  if (!o || o.kind !== 'pci_dev') return cx.fatal('model.null_deref', `${what} of ${cx.show(v ?? null)}, not a device`);
+  return o;
+}
+
+const memoryDisable: PrimitiveImpl = {
+  sig: primitives.get('pci_memory_disable')!,
+  start(cx, [dev]) {
+    const o = device(cx, dev, 'pci_memory_disable');
+    if ('k' in o) return o;
+    // A config write to a device that is gone is dropped; the bit is only
+    // looked at while the device is present.
+    o.f.mem = false;
+    reportDmaIntoDecodeOff(cx, dev as string);
+    return ret(null);
+  },
+};
+
+const memoryEnable: PrimitiveImpl = {
+  sig: primitives.get('pci_memory_enable')!,
+  start(cx, [dev]) {
+    const o = device(cx, dev, 'pci_memory_enable');
+    if ('k' in o) return o;
+    o.f.mem = true;
+    return ret(null);
+  },
+};
+
+const memoryEnabled: PrimitiveImpl = {
+  sig: primitives.get('pci_memory_enabled')!,
+  start(cx, [dev]) {
+    const o = device(cx, dev, 'pci_memory_enabled');
+    if ('k' in o) return o;
+    return ret(o.f.mem !== false);
   },
 };
 
 /** PCI devices, drivers binding to them, and surprise removal. */
 export const pciModel: Model = {
   name: 'pci',
-  primitives: [bind, unbind, unplug, mmioRead, mmioWrite],
+  primitives: [bind, unbind, unplug, mmioRead, mmioWrite, memoryDisable, memoryEnable, memoryEnabled],
 };
 
 /** The objects every run starts with: one pci_dev per topology device, in topology order. */
@@ -246,7 +352,7 @@ export function initialDevices(program: CompiledProgram): { kind: string; alive:
   const out: { kind: string; alive: boolean; f: Record<string, Value> }[] = [];
   for (const n of program.program.topology.values()) {
     if (n.kind !== 'device') continue;
-    out.push({ kind: 'pci_dev', alive: true, f: { name: n.name, bridge: str(n.parent ?? ''), binding: null, present: true, lock: -1 } });
+    out.push({ kind: 'pci_dev', alive: true, f: { name: n.name, bridge: str(n.parent ?? ''), binding: null, present: true, lock: -1, mem: true } });
   }
   return out;
 }

@@ -3,7 +3,8 @@
  * The checker asks it for signatures, the interpreter for step functions, so
  * a model an embedder registers is known to both.
  */
-import { modelViolations, primitiveAliases, type PrimitiveSig } from '../semantics/builtins.js';
+import { hardKeywords } from '../../grammar/tokens.js';
+import { lifecycleEvents, modelViolations, primitiveAliases, primitives as builtinPrimitives, type PrimitiveSig } from '../semantics/builtins.js';
 import { dmabufModel } from './dmabuf.js';
 import { hwModel } from './hw.js';
 import { iommuModel } from './iommu.js';
@@ -11,9 +12,10 @@ import { locksModel } from './locks.js';
 import type { Model, PrimitiveImpl } from './model.js';
 import { p2pdmaModel } from './p2pdma.js';
 import { pciModel } from './pci.js';
+import { workModel } from './work.js';
 
-/** The built-in models: PCI, P2PDMA, IOMMU, DMA-BUF, hardware DMA and explicit locks. */
-export const builtinModels: readonly Model[] = [pciModel, p2pdmaModel, iommuModel, dmabufModel, hwModel, locksModel];
+/** The built-in models: PCI, P2PDMA, IOMMU, DMA-BUF, hardware DMA, explicit locks, deferred work and completions. */
+export const builtinModels: readonly Model[] = [pciModel, p2pdmaModel, iommuModel, dmabufModel, hwModel, locksModel, workModel];
 
 export class ModelRegistry {
   private readonly prims = new Map<string, PrimitiveImpl>();
@@ -30,9 +32,19 @@ export class ModelRegistry {
    * another model: two step functions for one name would be ambiguous.
    */
   register(model: Model): this {
+    const builtinModel = builtinModels.includes(model);
     for (const p of model.primitives) {
       const owner = this.owners.get(p.sig.name);
       if (owner !== undefined) throw new Error(`model '${model.name}' redefines primitive '${p.sig.name}' of model '${owner}'`);
+      const reserved = Object.hasOwn(primitiveAliases, p.sig.name) || lifecycleEvents.has(p.sig.name) || hardKeywords.includes(p.sig.name) || /^E[A-Z0-9]+$/.test(p.sig.name);
+      if (!builtinModel && (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.sig.name) || reserved || builtinPrimitives.has(p.sig.name))) {
+        throw new Error(`model '${model.name}' cannot define primitive '${p.sig.name}': it is not a plain name, or it is a built-in name or spelling`);
+      }
+    }
+    for (const name of Object.keys(model.violations ?? {})) {
+      if (!name.startsWith('model.') || modelViolations.has(name) || this.extraViolations.has(name)) {
+        throw new Error(`model '${model.name}' cannot define violation '${name}': names start with 'model.' and may not repeat one already defined`);
+      }
     }
     for (const p of model.primitives) {
       this.prims.set(p.sig.name, p);

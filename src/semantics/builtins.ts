@@ -29,6 +29,7 @@ const dev = T.object('pci_dev');
 const prov = T.object('p2pdma_provider');
 const iova = T.object('iova');
 const mutex = T.object('mutex');
+const completion = T.object('completion');
 
 const list: PrimitiveSig[] = [
   // DMA-BUF
@@ -77,6 +78,41 @@ const list: PrimitiveSig[] = [
     returns: T.void,
     doc: 'Calls `move_notify` on every dynamic attachment; the exporter holds the resv lock. Newer kernels: `dma_buf_invalidate_mappings`.',
   },
+  // DMA-BUF additions: the revoke contract (dma_buf_attach_revocable), system-memory
+  // mappings, deferred work on a kernel worker thread, and completions
+  // (src/models/dmabuf.ts, src/models/work.ts).
+  {
+    name: 'dma_buf_attach_revocable',
+    params: [p('attach', att)],
+    returns: T.bool,
+    doc: 'Whether the importer can be revoked: a dynamic attachment whose `move_notify` is not `dma_buf_unsupported_invalidate_mappings` (drivers/dma-buf/dma-buf.c, dma_buf_attach_revocable()). An exporter that must revoke calls it in its `attach` op.',
+  },
+  {
+    name: 'schedule_work',
+    params: [p('work', T.ops('work_struct')), p('data', T.unknown, true)],
+    returns: T.bool,
+    doc: 'Queues the work item: a kernel worker thread runs its `func(data)` later, interleaved with everything else. False when the same item is already pending (not yet started).',
+  },
+  {
+    name: 'flush_work',
+    params: [p('work', T.ops('work_struct'))],
+    returns: T.bool,
+    doc: 'Waits until every queued run of the work item has finished; true if it had to wait.',
+  },
+  { name: 'init_completion', params: [], returns: completion, doc: 'A new completion, not done (struct completion, init_completion()).' },
+  { name: 'complete', params: [p('c', completion)], returns: T.void, doc: 'Signals the completion once: one waiter (present or future) goes on.' },
+  { name: 'complete_all', params: [p('c', completion)], returns: T.void, doc: 'Signals the completion for good: every waiter goes on until it is reinitialised.' },
+  { name: 'wait_for_completion', params: [p('c', completion)], returns: T.void, doc: 'Blocks until the completion is signalled, and consumes one `complete`.' },
+  { name: 'reinit_completion', params: [p('c', completion)], returns: T.void, doc: 'Makes the completion not done again.' },
+  {
+    name: 'dma_map_sgtable',
+    params: [p('dev', dev)],
+    returns: sgt,
+    doc: 'Maps system memory (no P2P provider) for DMA by `dev`, as an exporter of system pages does in `map_dma_buf` (the system heap, a GPU buffer in GTT).',
+    faults: ['ENOMEM'],
+  },
+  { name: 'dma_unmap_sgtable', params: [p('sgt', sgt)], returns: T.void, doc: 'Unmaps a mapping `dma_map_sgtable` made.' },
+  // end DMA-BUF additions
   // P2PDMA
   {
     name: 'pcim_p2pdma_provider',
@@ -105,8 +141,23 @@ const list: PrimitiveSig[] = [
   // Hardware and MMIO
   { name: 'hw_start', params: [p('dev', dev), p('sgt', sgt)], returns: T.void, doc: 'Arms the device: from now on it may DMA through `sgt` at any step.' },
   { name: 'hw_stop', params: [p('dev', dev), p('sgt', sgt)], returns: T.void, doc: 'Stops the device\'s DMA through `sgt`; does nothing if it was not armed.' },
-  { name: 'mmio_read', params: [p('dev', dev), p('bar', T.int, true)], returns: T.int, doc: 'Reads device MMIO; all-ones after surprise removal.' },
+  { name: 'mmio_read', params: [p('dev', dev), p('bar', T.int, true)], returns: T.int, doc: 'Reads device MMIO; all-ones after surprise removal, and while its memory decode is off.' },
   { name: 'mmio_write', params: [p('dev', dev), p('value', T.int)], returns: T.void, doc: 'Writes device MMIO.' },
+  // PCI memory decode (PCI_COMMAND_MEMORY): see src/models/pci.ts
+  {
+    name: 'pci_memory_disable',
+    params: [p('dev', dev)],
+    returns: T.void,
+    doc: 'Clears the memory-space enable bit of `dev`\'s command register (a PCI_COMMAND write, or the start of a function reset): its BARs stop decoding.',
+  },
+  {
+    name: 'pci_memory_enable',
+    params: [p('dev', dev)],
+    returns: T.void,
+    doc: 'Sets the memory-space enable bit again (a PCI_COMMAND write, or pci_restore_state() after a reset): its BARs decode.',
+  },
+  { name: 'pci_memory_enabled', params: [p('dev', dev)], returns: T.bool, doc: 'Whether `dev` decodes its memory BARs (PCI_COMMAND_MEMORY is set).' },
+  // end PCI memory decode
   // Locks
   { name: 'mutex_lock', params: [p('m', mutex)], returns: T.void, doc: 'Takes a mutex (prefer the scoped `lock m { … }`).' },
   { name: 'mutex_unlock', params: [p('m', mutex)], returns: T.void, doc: 'Releases a mutex the thread holds.' },
@@ -145,19 +196,22 @@ export const lifecycleEvents: ReadonlyMap<string, { params: ParamSig[]; doc: str
   ['unplug', { params: [p('dev', dev)], doc: 'Surprise removal of `dev`.' }],
   ['probe', { params: [p('dev', dev)], doc: 'A driver\'s probe for `dev` is called.' }],
   ['remove', { params: [p('dev', dev)], doc: 'A driver\'s remove for `dev` is called.' }],
+  ['removed', { params: [p('dev', dev)], doc: 'A driver\'s remove for `dev` has returned (devres release follows).' }],
   ['create', { params: [p('object', T.unknown)], doc: 'An object is created; `create(sg_table)` matches one kind.' }],
   ['destroy', { params: [p('object', T.unknown)], doc: 'An object ends.' }],
 ]);
 
 /** The violations the models report without any user constraint (LANGUAGE.md §5). */
 export const modelViolations: ReadonlyMap<string, string> = new Map([
-  ['model.use_after_free', 'An object was used after it ended (a detached attachment, a freed buffer, a destroyed provider).'],
+  ['model.use_after_free', 'An object was used after it ended (a detached attachment, a put of a freed buffer, a destroyed provider).'],
   ['model.double_unmap', 'A mapping was unmapped twice.'],
-  ['model.leak', 'An object was given up while it still owned live objects (detach with a live mapping, put of a freed buffer).'],
+  ['model.leak', 'An object was given up while it still owned live objects (detach with a live mapping, the last put with attachments left).'],
   ['model.dma_after_free', 'Hardware DMA hit the MMIO of a destroyed provider.'],
   ['model.dma_after_unmap', 'Hardware DMA used a mapping it had already given back.'],
   ['model.iommu_fault', 'Hardware DMA through an IOVA that was unmapped.'],
   ['model.null_deref', 'A `none` was used where an object is needed.'],
   ['model.assert', 'An `assert` failed.'],
   ['model.bad_unlock', 'A thread unlocked a mutex it does not hold.'],
+  // PCI memory decode
+  ['model.mmio_decode_off', 'MMIO (a CPU access, or a peer\'s DMA) reached a BAR of a device whose memory decode is off: an Unsupported Request.'],
 ]);

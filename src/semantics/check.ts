@@ -48,6 +48,19 @@ export interface CheckOptions {
 }
 
 export function checkParsed(parsed: ParseResult, options: CheckOptions = {}): CheckResult {
+  try {
+    return checkUnguarded(parsed, options);
+  } catch (e) {
+    // A spec nested past what recursion can follow gets a diagnostic, not a crash.
+    if (!(e instanceof RangeError) || !/call stack/i.test(e.message)) throw e;
+    const empty = checkUnguarded({ ...parsed, spec: { ...parsed.spec, decls: [] } }, options);
+    const at = { start: 0, end: Math.min(1, parsed.source.text.length) };
+    const too: Diagnostic = { code: 'syntax-error', severity: 'error', message: 'the spec nests too deeply to be checked', uri: parsed.source.uri, span: at };
+    return { program: empty.program, diagnostics: [too, ...empty.diagnostics] };
+  }
+}
+
+function checkUnguarded(parsed: ParseResult, options: CheckOptions): CheckResult {
   const uri = parsed.source.uri;
   const cx = new CheckContext(uri, options.primitives, options.violations);
   const loaded: string[] = [];
@@ -63,7 +76,7 @@ export function checkParsed(parsed: ParseResult, options: CheckOptions = {}): Ch
     units.push({ uri: m.uri, spec: r.spec, rulePrefix: rulePrefix(m.name) });
   };
   const useModule = (d: A.UseDecl, from: string) => {
-    if (d.path.some((p) => p.name === '')) return;
+    if (d.path.length === 0 || d.path.some((p) => p.name === '')) return;
     const name = d.path.map((p) => p.name).join('.');
     const m = findStdlibModule(name);
     if (!m) {
@@ -91,8 +104,7 @@ export function checkParsed(parsed: ParseResult, options: CheckOptions = {}): Ch
   checkOpsFnRefs(cx, uri);
 
   for (const fn of cx.fns.values()) {
-    const fnUri = units.find((u) => u.spec.decls.includes(fn.decl))?.uri ?? uri;
-    checkBody(cx, fn, { uri: fnUri, returns: fn.returns, what: `fn \`${fn.name}\`` });
+    checkBody(cx, fn, { uri: fn.uri, returns: fn.returns, what: `fn \`${fn.name}\`` });
   }
   for (const d of cx.drivers.values()) checkDriver(cx, d, uri);
   for (const c of cx.constraints.values()) checkConstraint(cx, c);
@@ -181,6 +193,11 @@ function checkDriver(cx: CheckContext, d: DriverInfo, uri: string): void {
   for (const f of d.fields.values()) {
     if (!f.decl.init) continue;
     init.expect(init.expr(f.decl.init, new Scope()), f.type, f.decl.init);
+    if (f.decl.init.kind === 'name' && cx.resolutions.get(f.decl.init)?.kind === 'provider') {
+      cx.bag(uri).error('invalid-value', `\`${f.name}\` cannot start as provider \`${f.decl.init.name}\`: a provider exists only once its device's driver binds (name it where it is used)`, f.decl.init.span);
+    }
+    const call = firstCall(f.decl.init);
+    if (call) cx.bag(uri).error('not-callable', `a state field starts with a value; \`${f.name}\` cannot call a function to get it (set it in probe or an action)`, call.span);
   }
   if (d.probe) checkBody(cx, d.probe, { uri, driver: d, returns: T.void, what: `\`${d.name}.probe\`` });
   if (d.remove) checkBody(cx, d.remove, { uri, driver: d, returns: T.void, what: `\`${d.name}.remove\`` });
@@ -195,4 +212,21 @@ function checkDriver(cx: CheckContext, d: DriverInfo, uri: string): void {
     }
   }
   for (const [name, a] of d.actions) checkBody(cx, a, { uri, driver: d, returns: a.returns, what: `action \`${name}\`` });
+}
+
+function firstCall(e: A.Expr): A.Expr | undefined {
+  switch (e.kind) {
+    case 'call':
+      return e;
+    case 'member':
+      return firstCall(e.object);
+    case 'unary':
+      return firstCall(e.operand);
+    case 'binary':
+      return firstCall(e.left) ?? firstCall(e.right);
+    case 'try':
+      return firstCall(e.expr);
+    default:
+      return undefined;
+  }
 }

@@ -45,7 +45,7 @@ export function collectDeclarations(cx: CheckContext, units: readonly Unit[]): v
       switch (d.kind) {
         case 'fn':
           if (cx.declare('fn', 'function', d.name, u.uri)) {
-            cx.fns.set(d.name.name, { name: d.name.name, decl: d, ...signature(cx, d, u.uri) });
+            cx.fns.set(d.name.name, { name: d.name.name, decl: d, uri: u.uri, ...signature(cx, d, u.uri) });
           }
           break;
         case 'driver':

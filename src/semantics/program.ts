@@ -91,6 +91,8 @@ export interface DriverInfo {
 export interface FnInfo extends BodyInfo {
   readonly name: string;
   readonly decl: A.FnDecl;
+  /** The source it is declared in (a stdlib module's, for a prelude fn). */
+  readonly uri: string;
 }
 
 export interface ConstraintInfo {

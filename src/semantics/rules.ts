@@ -32,6 +32,18 @@ export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventS
     if (life) return { name, params: life.params };
     return undefined;
   }
+  // `_.remove(d)`: any driver's remove; `_._.move_notify(a)`: that callback of any ops table.
+  if (parts[0] === '_') {
+    if (parts.length === 2 && (parts[1] === 'probe' || parts[1] === 'remove')) return { name: parts.join('.'), params: [{ name: 'dev', type: T.object('pci_dev') }] };
+    if (parts.length === 3 && parts[1] === '_') {
+      const slotName = slotAliases[parts[2]!] ?? parts[2]!;
+      for (const o of cx.opstypes.values()) {
+        const slot = o.slots.get(slotName);
+        if (slot?.kind === 'callback') return { name: `_._.${slotName}`, params: slot.params };
+      }
+    }
+    return undefined;
+  }
   const driver = cx.drivers.get(parts[0]!);
   if (!driver) return undefined;
   if (parts.length === 2) {
@@ -76,6 +88,9 @@ export function checkConstraint(cx: CheckContext, c: ConstraintInfo): void {
       // Bind the variables anyway, so the rest of the rule is not reported again.
       for (const a of p.args) if (a.name !== '_' && a.name !== '' && !scope.get(a.name)) scope.add({ name: a.name, type: T.unknown, decl: a });
       return;
+    }
+    if (p.outcome && p.event.length === 1 && lifecycleEvents.has(ev.name)) {
+      bag.error('unknown-event', `\`${ev.name}\` is a lifecycle event and has no outcome: \`${p.outcome}\` applies to calls (primitives, callbacks, actions)`, span);
     }
     const min = ev.params.filter((x) => !x.optional).length;
     const max = ev.params.length;

@@ -15,6 +15,7 @@ export const objectKinds = [
   'sg_table',
   'iova',
   'mutex',
+  'completion',
 ] as const;
 export type ObjectKind = (typeof objectKinds)[number];
 
@@ -140,6 +141,11 @@ export function comparable(a: Type, b: Type): boolean {
  * The reference fields of each kind (LANGUAGE.md §5): what `x.field` reads and
  * what a `lifetime KIND within FIELD` constraint can name. `resv` is the
  * buffer's reservation mutex; `peer2peer` is what the importer asked for.
+ * DMA-BUF additions: `dynamic` is dma_buf_attachment_is_dynamic() (the
+ * importer gave importer ops), `pinned` whether the buffer is pinned for the
+ * attachment (dma_buf_pin, or the core's pin at map time), and a buffer's
+ * `static_mappings` counts the live mappings of its static attachments.
+ * A `completion` is the kernel's struct completion (init_completion()).
  */
 export const kindFields: Record<ObjectKind, Record<string, Type>> = {
   pci_dev: { bridge: T.bridge, binding: T.optional(T.object('binding')) },
@@ -149,8 +155,9 @@ export const kindFields: Record<ObjectKind, Record<string, Type>> = {
     exporter: T.optional(T.object('binding')),
     provider: T.optional(T.object('p2pdma_provider')),
     resv: T.object('mutex'),
+    static_mappings: T.int,
   },
-  attachment: { buf: T.object('dma_buf'), dev: T.object('pci_dev'), peer2peer: T.bool },
+  attachment: { buf: T.object('dma_buf'), dev: T.object('pci_dev'), peer2peer: T.bool, dynamic: T.bool, pinned: T.bool },
   sg_table: {
     attachment: T.optional(T.object('attachment')),
     provider: T.optional(T.object('p2pdma_provider')),
@@ -158,6 +165,7 @@ export const kindFields: Record<ObjectKind, Record<string, Type>> = {
   },
   iova: { domain: T.object('pci_dev'), provider: T.optional(T.object('p2pdma_provider')) },
   mutex: {},
+  completion: {},
 };
 
 /** The fields a lifetime constraint may relate: those that name another object. */

@@ -4,7 +4,9 @@
  */
 import dmabufOps from '../../stdlib/dmabuf/ops.lspec';
 import dmabufRules from '../../stdlib/dmabuf/rules.lspec';
+import iommuRules from '../../stdlib/iommu/rules.lspec';
 import p2pdmaRules from '../../stdlib/p2pdma/rules.lspec';
+import pciRules from '../../stdlib/pci/rules.lspec';
 import pciOps from '../../stdlib/pci/ops.lspec';
 import vfioOps from '../../stdlib/vfio/ops.lspec';
 
@@ -28,6 +30,8 @@ export const stdlibModules: readonly StdlibModule[] = [
   mod('vfio.ops', vfioOps, true),
   mod('dmabuf.rules', dmabufRules),
   mod('p2pdma.rules', p2pdmaRules),
+  mod('pci.rules', pciRules),
+  mod('iommu.rules', iommuRules),
 ];
 
 /** The module `use a.b` names: `stdlib/a/b.lspec` (or `stdlib/a.b.lspec`), or undefined. */

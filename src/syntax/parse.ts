@@ -16,10 +16,19 @@ export interface ParseOptions {
   readonly uri?: string;
 }
 
+/** A comment as written, kept so tools (the formatter, hovers) can use it. */
+export interface Comment {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface ParseResult {
   readonly spec: Spec;
   readonly source: SourceFile;
   readonly diagnostics: Diagnostic[];
+  /** Every line, doc and block comment, in source order. */
+  readonly comments: readonly Comment[];
 }
 
 function span(tok: IToken): Span {
@@ -121,6 +130,30 @@ function reportParseError(e: IRecognitionException, source: SourceFile, bag: Dia
 
 const isDeclStart = (t: IToken) => declarationStarts.includes(t.tokenType);
 
+/** Deeper nesting than any spec needs; the parser and checker recurse on it. */
+export const MAX_NESTING = 128;
+
+/**
+ * Cuts the token stream where brackets or prefix operators nest deeper than
+ * MAX_NESTING, with one located error: recursion that deep would overflow the
+ * stack, and no real spec comes close.
+ */
+function limitNesting(tokens: IToken[], bag: DiagnosticBag): IToken[] {
+  let depth = 0;
+  let prefixRun = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!.tokenType;
+    if (t === T.LParen || t === T.LBrace) depth++;
+    else if (t === T.RParen || t === T.RBrace) depth = Math.max(0, depth - 1);
+    prefixRun = t === T.Bang || t === T.Minus || t === T.Kw.try ? prefixRun + 1 : 0;
+    if (depth > MAX_NESTING || prefixRun > MAX_NESTING) {
+      bag.error('syntax-error', `nesting deeper than ${MAX_NESTING} levels: the rest of the file is not read`, span(tokens[i]!));
+      return tokens.slice(0, i);
+    }
+  }
+  return tokens;
+}
+
 /**
  * Parses one Lifespec text. The parser stops at junk between declarations;
  * this driver then resumes at the next declaration keyword that starts a
@@ -129,7 +162,9 @@ const isDeclStart = (t: IToken) => declarationStarts.includes(t.tokenType);
 export function parseText(text: string, options: ParseOptions = {}): ParseResult {
   const source = new SourceFile(options.uri ?? '<input>', text);
   const bag = new DiagnosticBag(source.uri);
-  const { tokens, comments } = lex(source, bag);
+  const lexed = lex(source, bag);
+  const comments = lexed.comments;
+  const tokens = limitNesting(lexed.tokens, bag);
   const lowering = new Lowering(bag, (off) => source.position(off).line, docIndex(comments, source, tokens));
   const decls: Decl[] = [];
   const reportedLines = new Set<number>();
@@ -164,5 +199,6 @@ export function parseText(text: string, options: ParseOptions = {}): ParseResult
   parser.input = [];
 
   const spec: Spec = { uri: source.uri, decls, span: { start: 0, end: text.length } };
-  return { spec, source, diagnostics: bag.items };
+  const kept = comments.map((c) => ({ text: c.image, start: c.startOffset, end: c.startOffset + c.image.length }));
+  return { spec, source, diagnostics: bag.items, comments: kept };
 }

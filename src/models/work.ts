@@ -1,0 +1,159 @@
+/**
+ * Deferred work and completions: what a driver uses when it finishes a job
+ * after the call that started it has returned.
+ *
+ * - `schedule_work(work, data)` (include/linux/workqueue.h) queues a work
+ *   item: a new kernel worker thread (`kworker1`, `kworker2`, … in traces)
+ *   runs the item's `func(data)` later, interleaved with every other thread
+ *   like a `parallel` branch. `work` is an ops table of the prelude's
+ *   `work_struct` type; `data` stands for the structure the kernel's work
+ *   function reaches with container_of(). Queueing an item that is still
+ *   pending (queued, not yet started) does nothing and gives false, as
+ *   queue_work() does for a work_struct with WORK_STRUCT_PENDING set.
+ * - `flush_work(work)` waits until every queued run of the item has finished.
+ * - `init_completion()`, `complete(c)`, `complete_all(c)`,
+ *   `wait_for_completion(c)` and `reinit_completion(c)` follow
+ *   kernel/sched/completion.c: `done` counts the completes not yet consumed,
+ *   `complete_all` makes it unbounded, each wait consumes one.
+ *
+ * A worker is a scenario thread: a run has finished only when its workers
+ * have, and a worker that can never go on makes the run a deadlock.
+ */
+import type { NativeFrame, World } from '../explore/state.js';
+import { isRef, refId, type Value } from '../interp/values.js';
+import { primitives } from '../semantics/builtins.js';
+import { fail, ret, wait, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+
+/** Label prefix of worker threads. */
+const WORKER = 'kworker';
+/** `done` of a completion after complete_all(). */
+const ALL = -1;
+
+/** The compiled `func` of a `work_struct` ops table, or a result that stops the run. */
+function workBody(cx: ModelContext, work: Value, what: string): number | NativeResult {
+  if (typeof work !== 'string' || !work.startsWith('&')) return cx.fatal('model.null_deref', `${what} of ${cx.show(work)}, not a work item`);
+  const body = cx.callback(work, 'func');
+  return body === undefined ? fail('EINVAL') : body;
+}
+
+const isWorker = (w: World, t: number, body: number) => {
+  const th = w.threads[t]!;
+  return th.label.startsWith(WORKER) && th.root === body;
+};
+
+const scheduleWork: PrimitiveImpl = {
+  sig: primitives.get('schedule_work')!,
+  start(cx, [work, data]) {
+    const body = workBody(cx, work ?? null, 'schedule_work');
+    if (typeof body !== 'number') return body;
+    const arg = data ?? null;
+    const w = cx.world;
+    // Still pending: a worker for the same item and data that has not entered func yet.
+    for (let t = 0; t < w.threads.length; t++) {
+      const f = w.threads[t]!.frames[0];
+      if (isWorker(w, t, body) && !w.threads[t]!.done && f?.k === 'c' && f.entry && f.locals[0] === arg) return ret(false);
+    }
+    const n = w.threads.filter((th) => th.label.startsWith(WORKER)).length + 1;
+    const locals: Value[] = [arg];
+    while (locals.length < cx.program.bodies[body]!.locals) locals.push(null);
+    w.threads.push({
+      label: `${WORKER}${n}`,
+      root: body,
+      frames: [{ k: 'c', body, pc: 0, locals, stack: [], held: [], tr: true, entry: true }],
+      done: false,
+    });
+    return ret(true);
+  },
+};
+
+const flushWork: PrimitiveImpl = {
+  sig: primitives.get('flush_work')!,
+  start(cx, [work], frame) {
+    const body = workBody(cx, work ?? null, 'flush_work');
+    if (typeof body !== 'number') return body;
+    frame.regs = [body, work!];
+    return flushReady(cx.world, frame) ? ret(false) : wait(1);
+  },
+  resume() {
+    return ret(true);
+  },
+  ready: (w, frame) => flushReady(w, frame),
+  waitsFor: (_w, frame, show) => `work ${show(frame.regs[1]!)} to finish`,
+};
+
+function flushReady(w: World, frame: NativeFrame): boolean {
+  const body = frame.regs[0] as number;
+  return !w.threads.some((th, t) => !th.done && isWorker(w, t, body));
+}
+
+// ---- completions ---------------------------------------------------------------
+
+function completionOf(cx: ModelContext, c: Value, what: string): NativeResult | undefined {
+  const o = cx.obj(c);
+  if (!o || o.kind !== 'completion') return cx.fatal('model.null_deref', `${what} of ${cx.show(c)}, not a completion`);
+  return undefined;
+}
+
+const doneOf = (w: World, c: Value): number => (isRef(c) ? (w.objects[refId(c)]!.f.done as number) : 0);
+
+const initCompletion: PrimitiveImpl = {
+  sig: primitives.get('init_completion')!,
+  start(cx) {
+    return ret(cx.create('completion', { done: 0 }));
+  },
+};
+
+function signal(all: boolean): PrimitiveImpl {
+  const name = all ? 'complete_all' : 'complete';
+  return {
+    sig: primitives.get(name)!,
+    start(cx, [c]) {
+      const bad = completionOf(cx, c ?? null, name);
+      if (bad) return bad;
+      const o = cx.obj(c!)!;
+      const done = o.f.done as number;
+      o.f.done = all ? ALL : done === ALL ? ALL : done + 1;
+      return ret(null);
+    },
+  };
+}
+
+const reinitCompletion: PrimitiveImpl = {
+  sig: primitives.get('reinit_completion')!,
+  start(cx, [c]) {
+    const bad = completionOf(cx, c ?? null, 'reinit_completion');
+    if (bad) return bad;
+    cx.obj(c!)!.f.done = 0;
+    return ret(null);
+  },
+};
+
+/** Consumes one complete (none after complete_all, which stays done). */
+function consume(cx: ModelContext, c: Value): void {
+  const o = cx.obj(c)!;
+  if ((o.f.done as number) > 0) o.f.done = (o.f.done as number) - 1;
+}
+
+const waitForCompletion: PrimitiveImpl = {
+  sig: primitives.get('wait_for_completion')!,
+  start(cx, [c], frame) {
+    const bad = completionOf(cx, c ?? null, 'wait_for_completion');
+    if (bad) return bad;
+    frame.regs = [c!];
+    if (doneOf(cx.world, c!) === 0) return wait(1);
+    consume(cx, c!);
+    return ret(null);
+  },
+  resume(cx, frame) {
+    consume(cx, frame.regs[0]!);
+    return ret(null);
+  },
+  ready: (w, frame) => doneOf(w, frame.regs[0]!) !== 0,
+  waitsFor: (_w, frame, show) => `${show(frame.regs[0]!)} to be completed`,
+};
+
+/** Deferred work on kernel worker threads, and completions. */
+export const workModel: Model = {
+  name: 'work',
+  primitives: [scheduleWork, flushWork, initCompletion, signal(false), signal(true), reinitCompletion, waitForCompletion],
+};

@@ -1,0 +1,27 @@
+// The stdlib's rules: each cites its source, and docs/rules.md is what the
+// generator makes of them today.
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { check } from '../src/index.js';
+import { stdlibModules } from '../src/stdlib/index.js';
+import { ruleDocs, rulesMarkdown } from '../scripts/rules-doc.js';
+
+describe('stdlib rules', () => {
+  const docs = ruleDocs();
+
+  test('every rule module checks clean when a spec uses it', () => {
+    const uses = stdlibModules.filter((m) => !m.prelude).map((m) => `use ${m.name}`);
+    expect(check(uses.join('\n'), { uri: 'uses.lspec' }).diagnostics).toEqual([]);
+  });
+
+  test.each(docs.map((d) => [d.name, d]))('%s says what it checks and cites its source', (_name, d) => {
+    expect(d.says.length).toBeGreaterThan(20);
+    expect(d.source).toMatch(/\S/);
+    // A source names a kernel file, a document, or a commit.
+    expect(d.source).toMatch(/\.(c|h|rst)\b|Documentation\/|commit|[0-9a-f]{12}/);
+  });
+
+  test('docs/rules.md is up to date (run `npm run docs:rules` after changing stdlib/)', () => {
+    expect(readFileSync(new URL('../docs/rules.md', import.meta.url), 'utf8')).toBe(rulesMarkdown());
+  });
+});
