@@ -8,16 +8,20 @@
 import { check, explore } from '../src/index.js';
 import { importerRace } from './generate.js';
 
-const maxN = Number(process.argv[2] ?? 8);
-const maxStates = Number(process.argv[3] ?? 1_000_000);
-const seconds = Number(process.argv[4] ?? 120);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const maxN = Number(args[0] ?? 8);
+const maxStates = Number(args[1] ?? 1_000_000);
+const seconds = Number(args[2] ?? 120);
+// `--no-reduce` anywhere on the command line explores without symmetry reduction.
+const noReduce = process.argv.includes('--no-reduce');
+console.log(noReduce ? 'reductions: off' : 'reductions: on (symmetry of the interchangeable importers)');
 console.log('  N      states   transitions     time    states/s  verdict');
 let prev: number | undefined;
 for (let n = 2; n <= maxN; n++) {
   const { program, diagnostics } = check(importerRace(n), { uri: `importer-race-${n}.lspec` });
   if (diagnostics.length > 0) throw new Error(`generated spec has diagnostics: ${diagnostics[0]!.message}`);
   const t0 = performance.now();
-  const [r] = explore(program, { maxStates, timeoutMs: seconds * 1000 }).scenarios;
+  const [r] = explore(program, { maxStates, timeoutMs: seconds * 1000, reduce: !noReduce }).scenarios;
   const s = (performance.now() - t0) / 1000;
   const growth = prev ? `  ×${(r!.states / prev).toFixed(1)}` : '';
   prev = r!.states;

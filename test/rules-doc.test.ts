@@ -2,7 +2,7 @@
 // generator makes of them today.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { check } from '../src/index.js';
+import { check, explore } from '../src/index.js';
 import { stdlibModules } from '../src/stdlib/index.js';
 import { ruleDocs, rulesMarkdown } from '../scripts/rules-doc.js';
 
@@ -23,5 +23,19 @@ describe('stdlib rules', () => {
 
   test('docs/rules.md is up to date (run `npm run docs:rules` after changing stdlib/)', () => {
     expect(readFileSync(new URL('../docs/rules.md', import.meta.url), 'utf8')).toBe(rulesMarkdown());
+  });
+});
+
+describe('pci.no_mmio_after_remove', () => {
+  test('fires on MMIO after the driver is unbound, and not after a rebind', () => {
+    const text = readFileSync(new URL('./fixtures/specs/pci-rebind-mmio.lspec', import.meta.url), 'utf8');
+    const { program, diagnostics } = check(text, { uri: 'pci-rebind-mmio.lspec' });
+    expect(diagnostics).toEqual([]);
+    const results = explore(program).scenarios;
+    expect(results.map((r) => [r.scenario, r.verdict, r.violations.map((v) => v.rule), r.expectMet])).toEqual([
+      ['rebind', 'ok', [], true],
+      ['after_unbind', 'violated', ['pci.no_mmio_after_remove'], true],
+    ]);
+    expect(results[1]!.violations[0]!.trace.at(-1)).toMatchObject({ event: 'mmio_read(gpu) → 0', line: 7 });
   });
 });

@@ -29,6 +29,7 @@ const schema: Record<string, Record<string, string>> = {
     incomplete: 'Incomplete | null',
     expect: 'Expect | null',
     expectMet: 'boolean | null',
+    reductions: 'string[]',
   },
   Violation: { rule: 'string', message: 'string', trace: 'Step[]' },
   Step: { step: 'integer', thread: 'string', event: 'string', uri: 'string', line: 'integer', column: 'integer' },

@@ -18,6 +18,8 @@ const common = `  --max-states N       stop a scenario's search after N distinct
   --timeout SECONDS    stop a scenario's search after this long (INCOMPLETE, exit 3)
   --max-memory MB      stop when the explored states take about this much memory
                        (default ${DEFAULT_MAX_MEMORY_MB.toLocaleString('en-US')}; INCOMPLETE, exit 3)
+  --no-reduce          explore without state-space reductions (symmetry of
+                       interchangeable drivers); the verdicts are the same
   --no-color           never colour the output (also: NO_COLOR=1)
   -h, --help           show this help`;
 
@@ -90,6 +92,7 @@ const optionSpec = {
   'max-memory': { type: 'string' },
   timeout: { type: 'string' },
   'no-color': { type: 'boolean', default: false },
+  'no-reduce': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -162,6 +165,7 @@ export function commandRun(argv: string[], io: Io): number {
   const result = explore(checked.program, {
     ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
     maxStates: opts.maxStates,
+    reduce: !values['no-reduce'],
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.maxMemoryMb !== undefined ? { maxMemoryMb: opts.maxMemoryMb } : {}),
     onProgress: progress.onProgress,
@@ -204,6 +208,7 @@ export function commandTest(argv: string[], io: Io): number {
     }
     explore(checked.program, {
       maxStates: opts.maxStates,
+      reduce: !values['no-reduce'],
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.maxMemoryMb !== undefined ? { maxMemoryMb: opts.maxMemoryMb } : {}),
       onProgress: progress.onProgress,

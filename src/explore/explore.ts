@@ -48,5 +48,6 @@ function notExplored(name: string, expect: ScenarioRt['expect']): ScenarioResult
     incomplete: { reason: 'not explored: stopped on request' },
     ...(expect ? { expect: { outcome: expect.outcome, rules: expect.rules.map((r) => r.name) } } : {}),
     expectMet: undefined,
+    reductions: [],
   };
 }

@@ -61,6 +61,7 @@ export function formatScenarioResult(r: ScenarioResult, options: ReportOptions =
     incomplete: paint(options.color, ansi.yellow, 'INCOMPLETE: no verdict'),
   };
   const lines = [`  scenario ${r.scenario}: ${verdictText[r.verdict]} (${statsLine(r)})`];
+  if (r.reductions.length > 0) lines.push(`    reduced by ${r.reductions.join('; ')}`);
   if (r.incomplete) {
     const where = r.incomplete.uri && r.incomplete.line ? ` at ${r.incomplete.uri}:${r.incomplete.line}:${r.incomplete.column}` : '';
     lines.push(`    ${r.incomplete.reason}${where}${r.verdict === 'incomplete' ? '' : '; what was found so far is shown'}`);
@@ -107,5 +108,6 @@ export function scenarioToJson(r: ScenarioResult): unknown {
     incomplete: r.incomplete ?? null,
     expect: r.expect ?? null,
     expectMet: r.expectMet ?? null,
+    reductions: r.reductions,
   };
 }

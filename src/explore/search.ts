@@ -14,6 +14,7 @@ import type { ModelRegistry } from '../models/registry.js';
 import { strip } from '../semantics/types.js';
 import { Monitor, type MonitorContext } from './monitor.js';
 import { worldKey, type Obj, type World } from './state.js';
+import { detectSymmetry, symmetricKey } from './symmetry.js';
 
 /** One step of a counterexample, as users read it. */
 export interface TraceStep {
@@ -62,6 +63,8 @@ export interface ScenarioResult {
   readonly expect?: { readonly outcome: 'ok' | 'violation' | 'deadlock'; readonly rules: string[] };
   /** Whether the outcome matches `expect` (no `expect` means `expect ok`); undefined when an incomplete search cannot tell. */
   readonly expectMet: boolean | undefined;
+  /** The reductions the search used, e.g. `symmetry: importer1, importer2` (empty when none applied). */
+  readonly reductions: string[];
 }
 
 export interface Progress {
@@ -82,6 +85,8 @@ export interface SearchOptions {
    * heap would run out long before the machine does.
    */
   readonly maxMemoryMb?: number;
+  /** Apply state-space reductions (symmetry of interchangeable drivers). Default true; verdicts are the same either way. */
+  readonly reduce?: boolean;
   /** Called about every `progressIntervalMs` during the search. */
   readonly onProgress?: (p: Progress) => void;
   readonly progressIntervalMs?: number;
@@ -153,7 +158,11 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
 
   const w0 = initialWorld(program, scenario, monitor);
   const fixed = w0.objects.length;
-  const visited = new Map<string, number>([[worldKey(w0, fixed), 0]]);
+  // Interchangeable drivers (symmetry) are merged unless reductions are off.
+  const symmetry = options.reduce === false ? undefined : detectSymmetry(program, scenario, w0);
+  const keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry) : (w: World) => worldKey(w, fixed);
+  const reductions = symmetry ? symmetry.classes.map((c) => `symmetry: ${c.members.map((m) => m.name).join(', ')}`) : [];
+  const visited = new Map<string, number>([[keyOf(w0), 0]]);
   const parent: number[] = [-1];
   const via: (StepInfo | undefined)[] = [undefined];
   let queue: World[] = [w0];
@@ -253,9 +262,9 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
           break search;
         }
         record(r.violations, id, r.info);
-        const key = worldKey(r.world, fixed);
+        const key = keyOf(r.world);
         if (visited.has(key)) continue;
-        bytes += key.length * 6 + 96;
+        bytes += key.length * 3 + 256;
         const nid = parent.length;
         visited.set(key, nid);
         parent.push(id);
@@ -299,5 +308,6 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
     ...(incomplete ? { incomplete } : {}),
     ...(expect ? { expect } : {}),
     expectMet,
+    reductions,
   };
 }

@@ -334,6 +334,20 @@ export interface UnaryExpr extends Node {
 
 export type BinaryOp = '||' | '&&' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-';
 
+/** Binding strength of the binary operators, loosest first (LANGUAGE.md §4); all are left-associative. */
+export const precedence: Readonly<Record<BinaryOp, number>> = {
+  '||': 1,
+  '&&': 2,
+  '==': 3,
+  '!=': 3,
+  '<': 4,
+  '<=': 4,
+  '>': 4,
+  '>=': 4,
+  '+': 5,
+  '-': 5,
+};
+
 export interface BinaryExpr extends Node {
   readonly kind: 'binary';
   readonly op: BinaryOp;

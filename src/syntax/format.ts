@@ -11,22 +11,11 @@
  * same syntax tree.
  */
 import type * as A from './ast.js';
+import { precedence } from './ast.js';
 import type { Comment, ParseResult } from './parse.js';
 
 const INDENT = '  ';
 
-const precedence: Record<A.BinaryOp, number> = {
-  '||': 1,
-  '&&': 2,
-  '==': 3,
-  '!=': 3,
-  '<': 4,
-  '<=': 4,
-  '>': 4,
-  '>=': 4,
-  '+': 5,
-  '-': 5,
-};
 const UNARY = 6;
 const POSTFIX = 7;
 

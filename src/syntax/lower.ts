@@ -9,6 +9,7 @@ import { parser } from '../../grammar/parser.js';
 import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type { Span } from '../source.js';
 import type * as A from './ast.js';
+import { precedence } from './ast.js';
 
 type Ctx = Record<string, (CstNode | IToken)[] | undefined>;
 
@@ -719,20 +720,6 @@ export class Lowering extends BaseVisitor {
     };
   }
 }
-
-/** Binding strength of the binary operators, loosest first (LANGUAGE.md §4). */
-const precedence: Record<A.BinaryOp, number> = {
-  '||': 1,
-  '&&': 2,
-  '==': 3,
-  '!=': 3,
-  '<': 4,
-  '<=': 4,
-  '>': 4,
-  '>=': 4,
-  '+': 5,
-  '-': 5,
-};
 
 /** `"a\"b"` → `a"b`. */
 export function unquote(image: string): string {

@@ -1,0 +1,348 @@
+/**
+ * Symmetry reduction. Drivers that are identical up to renaming — same
+ * state, same code, devices in the same place of the topology — each driven
+ * by its own parallel branch of the scenario, are interchangeable: a state
+ * and the state with two of them swapped have the same future, up to that
+ * swap. The explorer keys each state by its canonical form, found by sorting
+ * the interchangeable drivers by a signature of their own parts (state,
+ * thread, device) — no search over permutations.
+ *
+ * Soundness rests on the checks in `detectSymmetry`: every body of the
+ * program maps onto its counterpart under each swap (so the transition
+ * relation is invariant), no constraint names a member, and the scenario
+ * treats members alike from the `join` of their `parallel` on (the lines
+ * before it, such as `bind a; bind b`, run before any state is merged).
+ * Ties in the signature only cost reduction, never soundness.
+ */
+import type { Instr } from '../interp/bytecode.js';
+import type { CompiledProgram, ScenarioRt } from '../interp/compile.js';
+import type { Value } from '../interp/values.js';
+import { worldKey, type Frame, type Obj, type World } from './state.js';
+
+interface Member {
+  readonly driver: number;
+  readonly name: string;
+  /** Object id of its device (fixed: devices are the first objects). */
+  readonly device: number;
+  /** Object ids of the mutexes its state fields hold (fixed too). */
+  readonly mutexes: readonly number[];
+  readonly deviceName: string;
+  /** Root body of the parallel branch that drives it. */
+  readonly branch: number;
+  /** Its bodies by role (`action:reg_mr`, `ops:iops.move_notify`, `remove`), and the branch as `branch`. */
+  readonly bodies: ReadonlyMap<string, number>;
+}
+
+export interface SymmetryClass {
+  readonly members: readonly Member[];
+}
+
+export interface Symmetry {
+  readonly classes: readonly SymmetryClass[];
+  readonly mainBody: number;
+  /** Merging applies once the main thread has reached this instruction (the `join`). */
+  readonly fromPc: number;
+  readonly fixed: number;
+}
+
+/** Object fields that hold a thread index rather than a value. */
+const THREAD_FIELDS = new Set(['holder', 'lock']);
+
+function rolesOf(program: CompiledProgram, d: number): Map<string, number> {
+  const drv = program.drivers[d]!;
+  const roles = new Map<string, number>();
+  for (const [a, b] of drv.actions) roles.set(`action:${a}`, b);
+  for (const [t, table] of drv.ops) for (const [slot, b] of table.callbacks) roles.set(`ops:${t}.${slot}`, b);
+  if (drv.probe !== undefined) roles.set('probe', drv.probe);
+  if (drv.remove !== undefined) roles.set('remove', drv.remove);
+  return roles;
+}
+
+/** Drivers a body's code names (scenario lines, state fields). */
+function driversIn(code: readonly Instr[]): Set<number> {
+  const out = new Set<number>();
+  for (const i of code) {
+    if (i.op === 'action' || i.op === 'bind' || i.op === 'unbind' || i.op === 'loadf' || i.op === 'storef') out.add(i.d);
+  }
+  return out;
+}
+
+/** A swap of two members, as renamings of everything that names them. */
+interface Swap {
+  readonly driver: Map<number, number>;
+  readonly object: Map<number, number>;
+  readonly body: Map<number, number>;
+  readonly name: Map<string, string>;
+  readonly deviceName: Map<string, string>;
+}
+
+function swapOf(program: CompiledProgram, a: Member, b: Member): Swap {
+  const both = <T>(x: T, y: T) => new Map<T, T>([[x, y], [y, x]]);
+  const body = new Map<number, number>([[a.branch, b.branch], [b.branch, a.branch]]);
+  for (const [role, id] of a.bodies) {
+    body.set(id, b.bodies.get(role)!);
+    body.set(b.bodies.get(role)!, id);
+  }
+  const object = both(a.device, b.device);
+  a.mutexes.forEach((m, i) => {
+    object.set(m, b.mutexes[i]!);
+    object.set(b.mutexes[i]!, m);
+  });
+  const devName = (m: Member) => program.program.drivers.get(m.name)!.device;
+  return { driver: both(a.driver, b.driver), object, body, name: both(a.name, b.name), deviceName: both(devName(a), devName(b)) };
+}
+
+function mapValue(v: Value, s: Swap): Value {
+  if (typeof v === 'string') {
+    if (v.startsWith('#')) {
+      const id = Number(v.slice(1));
+      const to = s.object.get(id);
+      return to === undefined ? v : `#${to}`;
+    }
+    if (v.startsWith('&')) {
+      const dot = v.indexOf('.');
+      const to = s.name.get(v.slice(1, dot));
+      return to === undefined ? v : `&${to}${v.slice(dot)}`;
+    }
+    if (v.startsWith('"')) {
+      const to = s.name.get(v.slice(1));
+      return to === undefined ? v : `"${to}`;
+    }
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((x) => mapValue(x, s));
+  return v;
+}
+
+function mapInstr(i: Instr, s: Swap): Instr {
+  switch (i.op) {
+    case 'const':
+      return { ...i, v: mapValue(i.v, s) };
+    case 'loadf':
+    case 'storef':
+    case 'bind':
+    case 'unbind':
+      return { ...i, d: s.driver.get(i.d) ?? i.d };
+    case 'action':
+      return { ...i, d: s.driver.get(i.d) ?? i.d, body: s.body.get(i.body) ?? i.body };
+    case 'fn':
+      return { ...i, body: s.body.get(i.body) ?? i.body };
+    case 'unplug':
+      return { ...i, dev: s.deviceName.get(i.dev) ?? i.dev };
+    case 'spawn':
+    case 'join':
+      return { ...i, threads: i.threads.map((t) => s.body.get(t) ?? t) };
+    default:
+      return i;
+  }
+}
+
+/**
+ * Code without source offsets, for comparing bodies. The threads a `spawn`
+ * starts compare as a set: which index each gets is renamed with the threads.
+ */
+function codeKey(code: readonly Instr[]): string {
+  return JSON.stringify(
+    code.map(({ at: _at, ...rest }) => ('threads' in rest ? { ...rest, threads: [...rest.threads].sort((a, b) => a - b) } : rest)),
+  );
+}
+
+/**
+ * Finds the classes of interchangeable drivers of a scenario, or undefined
+ * when there are none (or the scenario treats them unalike).
+ */
+export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, initial: World): Symmetry | undefined {
+  const main = program.bodies[scenario.main]!;
+  const spawnAt = main.code.findIndex((i) => i.op === 'spawn');
+  if (spawnAt < 0) return undefined;
+  const spawn = main.code[spawnAt] as Extract<Instr, { op: 'spawn' }>;
+  const joinAt = main.code.findIndex((i, n) => n > spawnAt && i.op === 'join');
+  if (joinAt < 0) return undefined;
+
+  // Candidates: drivers alike in state, code shape and place in the topology, each driven by exactly one branch.
+  const topo = program.program.topology;
+  const providersOn = new Set([...program.program.providers.values()].map((p) => p.device));
+  const branchOf = new Map<number, number>();
+  for (const t of spawn.threads) {
+    const ds = driversIn(program.bodies[t]!.code);
+    if (ds.size === 1) {
+      const d = [...ds][0]!;
+      branchOf.set(d, branchOf.has(d) ? -1 : t);
+    }
+  }
+  const groups = new Map<string, number[]>();
+  program.drivers.forEach((d, i) => {
+    const branch = branchOf.get(i);
+    if (branch === undefined || branch < 0) return;
+    const dev = topo.get(d.device);
+    if (!dev || dev.kind !== 'device' || providersOn.has(d.device)) return;
+    if (program.drivers.some((o) => o !== d && o.device === d.device)) return;
+    const fields = [...d.info.fields.values()].map((f) => [f.name, JSON.stringify(f.type), f.decl.init ? JSON.stringify(f.decl.init, (k, v) => (k === 'span' ? undefined : v)) : null]);
+    const devInfo = dev as { parent?: string; bars?: ReadonlyMap<number, number>; acs?: boolean };
+    const key = JSON.stringify([fields, [...rolesOf(program, i).keys()].sort(), devInfo.parent, [...(devInfo.bars ?? new Map())], devInfo.acs]);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+
+  const constraintText = [...program.program.constraints.values()]
+    .map((c) => program.program.sources.get(c.uri)?.text.slice(c.decl.span.start, c.decl.span.end) ?? '')
+    .join('\n');
+  const mentions = (name: string) => new RegExp(`\\b${name}\\b`).test(constraintText);
+
+  const classes: SymmetryClass[] = [];
+  for (const idx of groups.values()) {
+    if (idx.length < 2) continue;
+    const members: Member[] = idx.map((d) => {
+      const drv = program.drivers[d]!;
+      const mutexes = initial.fields[d]!.flatMap((v) => (typeof v === 'string' && v.startsWith('#') ? [Number(v.slice(1))] : []));
+      return { driver: d, name: drv.name, device: program.deviceIds.get(drv.device)!, deviceName: drv.device, mutexes, branch: branchOf.get(d)!, bodies: rolesOf(program, d) };
+    });
+    // Members a constraint names are told apart; the rest split into classes whose
+    // swaps with a first member map the whole program onto itself.
+    let rest = members.filter((m) => !mentions(m.name) && !mentions(program.drivers[m.driver]!.device));
+    while (rest.length >= 2) {
+      const [first, ...others] = rest as [Member, ...Member[]];
+      const same = others.filter((m) => invariant(program, swapOf(program, first, m), scenario.main, joinAt));
+      if (same.length > 0) classes.push({ members: [first, ...same] });
+      rest = others.filter((m) => !same.includes(m));
+    }
+  }
+  if (classes.length === 0) return undefined;
+  return { classes, mainBody: scenario.main, fromPc: joinAt, fixed: initial.objects.length };
+}
+
+function invariant(program: CompiledProgram, s: Swap, mainBody: number, fromPc: number): boolean {
+  for (const b of program.bodies) {
+    const code = b.id === mainBody ? b.code.slice(fromPc) : b.code;
+    const target = s.body.get(b.id) ?? b.id;
+    const want = target === mainBody ? program.bodies[target]!.code.slice(fromPc) : program.bodies[target]!.code;
+    if (codeKey(code.map((i) => mapInstr(i, s))) !== codeKey(want)) return false;
+  }
+  return true;
+}
+
+/** Whether a state may be merged with its images: the main thread is past the asymmetric prefix, and no scenario step is half done. */
+function mergeable(w: World, sym: Symmetry): boolean {
+  const main = w.threads[0]!;
+  if (!main.done) {
+    const f = main.frames[main.frames.length - 1];
+    if (main.frames.length !== 1 || !f || f.k !== 'c' || f.body !== sym.mainBody || f.pc < sym.fromPc) return false;
+  }
+  // bind/unbind/unplug keep driver indices and device names in their registers, which a swap
+  // cannot rename: a state where one of them is under way for a member is not merged.
+  return w.threads.every((t) => t.frames.every((f) => f.k !== 'n' || !f.prim.startsWith('@') || !namesMember(f.args, f.regs, sym)));
+}
+
+function namesMember(args: readonly Value[], regs: readonly Value[], sym: Symmetry): boolean {
+  for (const c of sym.classes) {
+    for (const m of c.members) {
+      if (args[0] === m.driver || regs[2] === m.driver) return true;
+      if (args[0] === m.deviceName) return true;
+    }
+  }
+  return false;
+}
+
+/** A member's own parts, with references abstracted so the signature does not depend on object numbering. */
+function signature(w: World, program: CompiledProgram, m: Member): string {
+  const abs = (v: Value): unknown => (typeof v === 'string' && v.startsWith('#') ? `#${w.objects[Number(v.slice(1))]?.kind ?? ''}${w.objects[Number(v.slice(1))]?.alive ? '' : '†'}` : Array.isArray(v) ? v.map(abs) : v);
+  const role = new Map([...m.bodies].map(([r, b]) => [b, r]));
+  role.set(m.branch, 'branch');
+  const thread = w.threads.find((t) => t.root === m.branch);
+  const frames = thread?.frames.map((f: Frame) => (f.k === 'c' ? [role.get(f.body) ?? f.body, f.pc, f.locals.map(abs), f.stack.map(abs), f.held.length, f.entry] : [f.prim, f.phase]));
+  const dev = w.objects[m.device]!;
+  return JSON.stringify([
+    w.fields[m.driver]!.map(abs),
+    w.bindings[m.driver] !== null,
+    thread ? [thread.done, frames] : null,
+    [dev.alive, Object.entries(dev.f).map(([k, v]) => (THREAD_FIELDS.has(k) ? v !== -1 : abs(v ?? null)))],
+    w.armed.filter((a) => a[0] === m.device).length,
+  ]);
+}
+
+/** The state's key under symmetry: its members sorted by signature, then the ordinary canonical key. */
+export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry): string {
+  if (!mergeable(w, sym)) return worldKey(w, sym.fixed);
+  let world = w;
+  for (const c of sym.classes) {
+    const sigs = c.members.map((m) => signature(world, program, m));
+    const order = c.members.map((_, i) => i).sort((a, b) => (sigs[a]! < sigs[b]! ? -1 : sigs[a]! > sigs[b]! ? 1 : a - b));
+    if (order.every((v, i) => v === i)) continue;
+    world = permute(world, program, c, order);
+  }
+  return worldKey(world, sym.fixed);
+}
+
+/** The world with member `order[k]` moved into slot k of its class. */
+function permute(w: World, program: CompiledProgram, c: SymmetryClass, order: readonly number[]): World {
+  // Slot k receives member order[k]: build the renaming member → slot.
+  const to = new Map<number, number>();
+  order.forEach((from, slot) => to.set(from, slot));
+  const driver = new Map<number, number>();
+  const object = new Map<number, number>();
+  const body = new Map<number, number>();
+  const name = new Map<string, string>();
+  c.members.forEach((m, i) => {
+    const t = c.members[to.get(i)!]!;
+    driver.set(m.driver, t.driver);
+    object.set(m.device, t.device);
+    m.mutexes.forEach((x, k) => object.set(x, t.mutexes[k]!));
+    body.set(m.branch, t.branch);
+    for (const [role, b] of m.bodies) body.set(b, t.bodies.get(role)!);
+    name.set(m.name, t.name);
+  });
+  const s: Swap = { driver, object, body, name, deviceName: new Map() };
+  const val = (v: Value): Value => mapValue(v, s);
+
+  // Threads: a member's branch thread takes the place of its image's.
+  const rootIndex = new Map(w.threads.map((t, i) => [t.root, i]));
+  const threadTo = new Map<number, number>();
+  w.threads.forEach((t, i) => {
+    const target = body.get(t.root);
+    threadTo.set(i, target === undefined ? i : (rootIndex.get(target) ?? i));
+  });
+  const threads = new Array<World['threads'][number]>(w.threads.length);
+  w.threads.forEach((t, i) => {
+    threads[threadTo.get(i)!] = {
+      ...t,
+      root: body.get(t.root) ?? t.root,
+      frames: t.frames.map((f): Frame =>
+        f.k === 'c'
+          ? { ...f, body: body.get(f.body) ?? f.body, locals: f.locals.map(val), stack: f.stack.map(val), held: f.held.map((h) => val(h) as string), ...(f.args ? { args: f.args.map(val) } : {}) }
+          : { ...f, args: f.args.map(val), regs: f.regs.map(val) },
+      ),
+    };
+  });
+  const objects: Obj[] = w.objects.map((o) => o);
+  w.objects.forEach((o, id) => {
+    const f: Record<string, Value> = {};
+    for (const k in o.f) {
+      const v = o.f[k] ?? null;
+      f[k] = THREAD_FIELDS.has(k) && typeof v === 'number' && v >= 0 ? (threadTo.get(v) ?? v) : val(v);
+    }
+    const dest = object.get(id) ?? id;
+    // A device (or state mutex) keeps its own name in its new place: the name is the place.
+    if (dest !== id && 'name' in o.f) f.name = w.objects[dest]!.f.name ?? null;
+    objects[dest] = { kind: o.kind, alive: o.alive, f };
+  });
+  const fields = w.fields.map((r) => r);
+  const bindings = w.bindings.slice();
+  w.fields.forEach((r, d) => {
+    fields[driver.get(d) ?? d] = r.map(val);
+    bindings[driver.get(d) ?? d] = val(w.bindings[d] ?? null);
+  });
+  const providers: Record<string, Value> = {};
+  for (const k in w.providers) providers[k] = val(w.providers[k] ?? null);
+  const mem: Record<string, string[]> = {};
+  for (const k in w.mem) mem[k] = w.mem[k]!.map((t) => JSON.stringify((JSON.parse(t) as Value[]).map(val))).sort();
+  return {
+    threads,
+    objects,
+    fields,
+    bindings,
+    providers,
+    armed: w.armed.map((a) => [object.get(a[0]) ?? a[0], a[1], a[2], a[3]] as const),
+    faults: w.faults,
+    mem,
+    halted: w.halted,
+  };
+}
