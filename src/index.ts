@@ -30,6 +30,7 @@ export { stdlibModules, type StdlibModule } from './stdlib/index.js';
 export type { ParseOptions, ParseResult, CheckResult, ExploreOptions, ExploreResult };
 export type { ScenarioResult, ViolationReport, DeadlockReport, TraceStep, Verdict, Progress } from './explore/search.js';
 export { formatScenarioResult, scenarioToJson } from './explore/report.js';
+export { renderTimeline, renderTimelines, timelineModel, type TimelineOptions, type TimelineModel, type TimelineLane, type TimelineObject, type StepRange } from './explore/timeline.js';
 export { ModelRegistry, defaultRegistry, builtinModels } from './models/registry.js';
 export type { Model, PrimitiveImpl, ModelContext, NativeResult, CallResult } from './models/model.js';
 export { ret, fail, call, wait } from './models/model.js';

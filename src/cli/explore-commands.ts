@@ -5,10 +5,12 @@
  * 1 a violation, a mismatch, or check errors (nothing is explored then);
  * 2 a usage or I/O error; 3 a bound was reached before a verdict.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { check, explore, hasErrors, type Progress, type ScenarioResult } from '../index.js';
+import { check, explore, hasErrors, type Program, type Progress, type ScenarioResult } from '../index.js';
 import { expectText, formatScenarioResult, formatTrace, mismatchText, scenarioToJson } from '../explore/report.js';
 import { DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES } from '../explore/search.js';
+import { renderTimelines } from '../explore/timeline.js';
 import { diagnosticToJson } from '../diagnostics/format.js';
 import { count, printDiagnostics, readAll, sourcesFor } from './check-command.js';
 import { UsageError, type Io } from './io.js';
@@ -26,7 +28,8 @@ const common = `  --max-states N       stop a scenario's search after N distinct
 export const runHelp = `lifespec run — explore every interleaving of a spec's scenarios
 
 Usage:
-  lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--format text|json] FILE
+  lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--format text|json]
+               [--svg OUT.svg] FILE
 
 Explores each scenario's threads, choose branches, fault branches (under
 \`faults on\`) and the DMA of armed hardware, breadth-first, and prints for each
@@ -37,6 +40,9 @@ the source line. A spec with check errors is not explored.
 Options:
   --scenario NAME      explore only this scenario
   --format text|json   text (default), or JSON as described in docs/trace-format.md
+  --svg OUT.svg        also draw every violated rule's (and deadlock's) trace as a
+                       timeline, stacked in one SVG file: a lane per thread and per
+                       armed device, the locks held, the objects' lifetimes
 ${common}
 
 Exit codes: 0 every rule holds, 1 a violation or deadlock (or check errors),
@@ -129,7 +135,7 @@ export function commandRun(argv: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...optionSpec, scenario: { type: 'string' }, format: { type: 'string', default: 'text' } },
+    options: { ...optionSpec, scenario: { type: 'string' }, format: { type: 'string', default: 'text' }, svg: { type: 'string' } },
   });
   if (values.help) {
     io.out(runHelp);
@@ -139,6 +145,7 @@ export function commandRun(argv: string[], io: Io): number {
   const format = values.format;
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
   if (positionals.length > 1) throw new UsageError('run takes one FILE; use `lifespec test` for several');
+  if (values.svg === '') throw new UsageError('--svg takes the path of the SVG file to write');
   const [{ path, text }] = readAll(positionals, 'run needs a FILE (try: lifespec run examples/vfio_mlx5_hotunplug.lspec)') as [{ path: string; text: string }];
   const checked = check(text, { uri: path });
   if (hasErrors(checked.diagnostics)) {
@@ -175,13 +182,27 @@ export function commandRun(argv: string[], io: Io): number {
     },
   });
   if (format === 'json') {
+    // The file first: a write error then leaves stdout without a half-true report.
+    if (values.svg !== undefined) writeTimelines(values.svg, result.scenarios, checked.program, io.err);
     io.out(`${JSON.stringify({ file: path, scenarios: result.scenarios.map(scenarioToJson) }, null, 2)}\n`);
   } else {
     const by = (v: ScenarioResult['verdict']) => result.scenarios.filter((r) => r.verdict === v).length;
     const parts = [`${by('ok')} ok`, `${by('violated') + by('deadlock')} violated`, ...(by('incomplete') ? [`${by('incomplete')} incomplete`] : [])];
     io.out(`${count(result.scenarios.length, 'scenario')}: ${parts.join(', ')}\n`);
   }
+  if (values.svg !== undefined && format === 'text') writeTimelines(values.svg, result.scenarios, checked.program, io.out);
   return exitFor(result.scenarios);
+}
+
+/** `--svg OUT.svg`: every finding's timeline in one file, and a line that says where it went. */
+function writeTimelines(out: string, results: readonly ScenarioResult[], program: Program, say: (s: string) => void): void {
+  const findings = results.reduce((n, r) => n + r.violations.length + (r.deadlock ? 1 : 0), 0);
+  try {
+    writeFileSync(out, renderTimelines(results, { program }));
+  } catch (e) {
+    throw new UsageError(`${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  say(findings ? `${count(findings, 'timeline')} written to ${out}\n` : `no violation to draw; ${out} says so\n`);
 }
 
 export function commandTest(argv: string[], io: Io): number {

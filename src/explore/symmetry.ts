@@ -31,6 +31,8 @@ interface Member {
   readonly branch: number;
   /** Its bodies by role (`action:reg_mr`, `ops:iops.move_notify`, `remove`), and the branch as `branch`. */
   readonly bodies: ReadonlyMap<string, number>;
+  /** The inverse: the role of each of its bodies, its branch included. */
+  readonly roleOf: ReadonlyMap<number, string>;
 }
 
 export interface SymmetryClass {
@@ -194,7 +196,10 @@ export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, i
     const members: Member[] = idx.map((d) => {
       const drv = program.drivers[d]!;
       const mutexes = initial.fields[d]!.flatMap((v) => (typeof v === 'string' && v.startsWith('#') ? [Number(v.slice(1))] : []));
-      return { driver: d, name: drv.name, device: program.deviceIds.get(drv.device)!, deviceName: drv.device, mutexes, branch: branchOf.get(d)!, bodies: rolesOf(program, d) };
+      const bodies = rolesOf(program, d);
+      const roleOf = new Map([...bodies].map(([r, b]) => [b, r]));
+      roleOf.set(branchOf.get(d)!, 'branch');
+      return { driver: d, name: drv.name, device: program.deviceIds.get(drv.device)!, deviceName: drv.device, mutexes, branch: branchOf.get(d)!, bodies, roleOf };
     });
     // Members a constraint names are told apart; the rest split into classes whose
     // swaps with a first member map the whole program onto itself.
@@ -243,20 +248,44 @@ function namesMember(args: readonly Value[], regs: readonly Value[], sym: Symmet
 }
 
 /** A member's own parts, with references abstracted so the signature does not depend on object numbering. */
-function signature(w: World, program: CompiledProgram, m: Member): string {
-  const abs = (v: Value): unknown => (typeof v === 'string' && v.startsWith('#') ? `#${w.objects[Number(v.slice(1))]?.kind ?? ''}${w.objects[Number(v.slice(1))]?.alive ? '' : '†'}` : Array.isArray(v) ? v.map(abs) : v);
-  const role = new Map([...m.bodies].map(([r, b]) => [b, r]));
-  role.set(m.branch, 'branch');
+function signature(w: World, m: Member): string {
+  // Built by concatenation: this runs for every member of every successor state.
+  let s = '';
+  const abs = (v: Value): void => {
+    if (typeof v === 'string' && v.charCodeAt(0) === 35) {
+      const o = w.objects[Number(v.slice(1))];
+      s += `#${o?.kind ?? ''}${o?.alive ? '' : '!'},`;
+    } else if (Array.isArray(v)) {
+      s += '[';
+      for (const x of v) abs(x);
+      s += '],';
+    } else s += `${String(v)},`;
+  };
+  for (const v of w.fields[m.driver]!) abs(v);
+  s += w.bindings[m.driver] !== null ? '|b|' : '|u|';
   const thread = w.threads.find((t) => t.root === m.branch);
-  const frames = thread?.frames.map((f: Frame) => (f.k === 'c' ? [role.get(f.body) ?? f.body, f.pc, f.locals.map(abs), f.stack.map(abs), f.held.length, f.entry] : [f.prim, f.phase]));
+  if (thread) {
+    s += thread.done ? 'd' : 'r';
+    for (const f of thread.frames) {
+      if (f.k === 'c') {
+        s += `(${m.roleOf.get(f.body) ?? f.body}:${f.pc}:${f.held.length}:${f.entry}:`;
+        for (const v of f.locals) abs(v);
+        s += ':';
+        for (const v of f.stack) abs(v);
+        s += ')';
+      } else s += `(${f.prim}:${f.phase})`;
+    }
+  }
   const dev = w.objects[m.device]!;
-  return JSON.stringify([
-    w.fields[m.driver]!.map(abs),
-    w.bindings[m.driver] !== null,
-    thread ? [thread.done, frames] : null,
-    [dev.alive, Object.entries(dev.f).map(([k, v]) => (THREAD_FIELDS.has(k) ? v !== -1 : abs(v ?? null)))],
-    w.armed.filter((a) => a[0] === m.device).length,
-  ]);
+  s += `|${dev.alive}`;
+  for (const k in dev.f) {
+    const v = dev.f[k] ?? null;
+    if (THREAD_FIELDS.has(k)) s += v !== -1 ? 'h,' : 'f,';
+    else abs(v);
+  }
+  let armed = 0;
+  for (const a of w.armed) if (a[0] === m.device) armed++;
+  return `${s}|${armed}`;
 }
 
 /** The state's key under symmetry: its members sorted by signature, then the ordinary canonical key. */
@@ -264,7 +293,7 @@ export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry):
   if (!mergeable(w, sym)) return worldKey(w, sym.fixed);
   let world = w;
   for (const c of sym.classes) {
-    const sigs = c.members.map((m) => signature(world, program, m));
+    const sigs = c.members.map((m) => signature(world, m));
     const order = c.members.map((_, i) => i).sort((a, b) => (sigs[a]! < sigs[b]! ? -1 : sigs[a]! > sigs[b]! ? 1 : a - b));
     if (order.every((v, i) => v === i)) continue;
     world = permute(world, program, c, order);

@@ -1,0 +1,87 @@
+/**
+ * The messages between the playground page and its worker. The page never
+ * parses, checks or explores: it sends the text, the worker answers.
+ * Positions are 1-based lines and columns (UTF-16), as Monaco counts them.
+ */
+import type { ScenarioResult } from '../src/index.js';
+
+/** The name the editor's text goes by in diagnostics and traces. */
+export const SPEC_URI = 'playground.lspec';
+
+export interface Range {
+  readonly startLineNumber: number;
+  readonly startColumn: number;
+  readonly endLineNumber: number;
+  readonly endColumn: number;
+}
+
+export interface Marker extends Range {
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly code: string;
+  readonly message: string;
+  readonly related: readonly (Range & { readonly message: string })[];
+}
+
+export type CompletionKind =
+  | 'keyword'
+  | 'variable'
+  | 'field'
+  | 'function'
+  | 'primitive'
+  | 'type'
+  | 'module'
+  | 'rule'
+  | 'slot'
+  | 'action'
+  | 'driver'
+  | 'device'
+  | 'provider'
+  | 'constant'
+  | 'errno'
+  | 'event';
+
+export interface CompletionItem {
+  readonly label: string;
+  readonly kind: CompletionKind;
+  /** One line beside the label: a signature or a type. */
+  readonly detail?: string;
+  /** Markdown. */
+  readonly documentation?: string;
+  /** A Monaco snippet (`${1:x}`) when it differs from the label. */
+  readonly snippet?: string;
+}
+
+/** The page asks: each request carries the text and its model version, so the worker never works on stale text. */
+export type Request =
+  | { readonly type: 'check'; readonly version: number; readonly text: string }
+  | { readonly type: 'complete'; readonly id: number; readonly version: number; readonly text: string; readonly offset: number }
+  | { readonly type: 'hover'; readonly id: number; readonly version: number; readonly text: string; readonly offset: number }
+  | { readonly type: 'definition'; readonly id: number; readonly version: number; readonly text: string; readonly offset: number }
+  | {
+      readonly type: 'run';
+      readonly run: number;
+      readonly text: string;
+      readonly maxStates: number;
+      /** An Int32Array over a SharedArrayBuffer; Stop stores 1 in it. Absent when the page cannot share memory. */
+      readonly stop?: Int32Array;
+    };
+
+/** The worker answers. */
+export type Response =
+  | { readonly type: 'ready' }
+  /** `checkMs`: how long parsing and checking this version took in the worker. */
+  | { readonly type: 'diagnostics'; readonly version: number; readonly markers: readonly Marker[]; readonly checkMs: number }
+  | { readonly type: 'completions'; readonly id: number; readonly items: readonly CompletionItem[]; readonly range: Range }
+  | { readonly type: 'hover'; readonly id: number; readonly markdown: string | null; readonly range?: Range }
+  | { readonly type: 'definition'; readonly id: number; readonly range: Range | null }
+  | { readonly type: 'progress'; readonly run: number; readonly scenario: string; readonly states: number; readonly transitions: number; readonly elapsedMs: number }
+  | {
+      readonly type: 'scenario';
+      readonly run: number;
+      readonly result: ScenarioResult;
+      /** One SVG timeline per violated rule, in the order of `result.violations`, then the deadlock's, if any. */
+      readonly timelines: readonly string[];
+    }
+  | { readonly type: 'run-errors'; readonly run: number; readonly markers: readonly Marker[] }
+  | { readonly type: 'run-done'; readonly run: number; readonly scenarios: number; readonly elapsedMs: number }
+  | { readonly type: 'run-failed'; readonly run: number; readonly message: string };

@@ -1,0 +1,231 @@
+// The SVG timeline (src/explore/timeline.ts): what it reads out of a trace
+// (lanes, locks held, armed devices, object lifetimes), the SVG it draws, and
+// `lifespec run --svg`.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { check, explore, renderTimeline, renderTimelines, timelineModel, type ScenarioResult } from '../src/index.js';
+import { wrapText } from '../src/explore/timeline.js';
+
+const seed = readFileSync(new URL('../examples/vfio_mlx5_hotunplug.lspec', import.meta.url), 'utf8');
+const noZap = seed.replace('        hw_stop(nic, sgt)\n        dma_buf_unmap_attachment(attach, sgt)\n', '');
+const noRevoke = seed.replace('      if revoked { fail ENODEV }\n', '');
+
+function run(text: string) {
+  const { program, diagnostics } = check(text, { uri: 'seed.lspec' });
+  expect(diagnostics).toEqual([]);
+  return { program, results: new Map(explore(program).scenarios.map((s) => [s.scenario, s])) };
+}
+
+function finding(r: ScenarioResult, rule: string) {
+  const v = r.violations.find((x) => x.rule === rule);
+  expect(v, rule).toBeDefined();
+  return v!;
+}
+
+describe('timelineModel', () => {
+  const { program, results } = run(noZap);
+  const hot = results.get('hot_unplug')!;
+
+  test('a lane per thread, then one per armed device; the last step is marked', () => {
+    const m = timelineModel(hot, finding(hot, 'model.dma_after_free'), { program });
+    expect(m.lanes.map((l) => l.thread)).toEqual(['main', 'hw:nic']);
+    expect(m.marked).toBe(16);
+    expect(m.steps[m.marked]).toMatchObject({ thread: 'hw:nic', event: 'DMA through sg_table#8' });
+    expect(m.rule).toBe('model.dma_after_free');
+    // hw_start(nic, sg_table#8) in step 11 arms the NIC to the end (nothing stops it).
+    expect(m.lanes[1]!.armed).toEqual([{ from: 10, to: 16, through: 'sg_table#8', open: true }]);
+  });
+
+  test('locks: taken at `lock`, left when the thread is back at a scenario line', () => {
+    const m = timelineModel(hot, finding(hot, 'no_mapping_outlives_provider'), { program });
+    // reg_mr holds the resv from step 7 through hw_start (step 11); remove() takes it again in step 14 and holds it to the end.
+    expect(m.lanes[0]!.locks).toEqual([
+      { name: 'dma_buf#6.resv', from: 6, to: 10 },
+      { name: 'dma_buf#6.resv', from: 13, to: 15 },
+    ]);
+  });
+
+  test('objects: created at `→ X`, ended at `· X ends`, bindings and providers placed at their bind', () => {
+    const m = timelineModel(hot, finding(hot, 'no_mapping_outlives_provider'), { program });
+    const byName = new Map(m.objects.map((o) => [o.name, o]));
+    expect(byName.get('gpu')).toEqual({ name: 'gpu', ended: 15, involved: false });
+    expect(byName.get('binding#2')).toEqual({ name: 'binding#2', created: 0, ended: 15, involved: false });
+    expect(byName.get('gpu_bar0#3')).toEqual({ name: 'gpu_bar0#3', created: 0, ended: 15, involved: true });
+    expect(byName.get('dma_buf#6')).toEqual({ name: 'dma_buf#6', created: 3, involved: false });
+    expect(byName.get('attachment#7')).toEqual({ name: 'attachment#7', created: 5, involved: false });
+    expect(byName.get('sg_table#8')).toEqual({ name: 'sg_table#8', created: 9, involved: true });
+  });
+
+  test('two threads taking the same lock: each holds it over its own steps', () => {
+    const { program: p2, results: r2 } = run(noRevoke);
+    const race = r2.get('unplug_races_registration')!;
+    const m = timelineModel(race, finding(race, 'no_mapping_outlives_provider'), { program: p2 });
+    expect(m.lanes.map((l) => l.thread)).toEqual(['main', 't1', 't2']);
+    expect(m.lanes.find((l) => l.thread === 't2')!.locks).toEqual([{ name: 'dma_buf#6.resv', from: 7, to: 8 }]);
+    expect(m.lanes.find((l) => l.thread === 't1')!.locks).toEqual([{ name: 'dma_buf#6.resv', from: 10, to: 13 }]);
+    // The message names sg_table#8, which the violating step creates.
+    expect(m.objects.find((o) => o.name === 'sg_table#8')).toEqual({ name: 'sg_table#8', created: 13, involved: true });
+  });
+
+  test('without the program, a lock counts as held up to its holder’s last step', () => {
+    const m = timelineModel(hot, finding(hot, 'no_mapping_outlives_provider'));
+    // The second `lock` of the same mutex by the same thread ends the first hold.
+    expect(m.lanes[0]!.locks).toEqual([
+      { name: 'dma_buf#6.resv', from: 6, to: 12 },
+      { name: 'dma_buf#6.resv', from: 13, to: 15 },
+    ]);
+  });
+
+  test('a deadlock: the waiting threads hold their locks to the end', () => {
+    const abba = `topology {
+  host_bridge hb
+  device gpu under hb
+}
+driver d for gpu {
+  state { a: mutex  b: mutex }
+  action ab() { lock a { lock b { mmio_write(gpu, 1) } } }
+  action ba() { lock b { lock a { mmio_write(gpu, 2) } } }
+}
+scenario abba {
+  bind d
+  parallel {
+    { d.ab() }
+    { d.ba() }
+  }
+  expect deadlock
+}
+`;
+    const { program: p3, diagnostics } = check(abba, { uri: 'abba.lspec' });
+    expect(diagnostics).toEqual([]);
+    const r = explore(p3).scenarios[0]!;
+    expect(r.deadlock).toBeDefined();
+    const m = timelineModel(r, r.deadlock!, { program: p3 });
+    expect(m.rule).toBe('deadlock');
+    expect(m.lanes.find((l) => l.thread === 't1')!.locks).toEqual([{ name: 'd.a', from: 2, to: 4 }]);
+    expect(m.lanes.find((l) => l.thread === 't2')!.locks).toEqual([{ name: 'd.b', from: 4, to: 4 }]);
+    expect(renderTimeline(r, r.deadlock!, { program: p3 })).toContain('step after which nothing can move');
+  });
+
+  test('explicit mutex_lock / mutex_unlock', () => {
+    const text = `topology {
+  host_bridge hb
+  device gpu under hb
+}
+driver d for gpu {
+  state { m: mutex  n: int = 0 }
+  action work() {
+    mutex_lock(m)
+    mmio_write(gpu, 1)
+    mutex_unlock(m)
+    assert n == 1, "never"
+  }
+}
+scenario s {
+  bind d
+  d.work()
+}
+`;
+    const { program: p4, diagnostics } = check(text, { uri: 'm.lspec' });
+    expect(diagnostics).toEqual([]);
+    const r = explore(p4).scenarios[0]!;
+    const v = finding(r, 'model.assert');
+    const m = timelineModel(r, v, { program: p4 });
+    const lockStep = v.trace.findIndex((s) => s.event.startsWith('mutex_lock('));
+    const unlockStep = v.trace.findIndex((s) => s.event.startsWith('mutex_unlock('));
+    expect(m.lanes[0]!.locks).toEqual([{ name: 'd.m', from: lockStep, to: unlockStep }]);
+  });
+});
+
+describe('the SVG', () => {
+  const { program, results } = run(noZap);
+  const hot = results.get('hot_unplug')!;
+  const v = finding(hot, 'model.dma_after_free');
+  const svg = renderTimeline(hot, v, { program });
+
+  test('a standalone SVG document with a box per step, each linked to its source position', () => {
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    const steps = [...svg.matchAll(/<g class="lt-step[^"]*" data-step="(\d+)" data-thread="([^"]*)" data-uri="([^"]*)" data-line="(\d+)" data-column="(\d+)"/g)];
+    expect(steps.map((s) => Number(s[1]))).toEqual(v.trace.map((s) => s.step));
+    expect(steps.map((s) => [s[2], s[3], Number(s[4]), Number(s[5])])).toEqual(v.trace.map((s) => [s.thread, s.uri, s.line, s.column]));
+    expect(svg.match(/lt-step lt-marked/g)).toHaveLength(1);
+    expect(svg).toMatch(/<g class="lt-step lt-marked" data-step="17" data-thread="hw:nic"/);
+  });
+
+  test('the heading names the scenario and the rule; text is escaped; tags balance', () => {
+    expect(svg).toContain('scenario hot_unplug');
+    expect(svg).toContain('model.dma_after_free');
+    expect(renderTimeline(hot, v, { program, heading: false })).not.toContain('scenario hot_unplug —');
+    for (const tag of ['g', 'text', 'svg', 'title']) {
+      const open = (svg.match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length;
+      const close = (svg.match(new RegExp(`</${tag}>`, 'g')) ?? []).length;
+      expect(open, tag).toBe(close);
+    }
+    // No raw markup characters inside text nodes.
+    for (const t of svg.matchAll(/<text[^>]*>([^]*?)<\/text>/g)) expect(t[1]!.replace(/<tspan[^>]*>|<\/tspan>/g, '')).not.toMatch(/[<>]/);
+  });
+
+  test('lock bands, the armed device and lifetime bars are drawn', () => {
+    expect(svg).toContain('holds dma_buf#6.resv');
+    expect(svg).toContain('armed: DMA through sg_table#8');
+    expect(svg).toContain('data-object="sg_table#8"');
+    expect(svg).toMatch(/<g class="lt-life lt-involved" data-object="gpu_bar0#3">/);
+  });
+
+  test('renderTimelines stacks every finding, or says there is none', () => {
+    const all = renderTimelines([...results.values()], { program });
+    const count = [...results.values()].reduce((n, r) => n + r.violations.length, 0);
+    expect(all.match(/class="lifespec-timeline"/g)).toHaveLength(count);
+    const ok = run(seed);
+    expect(renderTimelines([...ok.results.values()])).toContain('no violation: hot_unplug ok, unplug_races_registration ok');
+  });
+
+  test('wrapText breaks at separators and marks what it cuts', () => {
+    expect(wrapText('dma_buf_dynamic_attach(dma_buf#6, nic, mlx5_ib.importer) → attachment#7', 20)).toEqual([
+      'dma_buf_dynamic_',
+      'attach(dma_buf#6,',
+      'nic, mlx5_ib.',
+      'importer) →',
+      'attachment#7',
+    ]);
+    expect(wrapText('a · b ends', 20)).toEqual(['a', '· b ends']);
+    expect(wrapText('x'.repeat(50), 10, 2)).toEqual(['x'.repeat(10), `${'x'.repeat(9)}…`]);
+  });
+});
+
+describe('lifespec run --svg', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lifespec-svg-'));
+  const spec = join(dir, 'nozap.lspec');
+  writeFileSync(spec, noZap);
+
+  test('writes every violated rule’s timeline and says where', () => {
+    const out = join(dir, 'out.svg');
+    let stdout = '';
+    const code = main(['run', '--no-color', '--svg', out, spec], { out: (s) => (stdout += s), err: () => {}, color: false });
+    expect(code).toBe(1);
+    expect(stdout).toContain(`6 timelines written to ${out}`);
+    const svg = readFileSync(out, 'utf8');
+    expect(svg.match(/class="lifespec-timeline"/g)).toHaveLength(6);
+    expect(svg).toContain('no_mapping_outlives_provider');
+  });
+
+  test('with --format json the note goes to stderr and stdout stays JSON', () => {
+    const out = join(dir, 'json.svg');
+    let stdout = '';
+    let stderr = '';
+    main(['run', '--format', 'json', '--svg', out, spec], { out: (s) => (stdout += s), err: (s) => (stderr += s), color: false });
+    expect(() => JSON.parse(stdout)).not.toThrow();
+    expect(stderr).toContain(out);
+    expect(readFileSync(out, 'utf8')).toContain('<svg');
+  });
+
+  test('an unwritable path is an I/O error (exit 2)', () => {
+    let stderr = '';
+    const code = main(['run', '--svg', join(dir, 'no/such/dir.svg'), spec], { out: () => {}, err: (s) => (stderr += s), color: false });
+    expect(code).toBe(2);
+    expect(stderr).toContain('cannot write');
+  });
+});
