@@ -67,13 +67,12 @@ or I/O error, 3 a bound was reached before a verdict (and nothing mismatched).
 `;
 
 interface Common {
-  maxStates: number;
-  maxMemoryMb?: number;
-  timeoutMs?: number;
+  /** The search options `run` and `test` share: bounds and reductions. */
+  search: { maxStates: number; maxMemoryMb?: number; timeoutMs?: number; reduce: boolean };
   color: boolean;
 }
 
-function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; timeout?: string; 'no-color'?: boolean }, io: Io): Common {
+function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; timeout?: string; 'no-color'?: boolean; 'no-reduce'?: boolean }, io: Io): Common {
   let maxStates = DEFAULT_MAX_STATES;
   if (values['max-states'] !== undefined) {
     maxStates = Number(values['max-states']);
@@ -90,7 +89,10 @@ function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; t
     maxMemoryMb = Number(values['max-memory']);
     if (!Number.isFinite(maxMemoryMb) || maxMemoryMb <= 0) throw new UsageError(`--max-memory takes a number of megabytes, not '${values['max-memory']}'`);
   }
-  return { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), color: io.color && !values['no-color'] };
+  return {
+    search: { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), reduce: !values['no-reduce'] },
+    color: io.color && !values['no-color'],
+  };
 }
 
 const optionSpec = {
@@ -171,10 +173,7 @@ export function commandRun(argv: string[], io: Io): number {
   if (format === 'text') io.out(`${path}\n`);
   const result = explore(checked.program, {
     ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
-    maxStates: opts.maxStates,
-    reduce: !values['no-reduce'],
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(opts.maxMemoryMb !== undefined ? { maxMemoryMb: opts.maxMemoryMb } : {}),
+    ...opts.search,
     onProgress: progress.onProgress,
     onScenario: (r) => {
       progress.done();
@@ -228,10 +227,7 @@ export function commandTest(argv: string[], io: Io): number {
       continue;
     }
     explore(checked.program, {
-      maxStates: opts.maxStates,
-      reduce: !values['no-reduce'],
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      ...(opts.maxMemoryMb !== undefined ? { maxMemoryMb: opts.maxMemoryMb } : {}),
+      ...opts.search,
       onProgress: progress.onProgress,
       onScenario: (r) => {
         progress.done();
