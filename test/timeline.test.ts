@@ -1,12 +1,13 @@
 // The SVG timeline (src/explore/timeline.ts): what it reads out of a trace
-// (lanes, locks held, armed devices, object lifetimes), the SVG it draws, and
-// `lifespec run --svg`.
+// (lanes, locks held, armed devices, object lifetimes) from the steps'
+// structured fields, and from the event texts of older traces without them;
+// the SVG it draws; and `lifespec run --svg`.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { check, explore, renderTimeline, renderTimelines, timelineModel, type ScenarioResult } from '../src/index.js';
+import { check, explore, renderTimeline, renderTimelines, timelineModel, type DeadlockReport, type ScenarioResult, type ViolationReport } from '../src/index.js';
 import { wrapText } from '../src/explore/timeline.js';
 
 const seed = readFileSync(new URL('../examples/vfio_mlx5_hotunplug.lspec', import.meta.url), 'utf8');
@@ -25,6 +26,11 @@ function finding(r: ScenarioResult, rule: string) {
   return v!;
 }
 
+/** The finding as a version without the structured step fields reported it: event texts and positions only. */
+function legacy<T extends ViolationReport | DeadlockReport>(v: T): T {
+  return { ...v, trace: v.trace.map(({ locks: _l, created: _c, ended: _e, ...s }) => s) };
+}
+
 describe('timelineModel', () => {
   const { program, results } = run(noZap);
   const hot = results.get('hot_unplug')!;
@@ -39,44 +45,128 @@ describe('timelineModel', () => {
     expect(m.lanes[1]!.armed).toEqual([{ from: 10, to: 16, through: 'sg_table#8', open: true }]);
   });
 
-  test('locks: taken at `lock`, left when the thread is back at a scenario line', () => {
-    const m = timelineModel(hot, finding(hot, 'no_mapping_outlives_provider'), { program });
-    // reg_mr holds the resv from step 7 through hw_start (step 11); remove() takes it again in step 14 and holds it to the end.
+  test('locks: from the step after which the thread holds it to the step after which it no longer does', () => {
+    const v = finding(hot, 'no_mapping_outlives_provider');
+    expect(v.trace.map((s) => s.locks)).toEqual([[], [], [], [], [], [], ...Array(4).fill(['dma_buf#6.resv']), [], [], [], ['dma_buf#6.resv'], ['dma_buf#6.resv'], []]);
+    const m = timelineModel(hot, v, { program });
+    // reg_mr holds the resv from step 7 through hw_start (step 11), whose
+    // step leaves the block; remove() takes it in step 14 and lets it go in
+    // step 16, after the move_notify callback of that step.
     expect(m.lanes[0]!.locks).toEqual([
       { name: 'dma_buf#6.resv', from: 6, to: 10 },
       { name: 'dma_buf#6.resv', from: 13, to: 15 },
     ]);
   });
 
-  test('objects: created at `→ X`, ended at `· X ends`, bindings and providers placed at their bind', () => {
-    const m = timelineModel(hot, finding(hot, 'no_mapping_outlives_provider'), { program });
-    const byName = new Map(m.objects.map((o) => [o.name, o]));
+  test('objects: from the steps’ created and ended lists', () => {
+    const v = finding(hot, 'no_mapping_outlives_provider');
+    // `bind vfio_pci` makes the binding and, in its probe, the provider: neither is in the step's text.
+    expect(v.trace[0]).toMatchObject({ event: 'bind vfio_pci', created: ['binding#2', 'gpu_bar0#3'], ended: [] });
+    expect(v.trace.at(-1)).toMatchObject({ created: [], ended: ['gpu_bar0#3', 'binding#2', 'gpu'] });
+    const m = timelineModel(hot, v, { program });
+    expect(m.objects).toEqual([
+      { name: 'gpu', ended: 15, involved: false },
+      { name: 'binding#2', created: 0, ended: 15, involved: false },
+      { name: 'gpu_bar0#3', created: 0, ended: 15, involved: true },
+      { name: 'binding#4', created: 1, involved: false },
+      { name: 'dma_buf#6', created: 3, involved: false },
+      { name: 'attachment#7', created: 5, involved: false },
+      { name: 'sg_table#8', created: 9, involved: true },
+    ]);
+  });
+
+  test('§1 without the `if revoked` check: two threads taking the same lock, every band and bar exact', () => {
+    const { program: p2, results: r2 } = run(noRevoke);
+    const race = r2.get('unplug_races_registration')!;
+    const v = finding(race, 'no_mapping_outlives_provider');
+    expect(v.trace.map((s) => `${s.thread} ${s.locks!.join(',')}`)).toEqual([
+      'main ',
+      'main ',
+      'main ',
+      'main ',
+      't1 ',
+      't2 ',
+      't2 ',
+      't2 dma_buf#6.resv',
+      't2 ',
+      't1 ',
+      't1 dma_buf#6.resv',
+      't1 dma_buf#6.resv',
+      't1 dma_buf#6.resv',
+      't1 dma_buf#6.resv',
+    ]);
+    const m = timelineModel(race, v, { program: p2 });
+    expect(m.lanes).toEqual([
+      { thread: 'main', locks: [], armed: [] },
+      // t1 takes it after t2 let it go, and holds it to the end (the violating step).
+      { thread: 't1', locks: [{ name: 'dma_buf#6.resv', from: 10, to: 13 }], armed: [] },
+      // remove() takes it in step 8 and lets it go in step 9, after dma_buf_move_notify.
+      { thread: 't2', locks: [{ name: 'dma_buf#6.resv', from: 7, to: 8 }], armed: [] },
+    ]);
+    expect(m.objects).toEqual([
+      { name: 'gpu', ended: 8, involved: false },
+      { name: 'binding#2', created: 0, ended: 8, involved: false },
+      { name: 'gpu_bar0#3', created: 0, ended: 8, involved: true },
+      { name: 'binding#4', created: 1, involved: false },
+      { name: 'dma_buf#6', created: 3, involved: false },
+      { name: 'attachment#7', created: 9, involved: false },
+      // The message names sg_table#8, which the violating step creates.
+      { name: 'sg_table#8', created: 13, involved: true },
+    ]);
+    // The same picture is drawn with or without the program: only older traces need it.
+    expect(timelineModel(race, v)).toEqual(m);
+  });
+
+  test('what the texts do not say: an IOVA made and removed inside p2pdma_map / p2pdma_unmap', () => {
+    const text = readFileSync(new URL('./fixtures/specs/model-iommu-fault.lspec', import.meta.url), 'utf8');
+    const { program: p5, diagnostics } = check(text, { uri: 'iommu.lspec' });
+    expect(diagnostics).toEqual([]);
+    const r = explore(p5, { scenario: 'fires' }).scenarios[0]!;
+    const v = finding(r, 'model.iommu_fault');
+    expect(v.message).toBe('nic DMA through sg_table#6: its iova#5 was unmapped (IOMMU fault)');
+    expect(v.trace[4]).toMatchObject({ event: 'p2pdma_map(gpu_bar0#3, nic) → sg_table#6', created: ['iova#5', 'sg_table#6'] });
+    expect(v.trace[7]).toMatchObject({ event: 'p2pdma_unmap(sg_table#6) · sg_table#6 ends', ended: ['iova#5', 'sg_table#6'] });
+    expect(v.trace.at(-1)).toMatchObject({ thread: 'hw:nic', locks: [], created: [], ended: [] });
+    expect(timelineModel(r, v).objects).toEqual([
+      { name: 'binding#2', created: 0, involved: false },
+      { name: 'gpu_bar0#3', created: 0, involved: false },
+      { name: 'binding#4', created: 1, involved: false },
+      { name: 'iova#5', created: 4, ended: 7, involved: true },
+      { name: 'sg_table#6', created: 4, ended: 7, involved: true },
+    ]);
+    // Read back from the texts, the IOVA seems made by the violating DMA, and the second binding is missed.
+    expect(timelineModel(r, legacy(v), { program: p5 }).objects).toEqual([
+      { name: 'gpu_bar0#3', created: 0, involved: false },
+      { name: 'sg_table#6', created: 4, ended: 7, involved: true },
+      { name: 'iova#5', created: 8, involved: true },
+    ]);
+  });
+
+  test('older traces without the structured fields: locks and objects read back from the event texts', () => {
+    const v = legacy(finding(hot, 'no_mapping_outlives_provider'));
+    // With the program, leaving the `lock` block is found from the positions of later steps.
+    expect(timelineModel(hot, v, { program }).lanes[0]!.locks).toEqual([
+      { name: 'dma_buf#6.resv', from: 6, to: 10 },
+      { name: 'dma_buf#6.resv', from: 13, to: 15 },
+    ]);
+    // Without it, the second `lock` of the same mutex by the same thread ends the first hold.
+    expect(timelineModel(hot, v).lanes[0]!.locks).toEqual([
+      { name: 'dma_buf#6.resv', from: 6, to: 12 },
+      { name: 'dma_buf#6.resv', from: 13, to: 15 },
+    ]);
+    // Created at `→ X`, ended at `· X ends`; bindings and providers placed at their bind.
+    const byName = new Map(timelineModel(hot, v, { program }).objects.map((o) => [o.name, o]));
     expect(byName.get('gpu')).toEqual({ name: 'gpu', ended: 15, involved: false });
     expect(byName.get('binding#2')).toEqual({ name: 'binding#2', created: 0, ended: 15, involved: false });
     expect(byName.get('gpu_bar0#3')).toEqual({ name: 'gpu_bar0#3', created: 0, ended: 15, involved: true });
     expect(byName.get('dma_buf#6')).toEqual({ name: 'dma_buf#6', created: 3, involved: false });
-    expect(byName.get('attachment#7')).toEqual({ name: 'attachment#7', created: 5, involved: false });
     expect(byName.get('sg_table#8')).toEqual({ name: 'sg_table#8', created: 9, involved: true });
-  });
-
-  test('two threads taking the same lock: each holds it over its own steps', () => {
     const { program: p2, results: r2 } = run(noRevoke);
     const race = r2.get('unplug_races_registration')!;
-    const m = timelineModel(race, finding(race, 'no_mapping_outlives_provider'), { program: p2 });
-    expect(m.lanes.map((l) => l.thread)).toEqual(['main', 't1', 't2']);
+    const m = timelineModel(race, legacy(finding(race, 'no_mapping_outlives_provider')), { program: p2 });
     expect(m.lanes.find((l) => l.thread === 't2')!.locks).toEqual([{ name: 'dma_buf#6.resv', from: 7, to: 8 }]);
     expect(m.lanes.find((l) => l.thread === 't1')!.locks).toEqual([{ name: 'dma_buf#6.resv', from: 10, to: 13 }]);
-    // The message names sg_table#8, which the violating step creates.
     expect(m.objects.find((o) => o.name === 'sg_table#8')).toEqual({ name: 'sg_table#8', created: 13, involved: true });
-  });
-
-  test('without the program, a lock counts as held up to its holder’s last step', () => {
-    const m = timelineModel(hot, finding(hot, 'no_mapping_outlives_provider'));
-    // The second `lock` of the same mutex by the same thread ends the first hold.
-    expect(m.lanes[0]!.locks).toEqual([
-      { name: 'dma_buf#6.resv', from: 6, to: 12 },
-      { name: 'dma_buf#6.resv', from: 13, to: 15 },
-    ]);
   });
 
   test('a deadlock: the waiting threads hold their locks to the end', () => {
@@ -106,6 +196,9 @@ scenario abba {
     expect(m.rule).toBe('deadlock');
     expect(m.lanes.find((l) => l.thread === 't1')!.locks).toEqual([{ name: 'd.a', from: 2, to: 4 }]);
     expect(m.lanes.find((l) => l.thread === 't2')!.locks).toEqual([{ name: 'd.b', from: 4, to: 4 }]);
+    expect(r.deadlock!.trace.map((s) => s.locks)).toEqual([[], [], ['d.a'], [], ['d.b']]);
+    // Read back from the texts, the picture is the same.
+    expect(timelineModel(r, legacy(r.deadlock!), { program: p3 }).lanes).toEqual(m.lanes);
     expect(renderTimeline(r, r.deadlock!, { program: p3 })).toContain('step after which nothing can move');
   });
 
@@ -136,6 +229,9 @@ scenario s {
     const lockStep = v.trace.findIndex((s) => s.event.startsWith('mutex_lock('));
     const unlockStep = v.trace.findIndex((s) => s.event.startsWith('mutex_unlock('));
     expect(m.lanes[0]!.locks).toEqual([{ name: 'd.m', from: lockStep, to: unlockStep }]);
+    expect(v.trace[lockStep]!.locks).toEqual(['d.m']);
+    expect(v.trace[unlockStep]!.locks).toEqual([]);
+    expect(timelineModel(r, legacy(v), { program: p4 }).lanes).toEqual(m.lanes);
   });
 });
 

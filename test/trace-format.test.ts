@@ -32,7 +32,17 @@ const schema: Record<string, Record<string, string>> = {
     reductions: 'string[]',
   },
   Violation: { rule: 'string', message: 'string', trace: 'Step[]' },
-  Step: { step: 'integer', thread: 'string', event: 'string', uri: 'string', line: 'integer', column: 'integer' },
+  Step: {
+    step: 'integer',
+    thread: 'string',
+    event: 'string',
+    uri: 'string',
+    line: 'integer',
+    column: 'integer',
+    locks: 'string[]',
+    created: 'string[]',
+    ended: 'string[]',
+  },
   Deadlock: { trace: 'Step[]', waiting: 'Waiting[]' },
   Waiting: { thread: 'string', on: 'string' },
   Incomplete: { reason: 'string', uri: 'string (optional)', line: 'integer (optional)', column: 'integer (optional)' },
@@ -157,6 +167,20 @@ function checkRelations(s: Record<string, any>, file: string): void {
       expect(x.line).toBeGreaterThanOrEqual(1);
       expect(x.column).toBeGreaterThanOrEqual(1);
       expect(x.thread).toMatch(/^(main|t\d+|hw:\w+)$/);
+      // locks sorted; a DMA step holds, makes and ends nothing; `ended` is the ` · X ends` parts and the IOVAs.
+      expect(x.locks).toEqual([...x.locks].sort());
+      if (x.thread.startsWith('hw:')) expect([...x.locks, ...x.created, ...x.ended]).toEqual([]);
+      const ends = x.event.split(' · ').flatMap((p: string) => /^(\S+) ends$/.exec(p)?.[1] ?? []);
+      expect(x.ended.filter((n: string) => !/^iova#\d+$/.test(n)), x.event).toEqual(ends);
+    }
+    // An object is made once and ends once, never before it was made.
+    const made = trace.flatMap((x: any) => x.created);
+    expect(new Set(made).size).toBe(made.length);
+    const ended = trace.flatMap((x: any) => x.ended);
+    expect(new Set(ended).size).toBe(ended.length);
+    for (const name of ended) {
+      const c = trace.findIndex((x: any) => x.created.includes(name));
+      if (c >= 0) expect(trace.findIndex((x: any) => x.ended.includes(name))).toBeGreaterThanOrEqual(c);
     }
   }
   const lengths = s.violations.map((v: any) => v.trace.length);

@@ -7,7 +7,7 @@
  */
 import type { CompiledProgram, ScenarioRt } from '../interp/compile.js';
 import { evaluate } from '../interp/evaluate.js';
-import { Machine, showValue, type StepInfo, type StepOutcome, type Violation } from '../interp/machine.js';
+import { locksHeld, Machine, NO_OBJECTS, showValue, type StepInfo, type StepOutcome, type Violation } from '../interp/machine.js';
 import { ref, type Value } from '../interp/values.js';
 import { initialDevices } from '../models/pci.js';
 import type { ModelRegistry } from '../models/registry.js';
@@ -28,6 +28,17 @@ export interface TraceStep {
   readonly uri: string;
   readonly line: number;
   readonly column: number;
+  /**
+   * The mutexes the step's thread holds after the step, sorted by name, as
+   * values are shown: `dma_buf#6.resv`, `acc_drv.maps_lock`. Empty for a DMA
+   * step. Optional only for traces made by older versions: the explorer
+   * always fills `locks`, `created` and `ended`.
+   */
+  readonly locks?: readonly string[];
+  /** The objects the step created, in creation order: `sg_table#8`, `iova#9`. Mutexes are left out (see `locks`); IOVAs are in. */
+  readonly created?: readonly string[];
+  /** The objects that ended in the step, in order: `gpu_bar0#3`, `gpu`. Mutexes are left out; IOVAs are in, unlike the ` · X ends` parts of `event`. */
+  readonly ended?: readonly string[];
 }
 
 export interface ViolationReport {
@@ -168,8 +179,9 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
   let queue: World[] = [w0];
   let queueIds: number[] = [0];
   let transitions = 0;
-  const found = new Map<string, { message: string; state: number; step: StepInfo }>();
-  let deadlock: { state: number; waiting: { thread: string; on: string }[] } | undefined;
+  // Each finding keeps the world its trace ends in: it names every object the trace's steps refer to.
+  const found = new Map<string, { message: string; state: number; step: StepInfo; world: World }>();
+  let deadlock: { state: number; world: World; waiting: { thread: string; on: string }[] } | undefined;
   let incomplete: ScenarioResult['incomplete'];
   let lastProgress = start;
   let lastCheck = -Infinity;
@@ -178,15 +190,25 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
     const p = program.program.sources.get(uri)?.position(at) ?? { line: 0, column: 0 };
     return { uri, line: p.line, column: p.column };
   };
-  const traceTo = (state: number, last?: StepInfo): TraceStep[] => {
+  /** The trace to `state` (then `last`), its object numbers named in `world`, a world at the trace's end. */
+  const traceTo = (state: number, world: World, last?: StepInfo): TraceStep[] => {
     const infos: StepInfo[] = [];
     for (let s = state; s > 0; s = parent[s]!) infos.push(via[s]!);
     infos.reverse();
     if (last) infos.push(last);
-    return infos.map((i, n) => ({ step: n + 1, thread: i.thread, event: i.text, ...position(i.uri, i.at) }));
+    const names = (ids: readonly number[]) => ids.map((id) => showValue(world, program, ref(id)));
+    return infos.map((i, n) => ({
+      step: n + 1,
+      thread: i.thread,
+      event: i.text,
+      ...position(i.uri, i.at),
+      locks: names(i.locks).sort(),
+      created: names(i.created),
+      ended: names(i.ended),
+    }));
   };
-  const record = (violations: readonly Violation[], state: number, step: StepInfo) => {
-    for (const v of violations) if (!found.has(v.rule)) found.set(v.rule, { message: v.message, state, step });
+  const record = (violations: readonly Violation[], state: number, step: StepInfo, world: World) => {
+    for (const v of violations) if (!found.has(v.rule)) found.set(v.rule, { message: v.message, state, step, world });
   };
 
   search: while (queue.length > 0) {
@@ -239,14 +261,24 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
       const allDone = w.threads.every((th) => th.done);
       if (!anyThreadMoved && !allDone && !deadlock) {
         const waiting = w.threads.flatMap((th, i) => (th.done ? [] : [{ thread: th.label, on: machine.blockedOn(w, i) }]));
-        deadlock = { state: id, waiting };
+        deadlock = { state: id, world: w, waiting };
       }
       if (allDone) {
         const end: Violation[] = [];
         const cx: MonitorContext = { world: w, thread: -1, violate: (rule, message) => end.push({ rule, message }), show: (v) => showValue(w, program, v) };
         monitor.finished(cx);
         const last = via[id];
-        record(end, id, { thread: 'main', text: 'the scenario ends', uri: last?.uri ?? program.bodies[scenario.main]!.uri, at: scenario.decl.span.end - 1 });
+        // Not a step of any thread; shown in main's lane, with what main still holds.
+        const step: StepInfo = {
+          thread: 'main',
+          text: 'the scenario ends',
+          uri: last?.uri ?? program.bodies[scenario.main]!.uri,
+          at: scenario.decl.span.end - 1,
+          locks: locksHeld(w, 0),
+          created: NO_OBJECTS,
+          ended: NO_OBJECTS,
+        };
+        record(end, id, step, w);
       }
       // The hardware of armed, present devices may DMA at any step.
       for (let a = 0; a < w.armed.length; a++) {
@@ -261,7 +293,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
           incomplete = { reason: r.bound.message, ...p };
           break search;
         }
-        record(r.violations, id, r.info);
+        record(r.violations, id, r.info, r.world);
         const key = keyOf(r.world);
         if (visited.has(key)) continue;
         bytes += key.length * 3 + 256;
@@ -277,8 +309,8 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
     queueIds = nextIds;
   }
 
-  const violations: ViolationReport[] = [...found].map(([rule, f]) => ({ rule, message: f.message, trace: traceTo(f.state, f.step) }));
-  const deadlockReport = deadlock ? { trace: traceTo(deadlock.state), waiting: deadlock.waiting } : undefined;
+  const violations: ViolationReport[] = [...found].map(([rule, f]) => ({ rule, message: f.message, trace: traceTo(f.state, f.world, f.step) }));
+  const deadlockReport = deadlock ? { trace: traceTo(deadlock.state, deadlock.world), waiting: deadlock.waiting } : undefined;
   const complete = incomplete === undefined;
   const verdict: Verdict = violations.length > 0 ? 'violated' : deadlockReport ? 'deadlock' : complete ? 'ok' : 'incomplete';
   const expectLine = scenario.expect;

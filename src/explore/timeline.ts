@@ -6,16 +6,21 @@
  * writes them, so this module is platform-neutral: it returns SVG text and
  * touches no DOM.
  *
- * A trace step carries only its event text and source position, so the
- * picture is read back from those texts (docs/trace-format.md#traces):
- * `lock X` takes a scoped lock, `mutex_lock(X)` / `mutex_unlock(X)` the
- * explicit ones, `hw_start(dev, sgt)` / `hw_stop(dev, sgt)` arm and disarm a
- * device, `→ KIND#N` creates an object and `· X ends` ends one. Leaving a
- * `lock` block is invisible in a trace; with the checked program at hand the
- * renderer finds it from the positions of the holder's later steps (back at
- * a scenario line, or in the locking body outside the block). Without it, a
- * lock counts as held up to the holder's last step or until another thread
- * takes it.
+ * Locks and lifetimes come from the steps' structured fields
+ * (docs/trace-format.md#step): `locks`, what the step's thread holds after
+ * it, draws a band from the step that takes a lock to the holder's step that
+ * lets it go (or to the end of the trace); `created` and `ended` place each
+ * object's bar. Devices are armed and disarmed by the `hw_start(dev, sgt)` /
+ * `hw_stop(dev, sgt)` event texts.
+ *
+ * Traces made before steps had those fields are still drawn, read back from
+ * the event texts: `lock X` takes a scoped lock, `mutex_lock(X)` /
+ * `mutex_unlock(X)` the explicit ones, `→ KIND#N` creates an object and
+ * `· X ends` ends one. Leaving a `lock` block is invisible in a trace; with
+ * the checked program at hand the renderer finds it from the positions of
+ * the holder's later steps (back at a scenario line, or in the locking body
+ * outside the block). Without it, a lock counts as held up to the holder's
+ * last step or until another thread takes it.
  */
 import type { Span } from '../source.js';
 import type * as A from '../syntax/ast.js';
@@ -24,9 +29,10 @@ import type { DeadlockReport, ScenarioResult, TraceStep, ViolationReport } from 
 
 export interface TimelineOptions {
   /**
-   * The checked program the result came from. With it, the renderer tells
-   * when a thread leaves a `lock` block; without it, a lock is drawn as held
-   * up to its holder's last step.
+   * The checked program the result came from. Only a trace without the
+   * structured fields (from an older version) needs it: with it, the
+   * renderer tells when a thread leaves a `lock` block; without it, a lock is
+   * drawn as held up to its holder's last step.
    */
   readonly program?: Program;
   /** Draw the scenario, rule and message above the lanes (default true). */
@@ -42,7 +48,12 @@ export interface StepRange {
 export interface TimelineLane {
   /** `main`, `t1`, … or `hw:DEVICE`. */
   readonly thread: string;
-  /** Locks this thread holds, each over the steps it holds it. */
+  /**
+   * Locks this thread holds, each from the step that takes it to the step of
+   * this thread that lets it go (its operation still runs under the lock), or
+   * to the last step when it is still held; other threads' steps in between
+   * are covered too.
+   */
   readonly locks: (StepRange & { readonly name: string })[];
   /** For a hardware lane: where its device is armed to DMA, and through what. */
   readonly armed: (StepRange & { readonly through: string; readonly open: boolean })[];
@@ -204,20 +215,32 @@ class Positions {
 
 // ---- reading a trace ---------------------------------------------------------
 
-interface HeldLock {
-  name: string;
-  from: number;
-  /** The lock statement's body and block, for a scoped lock found in the program. */
-  region?: Region;
-  block?: Span;
+type LockBand = StepRange & { readonly name: string };
+type ArmedBand = TimelineLane['armed'][number];
+
+interface Life {
+  created?: number;
+  ended?: number;
+  /** The step that first names it. */
+  first: number;
+  /** Its object number, or -1 (a device). */
+  number: number;
 }
+
+/** Whether a trace carries the structured fields; every trace the explorer makes does. */
+function structured(steps: readonly TraceStep[]): boolean {
+  return steps.every((s) => s.locks !== undefined && s.created !== undefined && s.ended !== undefined);
+}
+
+const objectNumber = (name: string): number => {
+  const m = /#(\d+)$/.exec(name);
+  return m ? Number(m[1]) : -1;
+};
 
 /** Lanes, locks, armed intervals and object lifetimes of one finding's trace. */
 export function timelineModel(result: ScenarioResult, finding: Finding, options: TimelineOptions = {}): TimelineModel {
   const steps = finding.trace;
   const last = steps.length - 1;
-  const positions = options.program ? new Positions(options.program) : undefined;
-  const deadlocked = isDeadlock(finding) ? new Map(finding.waiting.map((w) => [w.thread, w.on])) : new Map<string, string>();
 
   // Lanes in order of first appearance, each armed device's hardware after the threads.
   const threadNames: string[] = [];
@@ -231,12 +254,118 @@ export function timelineModel(result: ScenarioResult, finding: Finding, options:
     const args = callArgs(s.event, 'hw_start');
     if (args?.[0]) lane(`hw:${args[0]}`);
   }
-  const locks = new Map<string, TimelineLane['locks']>();
-  const armed = new Map<string, TimelineLane['armed']>();
+  const locks = new Map<string, LockBand[]>();
+  const armed = new Map<string, ArmedBand[]>();
   for (const t of [...threadNames, ...hwNames]) {
     locks.set(t, []);
     armed.set(t, []);
   }
+
+  // `hw_start(dev, sgt)` arms a device until `hw_stop(dev, sgt)`.
+  steps.forEach((s, i) => {
+    const head = s.event.split(' · ')[0]!;
+    const hs = callArgs(head, 'hw_start');
+    if (hs && hs.length >= 2) {
+      const list = armed.get(`hw:${hs[0]}`)!;
+      if (!list.some((a) => a.open && a.through === hs[1])) list.push({ from: i, to: last, through: hs[1]!, open: true });
+    }
+    const hp = callArgs(head, 'hw_stop');
+    if (hp && hp.length >= 2) {
+      const list = armed.get(`hw:${hp[0]}`);
+      const k = list?.findIndex((a) => a.open && a.through === hp[1]) ?? -1;
+      if (list && k >= 0) list[k] = { ...list[k]!, to: i, open: false };
+    }
+  });
+
+  const message = findingMessage(finding);
+  const objects = structured(steps) ? exactLocksAndObjects(steps, message, locks) : inferLocksAndObjects(steps, finding, locks, options.program);
+
+  const objectList: TimelineObject[] = [...objects]
+    .sort((a, b) => (a[1].created ?? -1) - (b[1].created ?? -1) || a[1].first - b[1].first || a[1].number - b[1].number)
+    .map(([name, o]) => ({
+      name,
+      ...(o.created !== undefined ? { created: o.created } : {}),
+      ...(o.ended !== undefined ? { ended: o.ended } : {}),
+      involved: mentions(message, name),
+    }));
+
+  const lanes: TimelineLane[] = [...threadNames, ...hwNames].map((thread) => ({
+    thread,
+    locks: locks.get(thread)!.sort((a, b) => a.from - b.from),
+    armed: armed.get(thread)!,
+  }));
+  return {
+    scenario: result.scenario,
+    rule: isDeadlock(finding) ? 'deadlock' : finding.rule,
+    message,
+    steps,
+    lanes,
+    objects: objectList,
+    marked: last,
+  };
+}
+
+/** Whether a message names an object: `gpu_bar0#3`, `gpu`, or `dma_buf#6` in `dma_buf#6.resv`. */
+function mentions(message: string, name: string): boolean {
+  for (let at = message.indexOf(name); at >= 0; at = message.indexOf(name, at + 1)) {
+    const before = at === 0 ? '' : message[at - 1]!;
+    const after = message[at + name.length] ?? '';
+    if (!/[\w#.]/.test(before) && !/[\w#]/.test(after)) return true;
+  }
+  return false;
+}
+
+/**
+ * Locks and lifetimes from the structured fields of the steps. A thread holds
+ * a lock from the step after which it first holds it to the step of that
+ * thread after which it no longer does (the step's own operation still ran
+ * under the lock; the lock was let go later in the step), or to the end of
+ * the trace. An object lives from the step that lists it in `created` (or
+ * from before the trace) to the step that lists it in `ended`.
+ */
+function exactLocksAndObjects(steps: readonly TraceStep[], message: string, locks: Map<string, LockBand[]>): Map<string, Life> {
+  const held = new Map<string, Map<string, number>>();
+  const objects = new Map<string, Life>();
+  const see = (name: string, i: number): Life => {
+    let o = objects.get(name);
+    if (!o) objects.set(name, (o = { first: i, number: objectNumber(name) }));
+    return o;
+  };
+  steps.forEach((s, i) => {
+    let mine = held.get(s.thread);
+    if (!mine) held.set(s.thread, (mine = new Map()));
+    const now = new Set(s.locks);
+    for (const [name, from] of mine) {
+      if (now.has(name)) continue;
+      locks.get(s.thread)!.push({ name, from, to: i });
+      mine.delete(name);
+    }
+    for (const name of now) if (!mine.has(name)) mine.set(name, i);
+    for (const name of s.created!) see(name, i).created ??= i;
+    for (const name of s.ended!) see(name, i).ended ??= i;
+  });
+  for (const [thread, mine] of held) for (const [name, from] of mine) locks.get(thread)!.push({ name, from, to: steps.length - 1 });
+  // An object the message names that no step created or ended existed before the trace.
+  for (const m of message.matchAll(objectRef)) if (m[1] !== 'mutex') see(m[0], steps.length - 1);
+  return objects;
+}
+
+interface HeldLock {
+  name: string;
+  from: number;
+  /** The lock statement's body and block, for a scoped lock found in the program. */
+  region?: Region;
+  block?: Span;
+}
+
+/**
+ * Locks and lifetimes read back from the event texts, for traces made before
+ * steps carried `locks`, `created` and `ended` (see the module comment).
+ */
+function inferLocksAndObjects(steps: readonly TraceStep[], finding: Finding, locks: Map<string, LockBand[]>, program: Program | undefined): Map<string, Life> {
+  const last = steps.length - 1;
+  const positions = program ? new Positions(program) : undefined;
+  const deadlocked = isDeadlock(finding) ? new Map(finding.waiting.map((w) => [w.thread, w.on])) : new Map<string, string>();
 
   // Each thread's steps, to find the holder's last step before a release.
   const stepsOf = new Map<string, number[]>();
@@ -276,7 +405,7 @@ export function timelineModel(result: ScenarioResult, finding: Finding, options:
   };
 
   // Objects: the order they are first named, where they were created and ended.
-  const objects = new Map<string, { created?: number; ended?: number; first: number; number: number }>();
+  const objects = new Map<string, Life>();
   const mention = (name: string, number: number, i: number, created: boolean) => {
     const o = objects.get(name);
     if (!o) objects.set(name, { first: i, number, ...(created ? { created: i } : {}) });
@@ -322,23 +451,10 @@ export function timelineModel(result: ScenarioResult, finding: Finding, options:
       }
     }
 
-    const hs = callArgs(head, 'hw_start');
-    if (hs && hs.length >= 2) {
-      const list = armed.get(`hw:${hs[0]}`)!;
-      if (!list.some((a) => a.open && a.through === hs[1])) list.push({ from: i, to: last, through: hs[1]!, open: true });
-    }
-    const hp = callArgs(head, 'hw_stop');
-    if (hp && hp.length >= 2) {
-      const list = armed.get(`hw:${hp[0]}`);
-      const k = list?.findIndex((a) => a.open && a.through === hp[1]) ?? -1;
-      if (list && k >= 0) list[k] = { ...list[k]!, to: i, open: false };
-    }
-
     for (const part of parts) {
       const ends = /^(\S+) ends$/.exec(part)?.[1];
       if (ends) {
-        const m = /^(.*)#(\d+)$/.exec(ends);
-        mention(ends, m ? Number(m[2]) : -1, i, false);
+        mention(ends, objectNumber(ends), i, false);
         const o = objects.get(ends)!;
         if (o.ended === undefined) o.ended = i;
         continue;
@@ -360,9 +476,7 @@ export function timelineModel(result: ScenarioResult, finding: Finding, options:
   }
 
   // Objects the message names that the trace never showed (created by the violating step).
-  const involvedNames = new Set<string>();
   for (const m of findingMessage(finding).matchAll(objectRef)) {
-    involvedNames.add(m[0]);
     if (!objects.has(m[0])) objects.set(m[0], { first: last, created: last, number: Number(m[2]) });
   }
 
@@ -394,30 +508,7 @@ export function timelineModel(result: ScenarioResult, finding: Finding, options:
       if (b !== undefined) o.created = b;
     }
   }
-
-  const objectList: TimelineObject[] = [...objects]
-    .sort((a, b) => (a[1].created ?? -1) - (b[1].created ?? -1) || a[1].first - b[1].first || a[1].number - b[1].number)
-    .map(([name, o]) => ({
-      name,
-      ...(o.created !== undefined ? { created: o.created } : {}),
-      ...(o.ended !== undefined ? { ended: o.ended } : {}),
-      involved: involvedNames.has(name),
-    }));
-
-  const lanes: TimelineLane[] = [...threadNames, ...hwNames].map((thread) => ({
-    thread,
-    locks: locks.get(thread)!.sort((a, b) => a.from - b.from),
-    armed: armed.get(thread)!,
-  }));
-  return {
-    scenario: result.scenario,
-    rule: isDeadlock(finding) ? 'deadlock' : finding.rule,
-    message: findingMessage(finding),
-    steps,
-    lanes,
-    objects: objectList,
-    marked: last,
-  };
+  return objects;
 }
 
 function findingMessage(f: Finding): string {

@@ -33,6 +33,32 @@ export interface StepInfo {
   /** Where: the source of the statement (or callback) that made the step. */
   readonly uri: string;
   readonly at: number;
+  /**
+   * The mutexes the stepping thread holds after the step, in object order
+   * (empty for a DMA step). This and the next two are object numbers, named
+   * only when a trace is built: `showValue` on any later world of the same
+   * run names an object as this step's world would (kinds, device names and
+   * a mutex's owner never change), so no step pays for names never shown.
+   */
+  readonly locks: readonly number[];
+  /** Objects the step created, in order; mutexes are left out (`locks` shows them), IOVAs are in. */
+  readonly created: readonly number[];
+  /** Objects the step ended, in order; as for `created`, mutexes left out, IOVAs in. */
+  readonly ended: readonly number[];
+}
+
+/** The empty list of `StepInfo`'s `locks`, `created` and `ended`, shared so that most steps allocate none. */
+export const NO_OBJECTS: readonly number[] = Object.freeze([]);
+
+/** The mutexes thread `t` holds in `w`, in object order: every mutex whose holder is `t`. */
+export function locksHeld(w: World, t: number): readonly number[] {
+  let out: number[] | undefined;
+  const objects = w.objects;
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]!;
+    if (o.f.holder === t && o.kind === 'mutex') (out ??= []).push(i);
+  }
+  return out ?? NO_OBJECTS;
 }
 
 export interface StepOutcome {
@@ -118,7 +144,7 @@ export class Machine {
     const label = `hw:${show(ref(dev))}`;
     return {
       world: w,
-      info: { thread: label, text: `DMA through ${show(ref(sgt))}`, uri: this.program.bodies[body]!.uri, at },
+      info: { thread: label, text: `DMA through ${show(ref(sgt))}`, uri: this.program.bodies[body]!.uri, at, locks: NO_OBJECTS, created: NO_OBJECTS, ended: NO_OBJECTS },
       violations,
       points: [],
     };
@@ -137,6 +163,9 @@ class Step implements ModelContext {
   /** The step's position was moved to the invisible instruction that broke a rule. */
   private pinned = false;
   private bound: StepOutcome['bound'];
+  /** Objects created and ended in this step (mutexes left out), allocated on the first. */
+  private created: number[] | undefined;
+  private ended: number[] | undefined;
   readonly program: CompiledProgram;
 
   constructor(
@@ -173,6 +202,7 @@ class Step implements ModelContext {
   create(kind: string, fields: Record<string, Value>): string {
     const id = this.world.objects.length;
     this.world.objects.push({ kind, alive: true, f: fields });
+    if (kind !== 'mutex') (this.created ??= []).push(id);
     const r = ref(id);
     this.m.monitor.onEvent(this, 'create', [r], undefined);
     this.m.monitor.onCreate(this, r);
@@ -183,6 +213,7 @@ class Step implements ModelContext {
     const o = this.obj(r);
     if (!o || !o.alive) return;
     o.alive = false;
+    if (o.kind !== 'mutex') (this.ended ??= []).push(refId(r as string));
     // What else ended within the step belongs in its trace line ("… · gpu_bar0#3 ends").
     if (this.text !== '' && o.kind !== 'mutex' && o.kind !== 'iova') this.text += ` · ${this.show(r)} ends`;
     this.m.monitor.onEvent(this, 'destroy', [r], undefined);
@@ -295,7 +326,15 @@ class Step implements ModelContext {
     if (!w.halted) this.m.monitor.afterStep(this);
     return {
       world: w,
-      info: { thread: th.label, text: this.text || 'ends', uri: this.uri, at: this.at },
+      info: {
+        thread: th.label,
+        text: this.text || 'ends',
+        uri: this.uri,
+        at: this.at,
+        locks: locksHeld(w, this.thread),
+        created: this.created ?? NO_OBJECTS,
+        ended: this.ended ?? NO_OBJECTS,
+      },
       violations: this.violations,
       points: this.points,
       ...(this.bound ? { bound: this.bound } : {}),
