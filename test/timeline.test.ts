@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { check, explore, renderTimeline, renderTimelines, timelineModel, type DeadlockReport, type ScenarioResult, type ViolationReport } from '../src/index.js';
 import { wrapText } from '../src/explore/timeline.js';
+import { abba } from './support/specs.js';
 
 const seed = readFileSync(new URL('../examples/vfio_mlx5_hotunplug.lspec', import.meta.url), 'utf8');
 const noZap = seed.replace('        hw_stop(nic, sgt)\n        dma_buf_unmap_attachment(attach, sgt)\n', '');
@@ -170,24 +171,6 @@ describe('timelineModel', () => {
   });
 
   test('a deadlock: the waiting threads hold their locks to the end', () => {
-    const abba = `topology {
-  host_bridge hb
-  device gpu under hb
-}
-driver d for gpu {
-  state { a: mutex  b: mutex }
-  action ab() { lock a { lock b { mmio_write(gpu, 1) } } }
-  action ba() { lock b { lock a { mmio_write(gpu, 2) } } }
-}
-scenario abba {
-  bind d
-  parallel {
-    { d.ab() }
-    { d.ba() }
-  }
-  expect deadlock
-}
-`;
     const { program: p3, diagnostics } = check(abba, { uri: 'abba.lspec' });
     expect(diagnostics).toEqual([]);
     const r = explore(p3).scenarios[0]!;

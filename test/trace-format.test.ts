@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { abba } from './support/specs.js';
 
 const doc = readFileSync(new URL('../docs/trace-format.md', import.meta.url), 'utf8');
 const seed = readFileSync(new URL('../examples/vfio_mlx5_hotunplug.lspec', import.meta.url), 'utf8');
@@ -214,24 +215,6 @@ function withoutLock(): string {
   return seed.replace(locked, '      revoked = true\n      dma_buf_move_notify(buf)\n');
 }
 
-const abba = `topology {
-  host_bridge hb
-  device gpu under hb
-}
-driver d for gpu {
-  state { a: mutex  b: mutex }
-  action ab() { lock a { lock b { mmio_write(gpu, 1) } } }
-  action ba() { lock b { lock a { mmio_write(gpu, 2) } } }
-}
-scenario abba {
-  bind d
-  parallel {
-    { d.ab() }
-    { d.ba() }
-  }
-  expect deadlock
-}
-`;
 
 const runaway = `topology {
   host_bridge hb

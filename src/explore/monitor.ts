@@ -7,8 +7,7 @@
 import type { CompiledProgram } from '../interp/compile.js';
 import { evaluate } from '../interp/evaluate.js';
 import { equal, isRef, ref, refId, type Value } from '../interp/values.js';
-import { lifecycleEvents, primitiveAliases, primitives, slotAliases } from '../semantics/builtins.js';
-import { isObjectKind as isKind, strip, type Type } from '../semantics/types.js';
+import { isObjectKind as isKind, strip } from '../semantics/types.js';
 import type { ConstraintInfo } from '../semantics/program.js';
 import type * as A from '../syntax/ast.js';
 import type { World } from './state.js';
@@ -32,6 +31,8 @@ type ArgMatcher =
 interface PatternMatcher {
   readonly event: string;
   readonly args: readonly ArgMatcher[];
+  /** The object kind the event's signature gives each argument (`destroy(x)` gives none). */
+  readonly kinds: readonly (string | undefined)[];
   readonly outcome?: 'ok' | 'fails';
   readonly text: string;
 }
@@ -66,14 +67,10 @@ export class Monitor {
   }
 
   private pattern(c: ConstraintInfo, p: A.Pattern): PatternMatcher {
-    const parts = p.event.map((e) => e.name);
-    let event = parts.join('.');
-    if (parts.length === 1) {
-      event = primitiveAliases[parts[0]!] ?? parts[0]!;
-    } else if (parts.length === 3) {
-      event = `${parts[0]}.${parts[1]}.${slotAliases[parts[2]!] ?? parts[2]}`;
-    }
-    const lifecycle = parts.length === 1 && (event === 'create' || event === 'destroy');
+    // The checker resolved the event (aliases, wildcards, registered models' primitives): use its answer.
+    const sig = this.program.program.events.get(p);
+    const event = sig?.name ?? p.event.map((e) => e.name).join('.');
+    const lifecycle = event === 'create' || event === 'destroy';
     const args = p.args.map((a): ArgMatcher => {
       if (a.name === '_' || a.name === '') return { k: 'any' };
       if (lifecycle && isKind(a.name)) return { k: 'kind', kind: a.name };
@@ -82,34 +79,12 @@ export class Monitor {
       if (this.program.program.providers.has(a.name)) return { k: 'provider', name: a.name };
       return { k: 'var', name: a.name };
     });
-    return { event, args, ...(p.outcome ? { outcome: p.outcome } : {}), text: this.text(c, p) };
-  }
-
-  /** The object kind of an event's argument `i`, when the event's signature gives one (`destroy(x)` gives none). */
-  private argKind(event: string, i: number): string | undefined {
-    const parts = event.split('.');
-    let type: Type | undefined;
-    if (parts.length === 1) {
-      type = (primitives.get(event) ?? lifecycleEvents.get(event))?.params[i]?.type;
-    } else {
-      const d = this.program.program.drivers.get(parts[0]!);
-      if (parts.length === 2) {
-        type = parts[1] === 'probe' || parts[1] === 'remove' ? { k: 'object', kind: 'pci_dev' } : d?.actions.get(parts[1]!)?.params[i]?.type;
-      } else if (parts[0] === '_') {
-        // `_._.slot`: the slot's type in whichever ops type declares it.
-        for (const o of this.program.program.opstypes.values()) {
-          const slot = o.slots.get(parts[2]!);
-          if (slot?.kind === 'callback') {
-            type = slot.params[i]?.type;
-            break;
-          }
-        }
-      } else {
-        type = d?.ops.get(parts[1]!)?.opstype?.slots.get(parts[2]!)?.params[i]?.type;
-      }
-    }
-    const t = type ? strip(type) : undefined;
-    return t?.k === 'object' ? t.kind : undefined;
+    const kinds = p.args.map((_, i) => {
+      const t = sig?.params[i]?.type;
+      const s = t ? strip(t) : undefined;
+      return s?.k === 'object' ? s.kind : undefined;
+    });
+    return { event, args, kinds, ...(p.outcome ? { outcome: p.outcome } : {}), text: this.text(c, p) };
   }
 
   /**
@@ -121,7 +96,7 @@ export class Monitor {
     const kinds = new Map<string, string>();
     for (const p of [first, second]) {
       p.args.forEach((a, i) => {
-        const kind = a.k === 'var' && !kinds.has(a.name) ? this.argKind(p.event, i) : undefined;
+        const kind = a.k === 'var' && !kinds.has(a.name) ? p.kinds[i] : undefined;
         if (kind && a.k === 'var') kinds.set(a.name, kind);
       });
     }

@@ -7,6 +7,8 @@ import type * as A from '../syntax/ast.js';
 import { slotAliases } from '../semantics/builtins.js';
 import type { BodyInfo, DriverInfo, Program } from '../semantics/program.js';
 import type { CompiledBody, Instr } from './bytecode.js';
+import type { World } from '../explore/state.js';
+import { evaluate } from './evaluate.js';
 import { errno, mapType, opsRef, ref, str, type Value } from './values.js';
 
 export interface DriverRt {
@@ -227,58 +229,23 @@ export function compileProgram(program: Program, uri: string): CompiledProgram {
     scenarios.push({ name, decl: s.decl, main, ...(s.expect ? { expect: s.expect } : {}) });
   }
 
-  const flagValue = (d: number, table: string, slot: string): Value => {
-    const e = drivers[d]?.ops.get(table)?.flags.get(slot);
-    return e ? constant(e) : null;
+  // Flags are written as values (`allow_peer2peer = true`): evaluated as a constraint condition is, on no state.
+  const noState: World = { threads: [], objects: [], fields: [], bindings: [], providers: {}, armed: [], faults: false, mem: {}, halted: false };
+  const compiled: CompiledProgram = {
+    program,
+    bodies,
+    drivers,
+    driverIndex,
+    fns,
+    scenarios,
+    threadLabels,
+    deviceIds,
+    flagValue: (d, table, slot) => {
+      const e = drivers[d]?.ops.get(table)?.flags.get(slot);
+      return e ? evaluate(e, { world: noState, program: compiled, thread: -1, vars: new Map() }) : null;
+    },
   };
-  return { program, bodies, drivers, driverIndex, fns, scenarios, threadLabels, deviceIds, flagValue };
-}
-
-/** Folds a constant expression (flags and field initialisers are written as literals). */
-export function constant(e: A.Expr): Value {
-  switch (e.kind) {
-    case 'int':
-    case 'size':
-    case 'bool':
-      return e.value;
-    case 'string':
-      return str(e.value);
-    case 'errno':
-      return errno(e.name);
-    case 'unary': {
-      const v = constant(e.operand);
-      return e.op === '!' ? v !== true : typeof v === 'number' ? -v : null;
-    }
-    case 'binary': {
-      const a = constant(e.left);
-      const b = constant(e.right);
-      switch (e.op) {
-        case '&&':
-          return a === true && b === true;
-        case '||':
-          return a === true || b === true;
-        case '==':
-          return a === b;
-        case '!=':
-          return a !== b;
-        case '+':
-          return typeof a === 'number' && typeof b === 'number' ? a + b : null;
-        case '-':
-          return typeof a === 'number' && typeof b === 'number' ? a - b : null;
-        case '<':
-          return typeof a === 'number' && typeof b === 'number' ? a < b : null;
-        case '<=':
-          return typeof a === 'number' && typeof b === 'number' ? a <= b : null;
-        case '>':
-          return typeof a === 'number' && typeof b === 'number' ? a > b : null;
-        case '>=':
-          return typeof a === 'number' && typeof b === 'number' ? a >= b : null;
-      }
-      return null;
-    }
-    default:
-      return null;
-  }
+  return compiled;
 }
 
 /** Where a driver's `probe` / `remove` is written (its keyword), for trace lines. */

@@ -127,6 +127,7 @@ function checkUnguarded(parsed: ParseResult, options: CheckOptions): CheckResult
     scenarios,
     resolutions: cx.resolutions,
     types: cx.types,
+    events: cx.events,
     sources: new Map([
       [uri, parsed.source],
       ...loaded.map((name) => {

@@ -9,6 +9,7 @@ import type * as A from '../syntax/ast.js';
 import type {
   ConstraintInfo,
   DriverInfo,
+  EventSig,
   FnInfo,
   OpstypeInfo,
   ProviderInfo,
@@ -38,6 +39,7 @@ export class CheckContext {
   readonly scenarios = new Map<string, ScenarioInfo>();
   readonly resolutions = new Map<A.Node, Symbol>();
   readonly types = new Map<A.Expr, Type>();
+  readonly events = new Map<A.Pattern, EventSig>();
   /** Stdlib constraint names that exist but were not loaded, for "add `use …`" hints. */
   readonly unloadedRules = new Map<string, string>();
   /**

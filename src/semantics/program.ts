@@ -109,6 +109,13 @@ export interface ScenarioInfo {
   readonly expect?: A.ExpectLine;
 }
 
+/** An event a pattern can name, with the types of its arguments. */
+export interface EventSig {
+  /** Canonical name: `dma_buf_move_notify`, `vfio_pci.remove`, `mlx5_ib.er.move_notify`. */
+  readonly name: string;
+  readonly params: readonly { name: string; type: Type; optional?: boolean }[];
+}
+
 /** What a name in an expression denotes. */
 export type Symbol =
   | { readonly kind: 'local'; readonly name: string; readonly type: Type; readonly decl: A.Node }
@@ -139,6 +146,8 @@ export interface Program {
   readonly resolutions: ReadonlyMap<A.Node, Symbol>;
   /** The static type of each expression the checker typed. */
   readonly types: ReadonlyMap<A.Expr, Type>;
+  /** The event each constraint pattern names, resolved (canonical name, argument types). */
+  readonly events: ReadonlyMap<A.Pattern, EventSig>;
   /** The text of the spec and of every stdlib module loaded, by URI (for positions in traces). */
   readonly sources: ReadonlyMap<string, SourceFile>;
 }

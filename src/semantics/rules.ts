@@ -8,16 +8,10 @@ import { lifecycleEvents, slotAliases } from './builtins.js';
 import { BodyChecker, Scope } from './bodies.js';
 import type { CheckContext } from './context.js';
 import { plural } from './collect.js';
-import type { ConstraintInfo } from './program.js';
+import type { ConstraintInfo, EventSig } from './program.js';
 import { didYouMean } from './suggest.js';
 import { isObjectKind, objectKinds, referenceFields, T, type Type } from './types.js';
 
-/** An event a pattern can name, with the types of its arguments. */
-export interface EventSig {
-  /** Canonical name: `dma_buf_move_notify`, `vfio_pci.remove`, `mlx5_ib.importer.move_notify`. */
-  readonly name: string;
-  readonly params: readonly { name: string; type: Type; optional?: boolean }[];
-}
 
 /** Built-ins that read the state without taking a step: never events. */
 const queries = new Set(['held', 'is_err', 'count']);
@@ -89,6 +83,7 @@ export function checkConstraint(cx: CheckContext, c: ConstraintInfo): void {
       for (const a of p.args) if (a.name !== '_' && a.name !== '' && !scope.get(a.name)) scope.add({ name: a.name, type: T.unknown, decl: a });
       return;
     }
+    cx.events.set(p, ev);
     if (p.outcome && p.event.length === 1 && lifecycleEvents.has(ev.name)) {
       bag.error('unknown-event', `\`${ev.name}\` is a lifecycle event and has no outcome: \`${p.outcome}\` applies to calls (primitives, callbacks, actions)`, span);
     }

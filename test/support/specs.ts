@@ -51,3 +51,23 @@ export function expectQuiet(r: ScenarioResult): void {
 export function lineAt(text: string, offset: number): number {
   return text.slice(0, offset).split('\n').length;
 }
+
+/** Two threads taking two mutexes in opposite orders: the classic ABBA deadlock. */
+export const abba = `topology {
+  host_bridge hb
+  device gpu under hb
+}
+driver d for gpu {
+  state { a: mutex  b: mutex }
+  action ab() { lock a { lock b { mmio_write(gpu, 1) } } }
+  action ba() { lock b { lock a { mmio_write(gpu, 2) } } }
+}
+scenario abba {
+  bind d
+  parallel {
+    { d.ab() }
+    { d.ba() }
+  }
+  expect deadlock
+}
+`;
