@@ -354,7 +354,7 @@ describe('docs/embedding.md', () => {
     const text = formatScenarioResult(explore(bad.program, { registry }).scenarios[0]!);
     // The doc shows the command's text; everything but the first line (its counts and timing) must match.
     const shown = doc.split('\n```\n').find((b) => b.includes('VIOLATED: model.fence_timeout'))!;
-    const expected = shown.slice(shown.indexOf('    model.fence_timeout:')).split('\n');
+    const expected = shown.slice(shown.indexOf('    reduced by')).split('\n');
     expect(text.split('\n').slice(1)).toEqual(expected);
   });
 });

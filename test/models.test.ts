@@ -595,6 +595,22 @@ scenario s {
     expect(rules(scenario(none, 'move_notify_every_dynamic'))).toEqual(['model.assert']);
   });
 
+  test('dma_buf_move_notify notifies in every order, whatever order the attachments were made in', () => {
+    // a1, a2 (nic_drv) and a3 (nic2_drv) are attached in that order; each order rule is broken by some walk.
+    const text = `${fixture('dmabuf.lspec')}
+constraint nic2_first { nic2_drv.importer.move_notify(_) before nic_drv.importer.move_notify(_) }
+constraint nic_first { nic_drv.importer.move_notify(_) before nic2_drv.importer.move_notify(_) }
+`;
+    const s = scenario(runSpec(text), 'move_notify_every_dynamic');
+    expect(rules(s)).toEqual(['nic2_first', 'nic_first']);
+    // Each trace ends at the first notification, made straight after the walk starts.
+    for (const rule of ['nic2_first', 'nic_first']) {
+      const t = violation(s, rule).trace;
+      expect(t.at(-2)!.event).toMatch(/^dma_buf_move_notify\(dma_buf#\d+\)$/);
+      expect(t.at(-1)!.event).toMatch(rule === 'nic_first' ? /^nic2_drv\.importer\.move_notify/ : /^nic_drv\.importer\.move_notify/);
+    }
+  });
+
   test('release runs on the last put only; a put after it is a use after free', () => {
     expectQuiet(scenario(r, 'release_on_last_put'));
     const early = variant('  nic_drv.put(buf)\n  gpu_drv.check_releases(0)', '  nic_drv.put(buf)\n  gpu_drv.check_releases(1)');

@@ -85,11 +85,11 @@ scenario s {
 
   test('a scenario too big for --max-states', () => {
     const p = file('race.lspec', importerRace(3));
-    const r = cli('run', '--max-states', '500', p);
+    const r = cli('run', '--max-states', '100', p);
     expect(r.code).toBe(3);
-    expect(r.out).toContain('stopped at the state limit (500 states; raise it with --max-states)');
+    expect(r.out).toContain('stopped at the state limit (100 states; raise it with --max-states)');
     expect(r.out).toContain('1 scenario: 0 ok, 0 violated, 1 incomplete');
-    const t = cli('test', '--max-states', '500', p);
+    const t = cli('test', '--max-states', '100', p);
     expect(t.code).toBe(3);
     expect(t.out).toContain('INCOMPLETE');
     expect(t.out).toContain('0 passed, 1 failed');

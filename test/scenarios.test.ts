@@ -99,7 +99,8 @@ describe('two importers racing a surprise removal', () => {
     const race = scenario(runSpec(text), 'two_importers_race_unplug');
     expectQuiet(race);
     // Three threads: many more states than the sequential scenario.
-    expect(race.states).toBeGreaterThan(scenario(runSpec(text), 'both_register_then_unplug').states * 5);
+    const full = runSpec(text, 'spec.lspec', { reduce: false });
+    expect(scenario(full, 'two_importers_race_unplug').states).toBeGreaterThan(scenario(full, 'both_register_then_unplug').states * 5);
   });
 
   test('without the revoke check only the race finds a mapping made after the revoke', () => {

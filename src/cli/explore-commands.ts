@@ -21,7 +21,8 @@ const common = `  --max-states N       stop a scenario's search after N distinct
   --max-memory MB      stop when the explored states take about this much memory
                        (default ${DEFAULT_MAX_MEMORY_MB.toLocaleString('en-US')}; INCOMPLETE, exit 3)
   --no-reduce          explore without state-space reductions (symmetry of
-                       interchangeable drivers); the verdicts are the same
+                       interchangeable drivers, local steps taken alone); the
+                       verdicts, rules and trace lengths are the same
   --no-color           never colour the output (also: NO_COLOR=1)
   -h, --help           show this help`;
 

@@ -187,6 +187,23 @@ export class Monitor {
     return `${event}(${args.map((a) => cx.show(a)).join(', ')})`;
   }
 
+  private readonly observed = new Map<string, boolean>();
+
+  /**
+   * Whether any rule matches events of this name (directly or through a
+   * `_._.slot` wildcard). A step whose events no rule observes may be
+   * reordered by the explorer's partial-order reduction.
+   */
+  observes(event: string): boolean {
+    let r = this.observed.get(event);
+    if (r === undefined) {
+      const parts = event.split('.');
+      r = this.byEvent.has(event) || (parts.length === 3 && this.byEvent.has(`_._.${parts[2]}`)) || (parts.length === 2 && this.byEvent.has(`_.${parts[1]}`));
+      this.observed.set(event, r);
+    }
+    return r;
+  }
+
   /** An event of the current step: a primitive call or its end, a callback's entry, a lifecycle event. */
   onEvent(cx: MonitorContext, event: string, args: readonly Value[], outcome: 'ok' | 'fails' | undefined): void {
     // Callback events are also seen by patterns that leave the driver (and table) open: `_._.move_notify(a)`.

@@ -96,7 +96,11 @@ export interface SearchOptions {
    * heap would run out long before the machine does.
    */
   readonly maxMemoryMb?: number;
-  /** Apply state-space reductions (symmetry of interchangeable drivers). Default true; verdicts are the same either way. */
+  /**
+   * Apply state-space reductions: symmetry of interchangeable drivers, and
+   * partial-order reduction of local steps. Default true; verdicts and the
+   * rules found are the same either way.
+   */
   readonly reduce?: boolean;
   /** Called about every `progressIntervalMs` during the search. */
   readonly onProgress?: (p: Progress) => void;
@@ -108,7 +112,30 @@ export interface SearchOptions {
 }
 
 export const DEFAULT_MAX_STATES = 500_000;
+
+const NO_CHOICES: readonly number[] = [];
 export const DEFAULT_MAX_MEMORY_MB = 1_500;
+
+/**
+ * Drops from a violation's trace the local steps (StepInfo.local) of threads
+ * that do nothing later in it: the partial-order reduction takes local steps
+ * as soon as they can happen, so a trace may carry steps the violation does
+ * not need. Without them the trace is still a run — no other thread can tell
+ * a local step happened — and it is as short as the search without the
+ * reduction would have found. Returns `last`; `infos` is pruned in place.
+ */
+function pruneLocal(infos: StepInfo[], last: StepInfo): StepInfo {
+  const later = new Set<string>([last.thread]);
+  let keep = infos.length;
+  for (let i = infos.length - 1; i >= 0; i--) {
+    const s = infos[i]!;
+    if (s.local && !later.has(s.thread)) continue;
+    later.add(s.thread);
+    infos[--keep] = s;
+  }
+  infos.splice(0, keep);
+  return last;
+}
 
 /** The world every run of a scenario starts from. */
 export function initialWorld(program: CompiledProgram, scenario: ScenarioRt, monitor: Monitor): World {
@@ -171,8 +198,11 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
   const fixed = w0.objects.length;
   // Interchangeable drivers (symmetry) are merged unless reductions are off.
   const symmetry = options.reduce === false ? undefined : detectSymmetry(program, scenario, w0);
-  const keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry) : (w: World) => worldKey(w, fixed);
+  const layout = registry.keyLayout();
+  const por = options.reduce !== false;
+  const keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry, layout) : (w: World) => worldKey(w, fixed, layout);
   const reductions = symmetry ? symmetry.classes.map((c) => `symmetry: ${c.members.map((m) => m.name).join(', ')}`) : [];
+  let localSteps = 0;
   const visited = new Map<string, number>([[keyOf(w0), 0]]);
   const parent: number[] = [-1];
   const via: (StepInfo | undefined)[] = [undefined];
@@ -195,7 +225,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
     const infos: StepInfo[] = [];
     for (let s = state; s > 0; s = parent[s]!) infos.push(via[s]!);
     infos.reverse();
-    if (last) infos.push(last);
+    if (last) infos.push(pruneLocal(infos, last));
     const names = (ids: readonly number[]) => ids.map((id) => showValue(world, program, ref(id)));
     return infos.map((i, n) => ({
       step: n + 1,
@@ -244,17 +274,43 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
       if (w.halted) continue;
 
       const outcomes: StepOutcome[] = [];
+      // Keys already computed for some outcomes (the ample step's), by index in `outcomes`.
+      let ampleKey: string | undefined;
       let anyThreadMoved = false;
-      for (let t = 0; t < w.threads.length; t++) {
-        if (!machine.canStep(w, t)) continue;
-        anyThreadMoved = true;
-        const pending: number[][] = [[]];
-        while (pending.length > 0) {
-          const choices = pending.pop()!;
-          const r = machine.step(w, t, choices);
-          outcomes.push(r);
-          for (let i = choices.length; i < r.points.length; i++) {
-            for (let c = 1; c < r.points[i]!; c++) pending.push([...choices, ...new Array<number>(i - choices.length).fill(0), c]);
+      // Partial-order reduction: a local step (StepInfo.local) commutes with every step
+      // of every other thread and no rule sees it, so it is taken alone. The proviso
+      // that its successor be new keeps a cycle of local steps from postponing the
+      // other threads forever: a state whose local successor is known is expanded fully.
+      const tried = new Map<number, StepOutcome>();
+      if (por) {
+        for (let t = 0; t < w.threads.length; t++) {
+          if (!machine.canStep(w, t)) continue;
+          const r = machine.step(w, t, NO_CHOICES);
+          if (r.info.local && r.points.length === 0 && r.violations.length === 0 && !r.bound) {
+            const key = keyOf(r.world);
+            if (!visited.has(key)) {
+              outcomes.push(r);
+              ampleKey = key;
+              localSteps++;
+              anyThreadMoved = true;
+              break;
+            }
+          }
+          tried.set(t, r);
+        }
+      }
+      if (ampleKey === undefined) {
+        for (let t = 0; t < w.threads.length; t++) {
+          if (!machine.canStep(w, t)) continue;
+          anyThreadMoved = true;
+          const pending: number[][] = [[]];
+          while (pending.length > 0) {
+            const choices = pending.pop()!;
+            const r = (choices.length === 0 ? tried.get(t) : undefined) ?? machine.step(w, t, choices);
+            outcomes.push(r);
+            for (let i = choices.length; i < r.points.length; i++) {
+              for (let c = 1; c < r.points[i]!; c++) pending.push([...choices, ...new Array<number>(i - choices.length).fill(0), c]);
+            }
           }
         }
       }
@@ -277,11 +333,13 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
           locks: locksHeld(w, 0),
           created: NO_OBJECTS,
           ended: NO_OBJECTS,
+          local: false,
         };
         record(end, id, step, w);
       }
-      // The hardware of armed, present devices may DMA at any step.
-      for (let a = 0; a < w.armed.length; a++) {
+      // The hardware of armed, present devices may DMA at any step (after the ample step:
+      // it changes nothing a DMA reads).
+      for (let a = 0; ampleKey === undefined && a < w.armed.length; a++) {
         const dev = w.objects[w.armed[a]![0]]!;
         if (dev.alive && dev.f.present === true) outcomes.push(machine.dma(w, a));
       }
@@ -294,7 +352,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
           break search;
         }
         record(r.violations, id, r.info, r.world);
-        const key = keyOf(r.world);
+        const key = ampleKey ?? keyOf(r.world);
         if (visited.has(key)) continue;
         bytes += key.length * 3 + 256;
         const nid = parent.length;
@@ -340,6 +398,6 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
     ...(incomplete ? { incomplete } : {}),
     ...(expect ? { expect } : {}),
     expectMet,
-    reductions,
+    reductions: localSteps > 0 ? [...reductions, `partial order: ${localSteps.toLocaleString('en-US')} local ${localSteps === 1 ? 'step' : 'steps'} taken alone`] : reductions,
   };
 }

@@ -78,6 +78,20 @@ export interface World {
   halted: boolean;
 }
 
+/**
+ * Which parts of a state hold sets rather than lists (from the models): the
+ * canonical key sorts them, so states differing only in their order meet.
+ */
+export interface KeyLayout {
+  /** Object kind → its fields that hold a set. */
+  readonly fields: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Primitive → the register index from which its frame's registers are a set. */
+  readonly regs: ReadonlyMap<string, number>;
+}
+
+/** No sets: every list keeps its order in the key. */
+export const ORDERED: KeyLayout = { fields: new Map(), regs: new Map() };
+
 function cloneFrame(f: Frame): Frame {
   if (f.k === 'c') return { ...f, locals: f.locals.slice(), stack: f.stack.slice(), held: f.held.slice() };
   return { ...f, regs: f.regs.slice() };
@@ -117,7 +131,7 @@ export function cloneWorld(w: World, thread: number): World {
  * a buffer keeps its attachments in a list, as the kernel does — so the
  * renaming is sound. Source offsets of armed DMA are left out too.
  */
-export function worldKey(w: World, fixed: number): string {
+export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED): string {
   const rename = new Map<number, number>();
   const order: number[] = [];
   const see = (id: number): number => {
@@ -138,7 +152,7 @@ export function worldKey(w: World, fixed: number): string {
   const frames = (f: Frame): unknown =>
     f.k === 'c'
       ? [f.body, f.pc, f.locals.map(val), f.stack.map(val), f.held.map(val), f.tr, f.entry, (f.args ?? []).map(val)]
-      : [f.prim, f.phase, f.args.map(val), f.regs.map(val), f.tr, f.waiting];
+      : [f.prim, f.phase, f.args.map(val), regsKey(f, layout, val), f.tr, f.waiting];
   const fields = w.fields.map((fs) => fs.map(val));
   const bindings = w.bindings.map(val);
   const providers = Object.keys(w.providers)
@@ -153,29 +167,48 @@ export function worldKey(w: World, fixed: number): string {
   const objects: unknown[] = [];
   for (let i = 0; i < fixed; i++) {
     const o = w.objects[i]!;
-    objects.push([o.alive, objFields(o, val)]);
+    objects.push([o.alive, objFields(o, val, layout)]);
   }
   for (let i = 0; i < order.length; i++) {
     const o = w.objects[order[i]!]!;
-    objects.push([o.kind, o.alive, objFields(o, val)]);
+    objects.push([o.kind, o.alive, objFields(o, val, layout)]);
   }
   // Live objects nothing refers to still count (`count(kind)`, lifetime rules).
   for (let id = fixed; id < w.objects.length; id++) {
     const o = w.objects[id]!;
     if (o.alive && !rename.has(id)) {
       see(id);
-      objects.push([o.kind, o.alive, objFields(o, val)]);
+      objects.push([o.kind, o.alive, objFields(o, val, layout)]);
       for (let i = objects.length - fixed; i < order.length; i++) {
         const r = w.objects[order[i]!]!;
-        objects.push([r.kind, r.alive, objFields(r, val)]);
+        objects.push([r.kind, r.alive, objFields(r, val, layout)]);
       }
     }
   }
   return JSON.stringify([threads, fields, bindings, providers, armed, w.faults, mem, w.halted, objects]);
 }
 
-function objFields(o: Obj, val: (v: Value) => Value): Value[] {
-  const out: Value[] = [];
-  for (const k in o.f) out.push(val(o.f[k] ?? null));
+/**
+ * A set's elements, renamed and sorted. Elements first named here are named
+ * in their stored order, so two orders of such elements can still give two
+ * keys: a missed merge, never a wrong one.
+ */
+function setKey(vs: readonly Value[], val: (v: Value) => Value): string[] {
+  return vs.map((v) => JSON.stringify(val(v))).sort();
+}
+
+function regsKey(f: NativeFrame, layout: KeyLayout, val: (v: Value) => Value): unknown[] {
+  const from = layout.regs.get(f.prim);
+  if (from === undefined) return f.regs.map(val);
+  return [...f.regs.slice(0, from).map(val), setKey(f.regs.slice(from), val)];
+}
+
+function objFields(o: Obj, val: (v: Value) => Value, layout: KeyLayout): unknown[] {
+  const sets = layout.fields.get(o.kind);
+  const out: unknown[] = [];
+  for (const k in o.f) {
+    const v = o.f[k] ?? null;
+    out.push(sets?.has(k) && Array.isArray(v) ? setKey(v, val) : val(v));
+  }
   return out;
 }

@@ -17,7 +17,7 @@
 import type { Instr } from '../interp/bytecode.js';
 import type { CompiledProgram, ScenarioRt } from '../interp/compile.js';
 import type { Value } from '../interp/values.js';
-import { worldKey, type Frame, type Obj, type World } from './state.js';
+import { worldKey, type Frame, type KeyLayout, type Obj, type World } from './state.js';
 
 interface Member {
   readonly driver: number;
@@ -226,7 +226,7 @@ function invariant(program: CompiledProgram, s: Swap, mainBody: number, fromPc: 
 }
 
 /** Whether a state may be merged with its images: the main thread is past the asymmetric prefix, and no scenario step is half done. */
-function mergeable(w: World, sym: Symmetry): boolean {
+export function mergeable(w: World, sym: Symmetry): boolean {
   const main = w.threads[0]!;
   if (!main.done) {
     const f = main.frames[main.frames.length - 1];
@@ -248,7 +248,7 @@ function namesMember(args: readonly Value[], regs: readonly Value[], sym: Symmet
 }
 
 /** A member's own parts, with references abstracted so the signature does not depend on object numbering. */
-function signature(w: World, m: Member): string {
+export function signature(w: World, m: Member): string {
   // Built by concatenation: this runs for every member of every successor state.
   let s = '';
   const abs = (v: Value): void => {
@@ -280,6 +280,8 @@ function signature(w: World, m: Member): string {
   s += `|${dev.alive}`;
   for (const k in dev.f) {
     const v = dev.f[k] ?? null;
+    // The device's name is its place, which a swap keeps: it says nothing about the member.
+    if (k === 'name') continue;
     if (THREAD_FIELDS.has(k)) s += v !== -1 ? 'h,' : 'f,';
     else abs(v);
   }
@@ -288,21 +290,71 @@ function signature(w: World, m: Member): string {
   return `${s}|${armed}`;
 }
 
+/**
+ * What the rest of the state says about each member: the frames of other
+ * threads running one of its bodies (the unplug thread inside its
+ * `move_notify`), and the values in other threads' frames that name its own
+ * objects (the attachment a walk is notifying, or still has to). Two members
+ * alike in their own parts but unalike here must not tie, or the sort would
+ * leave them in index order and two images of one state would get two keys.
+ */
+export function outsideMarks(w: World, c: SymmetryClass, layout: KeyLayout): string[] {
+  const marks = c.members.map(() => '');
+  const byBody = new Map<number, [number, string]>();
+  const branches = new Set<number>();
+  const owner = new Map<number, number>();
+  c.members.forEach((m, i) => {
+    for (const [b, role] of m.roleOf) if (role !== 'branch') byBody.set(b, [i, role]);
+    branches.add(m.branch);
+    const claim = (v: Value): void => {
+      if (typeof v === 'string' && v.charCodeAt(0) === 35) {
+        const id = Number(v.slice(1));
+        owner.set(id, owner.has(id) && owner.get(id) !== i ? -1 : i);
+      } else if (Array.isArray(v)) v.forEach(claim);
+    };
+    w.fields[m.driver]!.forEach(claim);
+  });
+  w.threads.forEach((t, ti) => {
+    if (branches.has(t.root)) return;
+    t.frames.forEach((f, depth) => {
+      const at = `${ti}.${depth}`;
+      const note = (v: Value, slot: string): void => {
+        if (typeof v === 'string' && v.charCodeAt(0) === 35) {
+          const i = owner.get(Number(v.slice(1)));
+          if (i !== undefined && i >= 0) marks[i] += `${at}${slot};`;
+        } else if (Array.isArray(v)) v.forEach((x) => note(x, slot));
+      };
+      if (f.k === 'c') {
+        const b = byBody.get(f.body);
+        if (b) marks[b[0]] += `${at}=${b[1]}:${f.pc};`;
+        f.locals.forEach((v, k) => note(v, `l${k}`));
+        f.stack.forEach((v, k) => note(v, `s${k}`));
+      } else {
+        const from = layout.regs.get(f.prim) ?? f.regs.length;
+        f.regs.forEach((v, k) => note(v, k < from ? `r${k}` : 'r*'));
+        f.args.forEach((v, k) => note(v, `a${k}`));
+      }
+    });
+  });
+  return marks;
+}
+
 /** The state's key under symmetry: its members sorted by signature, then the ordinary canonical key. */
-export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry): string {
-  if (!mergeable(w, sym)) return worldKey(w, sym.fixed);
+export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry, layout: KeyLayout): string {
+  if (!mergeable(w, sym)) return worldKey(w, sym.fixed, layout);
   let world = w;
   for (const c of sym.classes) {
-    const sigs = c.members.map((m) => signature(world, m));
+    const marks = outsideMarks(world, c, layout);
+    const sigs = c.members.map((m, i) => `${signature(world, m)}|${marks[i]}`);
     const order = c.members.map((_, i) => i).sort((a, b) => (sigs[a]! < sigs[b]! ? -1 : sigs[a]! > sigs[b]! ? 1 : a - b));
     if (order.every((v, i) => v === i)) continue;
     world = permute(world, program, c, order);
   }
-  return worldKey(world, sym.fixed);
+  return worldKey(world, sym.fixed, layout);
 }
 
 /** The world with member `order[k]` moved into slot k of its class. */
-function permute(w: World, program: CompiledProgram, c: SymmetryClass, order: readonly number[]): World {
+export function permute(w: World, program: CompiledProgram, c: SymmetryClass, order: readonly number[]): World {
   // Slot k receives member order[k]: build the renaming member → slot.
   const to = new Map<number, number>();
   order.forEach((from, slot) => to.set(from, slot));

@@ -45,6 +45,14 @@ export interface StepInfo {
   readonly created: readonly number[];
   /** Objects the step ended, in order; as for `created`, mutexes left out, IOVAs in. */
   readonly ended: readonly number[];
+  /**
+   * The step changed nothing but its own thread's frames and did nothing a
+   * rule observes (an action call or a callback's entry that no rule names,
+   * with the local work after it). Another thread cannot tell whether it has
+   * happened, so the explorer may take it alone (partial-order reduction),
+   * and a trace may drop it when its thread does nothing later.
+   */
+  readonly local: boolean;
 }
 
 /** The empty list of `StepInfo`'s `locks`, `created` and `ended`, shared so that most steps allocate none. */
@@ -144,12 +152,20 @@ export class Machine {
     const label = `hw:${show(ref(dev))}`;
     return {
       world: w,
-      info: { thread: label, text: `DMA through ${show(ref(sgt))}`, uri: this.program.bodies[body]!.uri, at, locks: NO_OBJECTS, created: NO_OBJECTS, ended: NO_OBJECTS },
+      info: { thread: label, text: `DMA through ${show(ref(sgt))}`, uri: this.program.bodies[body]!.uri, at, locks: NO_OBJECTS, created: NO_OBJECTS, ended: NO_OBJECTS, local: false },
       violations,
       points: [],
     };
   }
 }
+
+/**
+ * Instructions that read and write nothing but the running frame (its stack,
+ * locals and program counter) and push or pop code frames. `action` is here
+ * because its only effect beyond the frames is its event, which `event()`
+ * judges; `ret` and `fail` because `finish` judges the locks and events.
+ */
+const localOps: ReadonlySet<Instr['op']> = new Set<Instr['op']>(['const', 'load', 'store', 'bin', 'not', 'neg', 'dup', 'pop', 'jmp', 'jf', 'jt', 'fn', 'set', 'iter', 'action', 'ret', 'fail', 'assert']);
 
 /** Everything one step touches; discarded when the step ends. */
 class Step implements ModelContext {
@@ -166,6 +182,8 @@ class Step implements ModelContext {
   /** Objects created and ended in this step (mutexes left out), allocated on the first. */
   private created: number[] | undefined;
   private ended: number[] | undefined;
+  /** Nothing outside the thread's own frames has been read or written, and no rule saw an event (see `StepInfo.local`). */
+  private local = true;
   readonly program: CompiledProgram;
 
   constructor(
@@ -200,6 +218,7 @@ class Step implements ModelContext {
   }
 
   create(kind: string, fields: Record<string, Value>): string {
+    this.local = false;
     const id = this.world.objects.length;
     this.world.objects.push({ kind, alive: true, f: fields });
     if (kind !== 'mutex') (this.created ??= []).push(id);
@@ -210,6 +229,7 @@ class Step implements ModelContext {
   }
 
   destroy(r: Value): void {
+    this.local = false;
     const o = this.obj(r);
     if (!o || !o.alive) return;
     o.alive = false;
@@ -221,20 +241,24 @@ class Step implements ModelContext {
   }
 
   emit(name: string, args: readonly Value[]): void {
+    this.local = false;
     this.m.monitor.onEvent(this, name, args, undefined);
   }
 
   violate(rule: string, message: string): void {
+    this.local = false;
     this.violations.push({ rule, message });
   }
 
   fatal(rule: string, message: string): NativeResult {
+    this.local = false;
     this.violations.push({ rule, message });
     this.world.halted = true;
     return { k: 'halt' };
   }
 
   choose(n: number): number {
+    this.local = false;
     const i = this.choicePos++;
     this.points.push(n);
     const c = this.choices[i] ?? 0;
@@ -288,12 +312,14 @@ class Step implements ModelContext {
       const f = th.frames[th.frames.length - 1];
       if (!f) {
         th.done = true;
+        this.local = false;
         break;
       }
       if (f.k === 'n') {
         // A native frame on top is waiting for a condition (its step starts when it holds).
         if (this.visible) break;
         this.visible = true;
+        this.local = false;
         f.waiting = false;
         const body = this.program.bodies[f.body]!;
         this.describe(`${this.callText(f.prim, f.args)} resumes`, body.uri, f.at);
@@ -307,7 +333,7 @@ class Step implements ModelContext {
         const body = this.program.bodies[f.body]!;
         const args = f.locals.slice(0, body.params);
         this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, body.uri, body.at);
-        this.m.monitor.onEvent(this, body.name, args, undefined);
+        this.event(body.name, args, undefined);
         continue;
       }
       const body = this.program.bodies[f.body]!;
@@ -334,6 +360,7 @@ class Step implements ModelContext {
         locks: locksHeld(w, this.thread),
         created: this.created ?? NO_OBJECTS,
         ended: this.ended ?? NO_OBJECTS,
+        local: this.local,
       },
       violations: this.violations,
       points: this.points,
@@ -347,9 +374,16 @@ class Step implements ModelContext {
     return p;
   }
 
+  /** Reports an event to the monitors; a step with an event some rule observes is not local. */
+  private event(name: string, args: readonly Value[], outcome: 'ok' | 'fails' | undefined): void {
+    if (this.local && this.m.monitor.observes(name)) this.local = false;
+    this.m.monitor.onEvent(this, name, args, outcome);
+  }
+
   private exec(f: CodeFrame, ins: Instr, uri: string): void {
     const st = f.stack;
     const w = this.world;
+    if (!localOps.has(ins.op)) this.local = false;
     switch (ins.op) {
       case 'const':
         st.push(ins.v);
@@ -530,7 +564,7 @@ class Step implements ModelContext {
         f.pc++;
         const body = this.program.bodies[ins.body]!;
         this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, uri, ins.at);
-        this.m.monitor.onEvent(this, body.name, args, undefined);
+        this.event(body.name, args, undefined);
         this.pushCode(ins.body, args, true, false, ins.at, uri);
         return;
       }
@@ -667,9 +701,10 @@ class Step implements ModelContext {
   private finish(result: CallResult): void {
     const th = this.world.threads[this.thread]!;
     const f = th.frames.pop() as CodeFrame;
+    if (f.held.length > 0) this.local = false;
     for (let i = f.held.length - 1; i >= 0; i--) this.release(f.held[i]!);
     const body = this.program.bodies[f.body]!;
-    if (body.event) this.m.monitor.onEvent(this, body.name, f.args ?? f.locals.slice(0, body.params), 'ok' in result ? 'ok' : 'fails');
+    if (body.event) this.event(body.name, f.args ?? f.locals.slice(0, body.params), 'ok' in result ? 'ok' : 'fails');
     // A scenario line that failed says so in its trace line.
     const caller = th.frames[th.frames.length - 1];
     if ('fail' in result && f.tr && caller?.k === 'c' && !this.program.bodies[caller.body]!.event) {
@@ -685,9 +720,11 @@ class Step implements ModelContext {
     const caller: Frame | undefined = th.frames[th.frames.length - 1];
     if (!caller) {
       th.done = true;
+      this.local = false;
       return;
     }
     if (caller.k === 'n') {
+      this.local = false;
       const impl = this.impl(caller.prim);
       this.handle(caller, impl.resume ? impl.resume(this, caller, result) : 'ok' in result ? { k: 'ret', v: result.ok } : { k: 'fail', e: result.fail });
       return;

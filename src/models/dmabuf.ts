@@ -125,7 +125,7 @@ function attach(dynamic: boolean): PrimitiveImpl {
         if (cx.callback(ops, 'move_notify') === undefined) return fail('EINVAL');
       }
       const att = cx.create('attachment', { buf: b!, dev: dev!, peer2peer: dynamic && cx.flag(ops, 'allow_peer2peer'), importer: ops, pinned: false, dynamic });
-      // dmabuf->attachments: move_notify walks it in attach order.
+      // dmabuf->attachments, a set: move_notify walks it in every order.
       buf.f.attachments = [...(buf.f.attachments as Value[]), att];
       frame.regs = [att];
       const cb = cx.callback(buf.f.ops ?? null, 'attach');
@@ -282,12 +282,19 @@ function afterUnmap(cx: ModelContext, regs: Value[]): NativeResult {
   return ret(null);
 }
 
+/**
+ * dma_buf_move_notify() walks `dmabuf->attachments`, whose order is the
+ * reverse of the order the attachments were made in (list_add), which racing
+ * importers do not control and no document promises. So the model notifies
+ * in every order: after each callback, the next attachment is a choice among
+ * those still pending. `regs[0]` is the attachment being notified, the rest
+ * the set still to go (`unorderedRegsFrom`).
+ */
 const moveNotify: PrimitiveImpl = {
   sig: primitives.get('dma_buf_move_notify')!,
   start(cx, [b], frame) {
     const buf = liveBuf(cx, b ?? null, 'dma_buf_move_notify');
     if (isResult(buf)) return buf;
-    // Every dynamic attachment, in the order they were made.
     frame.regs = (buf.f.attachments as Value[]).filter((a) => cx.obj(a)!.f.importer !== null);
     return nextNotify(cx, frame.regs);
   },
@@ -295,17 +302,21 @@ const moveNotify: PrimitiveImpl = {
     frame.regs = frame.regs.slice(1);
     return nextNotify(cx, frame.regs);
   },
+  unorderedRegsFrom: 1,
 };
 
 function nextNotify(cx: ModelContext, pending: Value[]): NativeResult {
-  while (pending.length > 0) {
-    const a = pending[0]!;
-    const att = cx.obj(a)!;
-    const cb = att.alive ? cx.callback(att.f.importer ?? null, 'move_notify') : undefined;
-    if (cb !== undefined) return call(cb, [a], 1);
-    pending.shift();
+  // An attachment detached by an earlier callback is not notified.
+  for (let i = pending.length - 1; i >= 0; i--) {
+    const att = cx.obj(pending[i]!)!;
+    if (!att.alive || cx.callback(att.f.importer ?? null, 'move_notify') === undefined) pending.splice(i, 1);
   }
-  return ret(null);
+  if (pending.length === 0) return ret(null);
+  const c = pending.length > 1 ? cx.choose(pending.length) : 0;
+  const a = pending[c]!;
+  pending.splice(c, 1);
+  pending.unshift(a);
+  return call(cx.callback(cx.obj(a)!.f.importer ?? null, 'move_notify')!, [a], 1);
 }
 
 // ---- DMA-BUF additions --------------------------------------------------------
@@ -393,5 +404,6 @@ const unmapSystem: PrimitiveImpl = {
 /** Buffers shared between an exporter and importers. */
 export const dmabufModel: Model = {
   name: 'dmabuf',
+  unorderedFields: { dma_buf: ['attachments'] },
   primitives: [exportBuf, get, put, attach(false), attach(true), detach, pinning(true), pinning(false), map, unmap, moveNotify, attachRevocable, mapSystem, unmapSystem],
 };

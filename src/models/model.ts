@@ -70,6 +70,13 @@ export interface PrimitiveImpl {
   ready?(world: World, frame: NativeFrame, program: CompiledProgram): boolean;
   /** What a waiting frame waits for, for deadlock reports. */
   waitsFor?(world: World, frame: NativeFrame, show: (v: Value) => string): string;
+  /**
+   * The frame's registers from this index on hold a set: the order of its
+   * elements means nothing to the primitive, so the explorer treats states
+   * that differ only in that order as one (`dma_buf_move_notify`'s pending
+   * attachments, which it notifies in every order).
+   */
+  readonly unorderedRegsFrom?: number;
 }
 
 /** A model: primitives and the violations it reports, under one name. */
@@ -78,6 +85,13 @@ export interface Model {
   readonly primitives: readonly PrimitiveImpl[];
   /** `model.xyz` → one-line explanation, for `expect violation` checks and docs. */
   readonly violations?: Readonly<Record<string, string>>;
+  /**
+   * Object fields, by object kind, that hold a set: no step of the model
+   * depends on the order of their elements, so the explorer treats states
+   * that differ only in that order as one. A model that walks such a field
+   * must walk it in every order (`ModelContext.choose`), or the merge is unsound.
+   */
+  readonly unorderedFields?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const ret = (v: Value): NativeResult => ({ k: 'ret', v });

@@ -10,6 +10,7 @@ import { hwModel } from './hw.js';
 import { iommuModel } from './iommu.js';
 import { locksModel } from './locks.js';
 import type { Model, PrimitiveImpl } from './model.js';
+import type { KeyLayout } from '../explore/state.js';
 import { p2pdmaModel } from './p2pdma.js';
 import { pciModel } from './pci.js';
 import { workModel } from './work.js';
@@ -65,6 +66,21 @@ export class ModelRegistry {
     const out = new Map<string, PrimitiveSig>();
     for (const [name, p] of this.prims) if (!name.startsWith('@')) out.set(name, p.sig);
     return out;
+  }
+
+  /** Which object fields and native-frame registers hold sets, for the explorer's state keys. */
+  keyLayout(): KeyLayout {
+    const fields = new Map<string, Set<string>>();
+    const regs = new Map<string, number>();
+    for (const m of this.models) {
+      for (const [kind, names] of Object.entries(m.unorderedFields ?? {})) {
+        const set = fields.get(kind) ?? new Set<string>();
+        for (const n of names) set.add(n);
+        fields.set(kind, set);
+      }
+      for (const p of m.primitives) if (p.unorderedRegsFrom !== undefined) regs.set(p.sig.name, p.unorderedRegsFrom);
+    }
+    return { fields, regs };
   }
 
   /** Every `model.*` violation name with its explanation. */

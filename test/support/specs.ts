@@ -1,7 +1,7 @@
 // Shared by the behaviour tests: load a fixture, check it cleanly, explore it.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { check, explore, type ScenarioResult, type ViolationReport } from '../../src/index.js';
+import { check, explore, type ExploreOptions, type ScenarioResult, type ViolationReport } from '../../src/index.js';
 
 export const specsDir = new URL('../fixtures/specs/', import.meta.url).pathname;
 
@@ -11,10 +11,10 @@ export function fixture(name: string): string {
 }
 
 /** Checks a spec (it must check cleanly) and explores every scenario, by name. */
-export function runSpec(text: string, uri = 'spec.lspec'): Map<string, ScenarioResult> {
+export function runSpec(text: string, uri = 'spec.lspec', options: ExploreOptions = {}): Map<string, ScenarioResult> {
   const { program, diagnostics } = check(text, { uri });
   expect(diagnostics.map((d) => `${lineAt(text, d.span.start)}: ${d.message} [${d.code}]`)).toEqual([]);
-  return new Map(explore(program).scenarios.map((s) => [s.scenario, s]));
+  return new Map(explore(program, options).scenarios.map((s) => [s.scenario, s]));
 }
 
 /** One scenario's result; fails the test when there is no such scenario. */
