@@ -200,7 +200,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
   const symmetry = options.reduce === false ? undefined : detectSymmetry(program, scenario, w0);
   const layout = registry.keyLayout();
   const por = options.reduce !== false;
-  const keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry, layout) : (w: World) => worldKey(w, fixed, layout);
+  const keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry, layout) : (w: World) => worldKey(w, fixed, layout, w0.objects);
   const reductions = symmetry ? symmetry.classes.map((c) => `symmetry: ${c.members.map((m) => m.name).join(', ')}`) : [];
   let localSteps = 0;
   const visited = new Map<string, number>([[keyOf(w0), 0]]);
@@ -352,6 +352,8 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
           break search;
         }
         record(r.violations, id, r.info, r.world);
+        // A DMA step leads back to this state.
+        if (r.world === w) continue;
         const key = ampleKey ?? keyOf(r.world);
         if (visited.has(key)) continue;
         bytes += key.length * 3 + 256;

@@ -89,6 +89,27 @@ export interface KeyLayout {
   readonly regs: ReadonlyMap<string, number>;
 }
 
+/**
+ * A renaming of a state's parts, applied while the key is built (the
+ * symmetry reduction's canonical arrangement, without building the renamed
+ * state). Each `…At` maps a slot to the index whose parts go there, each
+ * `…To` the other way.
+ */
+export interface Renaming {
+  readonly threadAt: readonly number[];
+  readonly threadTo: readonly number[];
+  readonly driverAt: readonly number[];
+  /** Fixed objects only (devices, state mutexes): a device keeps its own name in its new place. */
+  readonly objectAt: readonly number[];
+  readonly objectTo: readonly number[];
+  readonly body: ReadonlyMap<number, number>;
+  /** Driver names, in `&driver.table` and `"driver` values. */
+  readonly name: ReadonlyMap<string, string>;
+}
+
+/** Object fields that hold a thread index rather than a value. */
+export const THREAD_FIELDS: ReadonlySet<string> = new Set(['holder', 'lock']);
+
 /** No sets: every list keeps its order in the key. */
 export const ORDERED: KeyLayout = { fields: new Map(), regs: new Map() };
 
@@ -131,7 +152,11 @@ export function cloneWorld(w: World, thread: number): World {
  * a buffer keeps its attachments in a list, as the kernel does — so the
  * renaming is sound. Source offsets of armed DMA are left out too.
  */
-export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED): string {
+export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, base?: readonly Obj[], R?: Renaming): string {
+  // Built as one string of self-delimiting tokens (no intermediate arrays, no
+  // JSON): this runs for every successor of every state. `_` none, `T`/`F`,
+  // numbers and renamed references end with `,`, other strings are length
+  // prefixed, lists are bracketed.
   const rename = new Map<number, number>();
   const order: number[] = [];
   const see = (id: number): number => {
@@ -144,71 +169,122 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED): 
     }
     return n;
   };
-  const val = (v: Value): Value => {
-    if (typeof v === 'string') return v.charCodeAt(0) === 35 ? `#${see(Number(v.slice(1)))}` : v;
-    if (Array.isArray(v)) return v.map(val);
-    return v;
+  const enc = (v: Value | undefined): string => {
+    if (v === null || v === undefined) return '_';
+    if (v === true) return 'T';
+    if (v === false) return 'F';
+    if (typeof v === 'number') return `${v},`;
+    if (typeof v === 'string') {
+      const c = v.charCodeAt(0);
+      if (c === 35) {
+        const id = Number(v.slice(1));
+        return `#${id < fixed ? (R ? R.objectTo[id]! : id) : see(id)},`;
+      }
+      const s = R && (c === 38 || c === 34) ? renamed(v, R) : v;
+      return `'${s.length}:${s}`;
+    }
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += enc(v[i]);
+    return `${out}]`;
   };
-  const frames = (f: Frame): unknown =>
-    f.k === 'c'
-      ? [f.body, f.pc, f.locals.map(val), f.stack.map(val), f.held.map(val), f.tr, f.entry, (f.args ?? []).map(val)]
-      : [f.prim, f.phase, f.args.map(val), regsKey(f, layout, val), f.tr, f.waiting];
-  const fields = w.fields.map((fs) => fs.map(val));
-  const bindings = w.bindings.map(val);
-  const providers = Object.keys(w.providers)
-    .sort()
-    .map((k) => val(w.providers[k] ?? null));
-  const threads = w.threads.map((t) => [t.done, t.frames.map(frames)]);
-  const armed = w.armed.map((a) => [a[0], see(a[1])]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
-  const mem = Object.keys(w.mem)
-    .sort()
-    .map((k) => w.mem[k]!.map((t) => JSON.stringify((JSON.parse(t) as Value[]).map(val))).sort());
-  // Objects reached through other objects, breadth-first.
-  const objects: unknown[] = [];
-  for (let i = 0; i < fixed; i++) {
-    const o = w.objects[i]!;
-    objects.push([o.alive, objFields(o, val, layout)]);
+  const list = (vs: readonly Value[]): string => {
+    let out = '[';
+    for (let i = 0; i < vs.length; i++) out += enc(vs[i]);
+    return `${out}]`;
+  };
+  const set = (vs: readonly Value[]): string => `{${vs.map(enc).sort().join('')}}`;
+
+  // Traversal order fixes the numbering: driver state, bindings, providers, threads, armed DMA, monitor memory.
+  let fields = '';
+  let bindings = '[';
+  for (let d = 0; d < w.fields.length; d++) {
+    const from = R ? R.driverAt[d]! : d;
+    fields += list(w.fields[from]!);
+    bindings += enc(w.bindings[from]);
   }
-  for (let i = 0; i < order.length; i++) {
-    const o = w.objects[order[i]!]!;
-    objects.push([o.kind, o.alive, objFields(o, val, layout)]);
-  }
-  // Live objects nothing refers to still count (`count(kind)`, lifetime rules).
-  for (let id = fixed; id < w.objects.length; id++) {
-    const o = w.objects[id]!;
-    if (o.alive && !rename.has(id)) {
-      see(id);
-      objects.push([o.kind, o.alive, objFields(o, val, layout)]);
-      for (let i = objects.length - fixed; i < order.length; i++) {
-        const r = w.objects[order[i]!]!;
-        objects.push([r.kind, r.alive, objFields(r, val, layout)]);
+  bindings += ']';
+  let providers = '';
+  for (const k of Object.keys(w.providers).sort()) providers += enc(w.providers[k]);
+  let threads = '';
+  for (let i = 0; i < w.threads.length; i++) {
+    const t = w.threads[R ? R.threadAt[i]! : i]!;
+    threads += t.done ? 'D(' : 'R(';
+    for (const f of t.frames) {
+      if (f.k === 'c') {
+        threads += `c${R ? (R.body.get(f.body) ?? f.body) : f.body},${f.pc},${list(f.locals)}${list(f.stack)}${list(f.held)}${f.tr ? 'T' : 'F'}${f.entry ? 'T' : 'F'}${f.args ? list(f.args) : '_'}`;
+      } else {
+        const from = layout.regs.get(f.prim);
+        const regs = from === undefined ? list(f.regs) : `${list(f.regs.slice(0, from))}${set(f.regs.slice(from))}`;
+        threads += `n${enc(f.prim)}${f.phase},${list(f.args)}${regs}${f.tr ? 'T' : 'F'}${f.waiting ? 'T' : 'F'}`;
       }
     }
+    threads += ')';
   }
-  return JSON.stringify([threads, fields, bindings, providers, armed, w.faults, mem, w.halted, objects]);
-}
+  const armed = w.armed
+    .map((a) => [R ? R.objectTo[a[0]]! : a[0], see(a[1])] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map((a) => `${a[0]}.${a[1]},`)
+    .join('');
+  let mem = '';
+  for (const k of Object.keys(w.mem).sort()) mem += set(w.mem[k]!.map((t) => JSON.parse(t) as Value));
 
-/**
- * A set's elements, renamed and sorted. Elements first named here are named
- * in their stored order, so two orders of such elements can still give two
- * keys: a missed merge, never a wrong one.
- */
-function setKey(vs: readonly Value[], val: (v: Value) => Value): string[] {
-  return vs.map((v) => JSON.stringify(val(v))).sort();
-}
-
-function regsKey(f: NativeFrame, layout: KeyLayout, val: (v: Value) => Value): unknown[] {
-  const from = layout.regs.get(f.prim);
-  if (from === undefined) return f.regs.map(val);
-  return [...f.regs.slice(0, from).map(val), setKey(f.regs.slice(from), val)];
-}
-
-function objFields(o: Obj, val: (v: Value) => Value, layout: KeyLayout): unknown[] {
-  const sets = layout.fields.get(o.kind);
-  const out: unknown[] = [];
-  for (const k in o.f) {
-    const v = o.f[k] ?? null;
-    out.push(sets?.has(k) && Array.isArray(v) ? setKey(v, val) : val(v));
+  // Objects: the fixed ones by number (a field as it was at the start is `=`), then those reached, breadth-first.
+  const fieldsOf = (o: Obj, was?: Obj, place?: Obj): string => {
+    const sets = layout.fields.get(o.kind);
+    let out = '';
+    for (const k in o.f) {
+      let v = o.f[k] ?? null;
+      if (R) {
+        if (THREAD_FIELDS.has(k) && typeof v === 'number' && v >= 0) v = R.threadTo[v] ?? v;
+        else if (k === 'name' && place) v = place.f.name ?? null;
+      }
+      // The start's values name only fixed objects, so `=` skips no object to number.
+      // It compares the value as renamed, so a state keys alike with and without a renaming.
+      if (was !== undefined && was.f[k] === (R !== undefined && typeof v === 'string' ? renamedValue(v, R, fixed) : v)) out += '=';
+      else out += sets?.has(k) && Array.isArray(v) ? set(v) : enc(v);
+    }
+    return out;
+  };
+  let objects = '';
+  for (let i = 0; i < fixed; i++) {
+    const o = w.objects[R ? R.objectAt[i]! : i]!;
+    objects += `${o.alive ? 'T' : 'F'}${fieldsOf(o, base?.[i], w.objects[i])};`;
   }
-  return out;
+  let next = 0;
+  const drain = () => {
+    for (; next < order.length; next++) {
+      const o = w.objects[order[next]!]!;
+      objects += `${enc(o.kind)}${o.alive ? 'T' : 'F'}${fieldsOf(o)};`;
+    }
+  };
+  drain();
+  // Live objects nothing refers to still count (`count(kind)`, lifetime rules).
+  for (let id = fixed; id < w.objects.length; id++) {
+    if (w.objects[id]!.alive && !rename.has(id)) {
+      see(id);
+      drain();
+    }
+  }
+  return `${threads}|${fields}|${bindings}|${providers}|${armed}|${w.faults ? 'T' : 'F'}|${mem}|${w.halted ? 'T' : 'F'}|${objects}`;
+}
+
+/** A `&driver.table` or `"driver` value with its driver renamed. */
+function renamed(v: string, R: Renaming): string {
+  if (v.charCodeAt(0) === 34) {
+    const to = R.name.get(v.slice(1));
+    return to === undefined ? v : `"${to}`;
+  }
+  const dot = v.indexOf('.');
+  const to = R.name.get(dot < 0 ? v.slice(1) : v.slice(1, dot));
+  return to === undefined ? v : `&${to}${dot < 0 ? '' : v.slice(dot)}`;
+}
+
+/** A value as `R` renames it: a fixed object's reference, a driver's name; others as they are. */
+function renamedValue(v: string, R: Renaming, fixed: number): string {
+  const c = v.charCodeAt(0);
+  if (c === 35) {
+    const id = Number(v.slice(1));
+    return id < fixed ? `#${R.objectTo[id]!}` : v;
+  }
+  return c === 38 || c === 34 ? renamed(v, R) : v;
 }

@@ -17,7 +17,7 @@
 import type { Instr } from '../interp/bytecode.js';
 import type { CompiledProgram, ScenarioRt } from '../interp/compile.js';
 import type { Value } from '../interp/values.js';
-import { worldKey, type Frame, type KeyLayout, type Obj, type World } from './state.js';
+import { THREAD_FIELDS, worldKey, type Frame, type KeyLayout, type Obj, type World } from './state.js';
 
 interface Member {
   readonly driver: number;
@@ -45,10 +45,10 @@ export interface Symmetry {
   /** Merging applies once the main thread has reached this instruction (the `join`). */
   readonly fromPc: number;
   readonly fixed: number;
+  /** The fixed objects as the run starts, for state keys. */
+  readonly base: readonly Obj[];
 }
 
-/** Object fields that hold a thread index rather than a value. */
-const THREAD_FIELDS = new Set(['holder', 'lock']);
 
 function rolesOf(program: CompiledProgram, d: number): Map<string, number> {
   const drv = program.drivers[d]!;
@@ -212,7 +212,7 @@ export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, i
     }
   }
   if (classes.length === 0) return undefined;
-  return { classes, mainBody: scenario.main, fromPc: joinAt, fixed: initial.objects.length };
+  return { classes, mainBody: scenario.main, fromPc: joinAt, fixed: initial.objects.length, base: initial.objects };
 }
 
 function invariant(program: CompiledProgram, s: Swap, mainBody: number, fromPc: number): boolean {
@@ -339,18 +339,42 @@ export function outsideMarks(w: World, c: SymmetryClass, layout: KeyLayout): str
   return marks;
 }
 
-/** The state's key under symmetry: its members sorted by signature, then the ordinary canonical key. */
+/** The state's key under symmetry: its members sorted by signature, then the ordinary canonical key of that arrangement. */
 export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry, layout: KeyLayout): string {
-  if (!mergeable(w, sym)) return worldKey(w, sym.fixed, layout);
-  let world = w;
+  if (!mergeable(w, sym)) return worldKey(w, sym.fixed, layout, sym.base);
+  let R: { threadAt: number[]; threadTo: number[]; driverAt: number[]; objectAt: number[]; objectTo: number[]; body: Map<number, number>; name: Map<string, string> } | undefined;
+  let rootIndex: Map<number, number> | undefined;
   for (const c of sym.classes) {
-    const marks = outsideMarks(world, c, layout);
-    const sigs = c.members.map((m, i) => `${signature(world, m)}|${marks[i]}`);
+    const marks = outsideMarks(w, c, layout);
+    const sigs = c.members.map((m, i) => `${signature(w, m)}|${marks[i]}`);
     const order = c.members.map((_, i) => i).sort((a, b) => (sigs[a]! < sigs[b]! ? -1 : sigs[a]! > sigs[b]! ? 1 : a - b));
     if (order.every((v, i) => v === i)) continue;
-    world = permute(world, program, c, order);
+    rootIndex ??= new Map(w.threads.map((t, i) => [t.root, i]));
+    const ident = (n: number) => Array.from({ length: n }, (_, i) => i);
+    R ??= { threadAt: ident(w.threads.length), threadTo: ident(w.threads.length), driverAt: ident(w.fields.length), objectAt: ident(sym.fixed), objectTo: ident(sym.fixed), body: new Map(), name: new Map() };
+    // Slot k of the class receives member order[k].
+    for (let slot = 0; slot < order.length; slot++) {
+      const src = c.members[order[slot]!]!;
+      const dst = c.members[slot]!;
+      const from = rootIndex.get(src.branch);
+      const to = rootIndex.get(dst.branch);
+      // A branch not started yet cannot be moved: key the state as it is (a missed merge at most).
+      if (from === undefined || to === undefined) return worldKey(w, sym.fixed, layout, sym.base);
+      R.threadAt[to] = from;
+      R.threadTo[from] = to;
+      R.driverAt[dst.driver] = src.driver;
+      R.objectAt[dst.device] = src.device;
+      R.objectTo[src.device] = dst.device;
+      src.mutexes.forEach((x, k) => {
+        R!.objectAt[dst.mutexes[k]!] = x;
+        R!.objectTo[x] = dst.mutexes[k]!;
+      });
+      R.body.set(src.branch, dst.branch);
+      for (const [role, b] of src.bodies) R.body.set(b, dst.bodies.get(role)!);
+      R.name.set(src.name, dst.name);
+    }
   }
-  return worldKey(world, sym.fixed, layout);
+  return worldKey(w, sym.fixed, layout, sym.base, R);
 }
 
 /** The world with member `order[k]` moved into slot k of its class. */

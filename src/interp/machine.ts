@@ -132,9 +132,12 @@ export class Machine {
     return new Step(this, cloneWorld(w0, t), t, choices).run();
   }
 
-  /** A DMA by an armed device through its mapping: a step of the hardware "thread". */
-  dma(w0: World, index: number): StepOutcome {
-    const w = cloneWorld(w0, -1);
+  /**
+   * A DMA by an armed device through its mapping: a step of the hardware
+   * "thread". It changes nothing, so the outcome's world is `w` itself:
+   * the explorer knows the state without keying it again.
+   */
+  dma(w: World, index: number): StepOutcome {
     const [dev, sgt, at, body] = w.armed[index]!;
     const show = (v: Value) => showValue(w, this.program, v);
     const violations: Violation[] = [];
