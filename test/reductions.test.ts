@@ -12,7 +12,7 @@ import { Machine } from '../src/interp/machine.js';
 import { Monitor } from '../src/explore/monitor.js';
 import { initialWorld } from '../src/explore/search.js';
 import { worldKey, type World } from '../src/explore/state.js';
-import { detectSymmetry, mergeable, permute, symmetricKey } from '../src/explore/symmetry.js';
+import { detectSymmetry, mergeable, permute, symmetricKey, twins, type Twins } from '../src/explore/symmetry.js';
 import { defaultRegistry } from '../src/models/registry.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -50,6 +50,50 @@ describe('reductions keep every verdict', () => {
 const symmetry = (o: { reductions: string[] }) => o.reductions.filter((r) => r.startsWith('symmetry'));
 const localSteps = (o: { reductions: string[] }) => Number(/partial order: ([\d,]+) local/.exec(o.reductions.join('\n'))?.[1]?.replace(/,/g, '') ?? 0);
 
+/** Every state of importerRace(n), found without reductions, and the pieces to step and key them. */
+function raceStates(n: number) {
+  const { program } = check(importerRace(n), { uri: 'race.lspec' });
+  const compiled = compileProgram(program!, 'race.lspec');
+  const sc = compiled.scenarios[0]!;
+  const registry = defaultRegistry();
+  const monitor = new Monitor(compiled);
+  const machine = new Machine(compiled, registry, monitor);
+  const w0 = initialWorld(compiled, sc, monitor);
+  const sym = detectSymmetry(compiled, sc, w0)!;
+  const layout = registry.keyLayout();
+  const key = (w: World) => symmetricKey(w, compiled, sym, layout);
+  /** Every thread's every successor; with `tw`, a twin's steps skipped and choices among interchangeable objects cut. */
+  const successors = (w: World, tw?: Twins): World[] => {
+    const out: World[] = [];
+    for (let t = 0; t < w.threads.length; t++) {
+      if (tw?.skip.has(t) || !machine.canStep(w, t)) continue;
+      const pending: number[][] = [[]];
+      while (pending.length > 0) {
+        const choices = pending.pop()!;
+        const r = machine.step(w, t, choices, tw);
+        for (let i = choices.length; i < r.points.length; i++) for (let c = 1; c < r.points[i]!; c++) pending.push([...choices, ...new Array<number>(i - choices.length).fill(0), c]);
+        out.push(r.world);
+      }
+    }
+    return out;
+  };
+  const seen = new Set<string>([worldKey(w0, sym.fixed, layout)]);
+  const states: World[] = [];
+  const queue: World[] = [w0];
+  while (queue.length > 0) {
+    const w = queue.shift()!;
+    states.push(w);
+    for (const s of successors(w)) {
+      const k = worldKey(s, sym.fixed, layout);
+      if (!seen.has(k)) {
+        seen.add(k);
+        queue.push(s);
+      }
+    }
+  }
+  return { compiled, sym, layout, key, successors, states };
+}
+
 describe('symmetry', () => {
   test('interchangeable importers are merged: fewer states, the same verdict', () => {
     const [on] = outcome(importerRace(3), true);
@@ -76,42 +120,29 @@ describe('symmetry', () => {
 
   test('the canonical form does not depend on which importer is which', () => {
     // Every state of three racing importers, keyed as found and with its importers rotated: one key.
-    const { program } = check(importerRace(3), { uri: 'race.lspec' });
-    const compiled = compileProgram(program!, 'race.lspec');
-    const sc = compiled.scenarios[0]!;
-    const registry = defaultRegistry();
-    const monitor = new Monitor(compiled);
-    const machine = new Machine(compiled, registry, monitor);
-    const w0 = initialWorld(compiled, sc, monitor);
-    const sym = detectSymmetry(compiled, sc, w0)!;
-    const layout = registry.keyLayout();
-    const cls = sym.classes[0]!;
+    const race = raceStates(3);
+    const cls = race.sym.classes[0]!;
     const rotation = cls.members.map((_, i) => (i + 1) % cls.members.length);
-    const seen = new Set<string>([worldKey(w0, sym.fixed, layout)]);
-    const queue: World[] = [w0];
-    let merged = 0;
-    while (queue.length > 0) {
-      const w = queue.shift()!;
-      if (mergeable(w, sym)) {
-        merged++;
-        expect(symmetricKey(permute(w, compiled, cls, rotation), compiled, sym, layout)).toBe(symmetricKey(w, compiled, sym, layout));
-      }
-      for (let t = 0; t < w.threads.length; t++) {
-        if (!machine.canStep(w, t)) continue;
-        const pending: number[][] = [[]];
-        while (pending.length > 0) {
-          const choices = pending.pop()!;
-          const r = machine.step(w, t, choices);
-          for (let i = choices.length; i < r.points.length; i++) for (let c = 1; c < r.points[i]!; c++) pending.push([...choices, ...new Array<number>(i - choices.length).fill(0), c]);
-          const k = worldKey(r.world, sym.fixed, layout);
-          if (!seen.has(k)) {
-            seen.add(k);
-            queue.push(r.world);
-          }
-        }
-      }
+    const merged = race.states.filter((w) => mergeable(w, race.sym));
+    for (const w of merged) expect(race.key(permute(w, race.compiled, cls, rotation))).toBe(race.key(w));
+    expect(merged.length).toBeGreaterThan(1000);
+  });
+
+  test('twins: skipping a twin\'s steps and choosing one of interchangeable objects loses no successor', () => {
+    // From every state of three racing importers: the canonical successors with twins pruned are all of them.
+    const race = raceStates(3);
+    let pruned = 0;
+    let choicesCut = 0;
+    for (const w of race.states) {
+      const tw = twins(w, race.sym, race.layout);
+      const all = new Set(race.successors(w).map(race.key));
+      const kept = race.successors(w, tw);
+      pruned += tw?.skip.size ?? 0;
+      if (tw) choicesCut += race.successors(w).length - race.successors(w, { ...tw, skip: new Set() }).length;
+      expect(new Set(kept.map(race.key))).toEqual(all);
     }
-    expect(merged).toBeGreaterThan(1000);
+    expect(pruned).toBeGreaterThan(100);
+    expect(choicesCut).toBeGreaterThan(10);
   });
 
   test('a constraint that names one importer keeps them apart', () => {

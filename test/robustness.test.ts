@@ -96,7 +96,7 @@ scenario s {
   });
 
   test('--timeout and --max-memory stop too', () => {
-    const p = file('race4.lspec', importerRace(4));
+    const p = file('race12.lspec', importerRace(12));
     expect(cli('run', '--timeout', '0.2', p)).toMatchObject({ code: 3 });
     const m = cli('run', '--max-memory', '1', p);
     expect(m.code).toBe(3);

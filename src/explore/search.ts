@@ -14,7 +14,7 @@ import type { ModelRegistry } from '../models/registry.js';
 import { strip } from '../semantics/types.js';
 import { Monitor, type MonitorContext } from './monitor.js';
 import { worldKey, type Obj, type World } from './state.js';
-import { detectSymmetry, symmetricKey } from './symmetry.js';
+import { detectSymmetry, symmetricKey, twins as findTwins } from './symmetry.js';
 
 /** One step of a counterexample, as users read it. */
 export interface TraceStep {
@@ -282,10 +282,12 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
       // that its successor be new keeps a cycle of local steps from postponing the
       // other threads forever: a state whose local successor is known is expanded fully.
       const tried = new Map<number, StepOutcome>();
+      // Twins of interchangeable members: their steps lead where their first twin's do.
+      const twins = symmetry ? findTwins(w, symmetry, layout) : undefined;
       if (por) {
         for (let t = 0; t < w.threads.length; t++) {
-          if (!machine.canStep(w, t)) continue;
-          const r = machine.step(w, t, NO_CHOICES);
+          if (twins?.skip.has(t) || !machine.canStep(w, t)) continue;
+          const r = machine.step(w, t, NO_CHOICES, twins);
           if (r.info.local && r.points.length === 0 && r.violations.length === 0 && !r.bound) {
             const key = keyOf(r.world);
             if (!visited.has(key)) {
@@ -303,10 +305,11 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
         for (let t = 0; t < w.threads.length; t++) {
           if (!machine.canStep(w, t)) continue;
           anyThreadMoved = true;
+          if (twins?.skip.has(t)) continue;
           const pending: number[][] = [[]];
           while (pending.length > 0) {
             const choices = pending.pop()!;
-            const r = (choices.length === 0 ? tried.get(t) : undefined) ?? machine.step(w, t, choices);
+            const r = (choices.length === 0 ? tried.get(t) : undefined) ?? machine.step(w, t, choices, twins);
             outcomes.push(r);
             for (let i = choices.length; i < r.points.length; i++) {
               for (let c = 1; c < r.points[i]!; c++) pending.push([...choices, ...new Array<number>(i - choices.length).fill(0), c]);

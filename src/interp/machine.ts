@@ -9,6 +9,7 @@ import { cloneWorld, type CodeFrame, type Frame, type NativeFrame, type Obj, typ
 import type { CallResult, ModelContext, NativeResult, PrimitiveImpl } from '../models/model.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { Monitor } from '../explore/monitor.js';
+import { interchangeable, type Twins } from '../explore/symmetry.js';
 import { visibleOps, type Instr } from './bytecode.js';
 import { binaryOp } from './evaluate.js';
 import type { CompiledProgram } from './compile.js';
@@ -127,9 +128,13 @@ export class Machine {
     return 'nothing';
   }
 
-  /** Runs one step of thread `t`, taking `choices` at the nondeterministic points it meets. */
-  step(w0: World, t: number, choices: readonly number[]): StepOutcome {
-    return new Step(this, cloneWorld(w0, t), t, choices).run();
+  /**
+   * Runs one step of thread `t`, taking `choices` at the nondeterministic
+   * points it meets. `twins` (from the symmetry reduction) lets a model treat
+   * interchangeable objects as one when it chooses among them.
+   */
+  step(w0: World, t: number, choices: readonly number[], twins?: Twins): StepOutcome {
+    return new Step(this, cloneWorld(w0, t), t, choices, twins).run();
   }
 
   /**
@@ -194,6 +199,7 @@ class Step implements ModelContext {
     readonly world: World,
     readonly thread: number,
     private readonly choices: readonly number[],
+    private readonly twins?: Twins,
   ) {
     this.program = m.program;
     const th = world.threads[thread]!;
@@ -266,6 +272,10 @@ class Step implements ModelContext {
     this.points.push(n);
     const c = this.choices[i] ?? 0;
     return c < n ? c : 0;
+  }
+
+  interchangeable(a: Value, b: Value): boolean {
+    return this.twins !== undefined && isRef(a) && isRef(b) && interchangeable(this.twins, this.thread, refId(a), refId(b));
   }
 
   callback(ops: Value, slot: string): number | undefined {

@@ -312,9 +312,10 @@ function nextNotify(cx: ModelContext, pending: Value[]): NativeResult {
     if (!att.alive || cx.callback(att.f.importer ?? null, 'move_notify') === undefined) pending.splice(i, 1);
   }
   if (pending.length === 0) return ret(null);
-  const c = pending.length > 1 ? cx.choose(pending.length) : 0;
-  const a = pending[c]!;
-  pending.splice(c, 1);
+  // One of each kind: attachments of twin importers lead to the same states, up to renaming.
+  const options = pending.filter((a, i) => !pending.slice(0, i).some((b) => cx.interchangeable(a, b)));
+  const a = options[options.length > 1 ? cx.choose(options.length) : 0]!;
+  pending.splice(pending.indexOf(a), 1);
   pending.unshift(a);
   return call(cx.callback(cx.obj(a)!.f.importer ?? null, 'move_notify')!, [a], 1);
 }

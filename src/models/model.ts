@@ -51,6 +51,14 @@ export interface ModelContext {
   fatal(rule: string, message: string): NativeResult;
   /** A nondeterministic choice among `n` outcomes; the explorer tries each. */
   choose(n: number): number;
+  /**
+   * Whether objects `a` and `b` are interchangeable in this step: they belong
+   * to drivers the symmetry reduction treats as twins here, in the same place,
+   * so choosing one leads where choosing the other would, up to renaming. A
+   * model choosing among objects may offer one of each such kind. Always
+   * false when reductions are off.
+   */
+  interchangeable(a: Value, b: Value): boolean;
   /** The compiled body of an ops table's callback (`&drv.table` and a slot), if the table fills it. */
   callback(ops: Value, slot: string): number | undefined;
   /** A flag of an ops table (`allow_peer2peer`), false when unset. */
