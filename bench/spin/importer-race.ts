@@ -11,9 +11,10 @@
  *   buffer's `resv`, map through the exporter's `map_dma_buf` (which fails
  *   with ENODEV once the buffer is revoked), arm the NIC's DMA, unlock.
  * - `Unplug`: `unplug gpu` — the exporter's `remove()` locks `resv`, sets
- *   `revoked`, calls `dma_buf_move_notify`, whose walk calls each importer's
- *   `move_notify` (stop the NIC's DMA and unmap, if mapped); then `remove()`
- *   returns and devres destroys the BAR's provider.
+ *   `revoked`, calls `dma_buf_move_notify`, whose walk calls the `move_notify`
+ *   of each importer attached at that moment, in every order (stop the NIC's
+ *   DMA and unmap, if mapped); then `remove()` returns and devres destroys
+ *   the BAR's provider.
  * - `Hardware`: at any moment, a NIC armed through a mapping may DMA through
  *   it. Each DMA asserts that the mapping and its provider are alive.
  *
@@ -32,7 +33,11 @@
  * step before them. Here every such step is one Promela transition: a
  * `d_step` (one indivisible transition), or a `skip` where the step has no
  * effect but moving the thread on. The comments name the Lifespec step each
- * transition is. Where the model differs:
+ * transition is. A step with a choice in it is one transition per option:
+ * Lifespec's `dma_buf_move_notify` picks the next attachment to notify in the
+ * step that starts the walk and in the step where each `move_notify`
+ * returns, so those are an `if` of one `d_step` per importer that may come
+ * next (and one for the walk's end). Where the model differs:
  *
  * - The scenario's prefix (`bind exporter`, `bind importer…`,
  *   `exporter.export()`) is not modelled: the initial state is the one at
@@ -45,21 +50,44 @@
  *   the same state, so pan would not call a state deadlocked while some NIC
  *   is still armed. (In this family every NIC is disarmed or never armed by
  *   the time the other threads are done, so the checks agree.)
- * - Lifespec merges states that differ only by a permutation of the
- *   interchangeable importers (symmetry reduction, docs/semantics.md §4);
- *   SPIN has no such reduction. SPIN's partial-order reduction (on by
- *   default) has no counterpart in Lifespec, which explores every
- *   interleaving of the steps.
+ * - The reductions differ (docs/semantics.md §4). Lifespec merges states
+ *   that differ only by a permutation of the interchangeable importers
+ *   (symmetry reduction); SPIN has none. Both have a partial-order
+ *   reduction, but not the same one: Lifespec's takes alone only *local*
+ *   steps, those that touch nothing but their own thread's frames and that
+ *   no rule observes, like an action's call line (an importer's
+ *   `reg_mr(buf)`) or a callback's entry that reads no driver state (some
+ *   of the `skip`s here), while SPIN's (on by default) prunes the
+ *   interleavings of any transitions it finds independent. With both tools'
+ *   reductions off (pan -DNOREDUCE, Lifespec `reduce: false`) the two count
+ *   the same states but for the scenario's prefix and `join` above
+ *   (bench/spin/README.md).
  * - Object identity: Lifespec renumbers objects canonically; here each
  *   importer's attachment and mapping are slots of arrays indexed by the
- *   importer, and `attq` keeps the kernel's `dmabuf->attachments` list order
- *   (which is the order `dma_buf_move_notify` walks, as in Lifespec).
+ *   importer. The buffer's attachments are a set, as in Lifespec's state
+ *   (which keeps no attach order, since `dma_buf_move_notify` may walk them
+ *   in any): `att[i]` says whether importer i's is in it. The walk is
+ *   `cur`, the attachment being notified, and `pend[i]`, those still to go
+ *   (Lifespec: `dma_buf_move_notify`'s first register and the set after it).
  */
 
 /** The Promela model of `importerRace(n)`, for `spin -a`. */
 export function importerRacePromela(n: number): string {
   if (!Number.isInteger(n) || n < 1 || n > 250) throw new RangeError(`importerRacePromela: n must be an integer in 1…250, got ${n}`);
   const all = (f: (i: number) => string, sep: string) => Array.from({ length: n }, (_, i) => f(i)).join(sep);
+  // The choice of the next attachment to notify when a move_notify returns,
+  // as the options of an `if`: one per importer j still pending, and one for
+  // none left. Each option is the whole step, one d_step: `guard`, what the
+  // step itself needs to be enabled; `body`, its own effect; then the choice
+  // (j leaves the pending set and becomes cur), or the end of the walk.
+  const next = (indent: string, guard: string, body: string) => {
+    const g = guard === '' ? '' : `${guard} && `;
+    const b = body === '' ? '' : `${body}; `;
+    return [
+      ...Array.from({ length: n }, (_, j) => `${indent}:: d_step { ${g}pend[${j}] -> ${b}pend[${j}] = false; cur = ${j} }`),
+      `${indent}:: d_step { ${g}${all((j) => `!pend[${j}]`, ' && ')} -> ${b}remove_returns() }`,
+    ].join('\n');
+  };
   return `/*
  * importer-race, N = ${n}: ${n} importer(s) racing a surprise unplug of the
  * exporting GPU. Generated by bench/spin/importer-race.ts from the Lifespec
@@ -78,23 +106,24 @@ bool prov_alive = true;   /* gpu_bar0, the p2pdma provider devres frees after re
 
 /* the importers, indexed 0…N-1: index i is the spec's importer(i+1) on
  * nic(i+1). Their driver state, and the objects each one owns: */
-bool att[N];              /* importer.att != none: the attachment exists */
-byte attq[N];             /* dmabuf->attachments, in attach order (importer indexes) */
-byte natt;                /* how many attachments the list holds */
+bool att[N];              /* importer.att != none: its attachment is among the buffer's,
+                             which are a set, as in Lifespec's state (no attach order) */
 bool sgt[N];              /* importer.sgt != none */
 bool live[N];             /* the importer's sg_table is alive (not unmapped) */
 bool armed[N];            /* its NIC is armed with hw_start through that sg_table */
+bool pend[N];             /* dma_buf_move_notify has still to notify its attachment:
+                             the walk's pending set, taken from att[] when it starts */
 
 /* The end of dma_buf_move_notify's walk: remove() leaves its lock block and
  * returns, devres frees the provider (lifetime sg_table within provider: no
  * mapping may still be live), and the unplug thread is done. Its walk
- * counters are cleared, as Lifespec drops a finished thread's frames. */
+ * position is cleared (pend[] is empty by now), as Lifespec drops a finished
+ * thread's frames, so the finished states of every order merge. */
 inline remove_returns() {
   resv = FREE;
   assert(${all((i) => `!live[${i}]`, ' && ')});
   prov_alive = false;
-  k = 0;
-  nsnap = 0
+  cur = N
 }
 
 /* importer(_pid+1).reg_mr(buf), on the spec's thread t(_pid+1) */
@@ -102,9 +131,7 @@ active [N] proctype Importer() {
   skip;                                  /* importer.reg_mr(buf): the action's entry */
   d_step {                               /* dma_buf_dynamic_attach(buf, nic, iops) */
     assert(resv != ME);                  /* dmabuf.attach_unlocked */
-    att[_pid] = true;
-    attq[natt] = _pid;
-    natt++
+    att[_pid] = true
   }
   d_step { resv == FREE -> resv = ME }   /* lock buf.resv (blocks while held) */
   d_step { assert(resv == ME) }          /* dma_buf_map_attachment(att): dmabuf.map_locked */
@@ -122,39 +149,46 @@ active [N] proctype Importer() {
   fi
 }
 
-/* unplug gpu, on the spec's last parallel thread */
+/* unplug gpu, on the spec's last parallel thread.
+ *
+ * dma_buf_move_notify notifies the attachments in every order, as Lifespec's
+ * model does: the step that starts the walk, and the step in which each
+ * move_notify returns, picks the next attachment among those still pending
+ * (one option per importer j). The choice is part of that step, not of the
+ * next callback's entry, because that is where Lifespec makes it (it is
+ * dma_buf_move_notify's, which resumes when the callback returns): the state
+ * in between knows which attachment comes next. */
 active proctype Unplug() {
-  byte k;                                /* the walk's position: attq[k] is being notified */
-  byte nsnap;                            /* how many attachments the walk covers */
+  byte cur = N;                          /* the attachment the walk is at: importer cur's
+                                            (dma_buf_move_notify's first register); N: none */
   skip;                                  /* unplug gpu: the GPU is gone (it does no DMA itself) */
   skip;                                  /* exporter.remove(gpu): the callback's entry */
   d_step { resv == FREE -> resv = UNPLUG; revoked = true }  /* lock buf.resv; revoked = true */
-  d_step {                               /* dma_buf_move_notify(buf): walks the attachments
-                                            listed now, in attach order */
-    assert(resv == UNPLUG);              /* dmabuf.move_notify_locked */
-    nsnap = natt;
-    if :: nsnap == 0 -> remove_returns() :: else -> skip fi
-  }
-end:                                     /* a finished walk rests here: a valid end state */
+  if                                     /* dma_buf_move_notify(buf), dmabuf.move_notify_locked:
+                                            the pending set is the attachments there now;
+                                            pick the first, or return */
+${all((j) => `  :: d_step { att[${j}] -> assert(resv == UNPLUG); ${all((i) => (i === j ? `pend[${i}] = false` : `pend[${i}] = att[${i}]`), '; ')}; cur = ${j} }`, '\n')}
+  :: d_step { ${all((i) => `!att[${i}]`, ' && ')} -> assert(resv == UNPLUG); remove_returns() }
+  fi;
+end:                                     /* a finished walk rests here (cur == N, every option
+                                            disabled): a valid end state */
   do
-  :: d_step { k < nsnap && sgt[attq[k]] -> skip }   /* importer.move_notify entry: sgt != none */
-     d_step { armed[attq[k]] = false }              /* hw_stop(nic, sgt) */
+  :: d_step { cur < N && sgt[cur] -> skip }         /* importer.move_notify entry: sgt != none */
+     d_step { armed[cur] = false }                  /* hw_stop(nic, sgt) */
      d_step {                                       /* dma_buf_unmap_attachment(attach, sgt) */
        assert(resv == UNPLUG);                      /* dmabuf.map_locked */
-       assert(live[attq[k]])                        /* not a double unmap */
+       assert(live[cur])                            /* not a double unmap */
      }
      skip;                                          /* exporter.unmap_dma_buf entry */
-     d_step {                                       /* p2pdma_unmap(sgt): the mapping ends; sgt = none;
-                                                       move_notify returns; the walk goes on or ends */
-       live[attq[k]] = false;
-       sgt[attq[k]] = false;
-       k++;
-       if :: k == nsnap -> remove_returns() :: else -> skip fi
-     }
-  :: d_step {                                       /* importer.move_notify entry: sgt == none, returns */
-       k < nsnap && !sgt[attq[k]] -> k++;
-       if :: k == nsnap -> remove_returns() :: else -> skip fi
-     }
+     if                                             /* p2pdma_unmap(sgt): the mapping ends; sgt = none;
+                                                       move_notify returns; the walk picks the next
+                                                       pending attachment, or ends */
+${next('     ', '', 'live[cur] = false; sgt[cur] = false')}
+     fi
+  :: if                                             /* importer.move_notify entry: sgt == none, returns;
+                                                       the walk picks the next, or ends */
+${next('     ', 'cur < N && !sgt[cur]', '')}
+     fi
   od
 }
 
