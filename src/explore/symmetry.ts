@@ -255,6 +255,9 @@ export function signature(w: World, m: Member): string {
     if (typeof v === 'string' && v.charCodeAt(0) === 35) {
       const o = w.objects[Number(v.slice(1))];
       s += `#${o?.kind ?? ''}${o?.alive ? '' : '!'},`;
+    } else if (typeof v === 'string' && (v.charCodeAt(0) === 38 || v.charCodeAt(0) === 34) && v.startsWith(m.name, 1) && (v.length === m.name.length + 1 || v[m.name.length + 1] === '.')) {
+      // Its own name (`&importer3.iops`) says nothing about its situation: a swap renames it.
+      s += `${v[0]}SELF${v.slice(m.name.length + 1)},`;
     } else if (Array.isArray(v)) {
       s += '[';
       for (const x of v) abs(x);
@@ -488,6 +491,21 @@ export function interchangeable(tw: Twins, thread: number, a: number, b: number)
  */
 export function twins(w: World, sym: Symmetry, layout: KeyLayout): Twins | undefined {
   if (!mergeable(w, sym)) return undefined;
+  // Twins have equal signatures; where no two members do, there is nothing to find.
+  // (A filter only: a pair it wrongly dropped would cost a saving, not a state.)
+  const candidates = new Set<Member>();
+  for (const c of sym.classes) {
+    const bySig = new Map<string, Member>();
+    for (const m of c.members) {
+      const sig = signature(w, m);
+      const first = bySig.get(sig);
+      if (first) {
+        candidates.add(first);
+        candidates.add(m);
+      } else bySig.set(sig, m);
+    }
+  }
+  if (candidates.size === 0) return undefined;
   const fixed = sym.fixed;
   const rootIndex = new Map(w.threads.map((t, i) => [t.root, i]));
   const members: Member[] = [];
@@ -594,7 +612,7 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout): Twins | undef
   const encoding = new Map<Member, string>();
   const privates = new Map<Member, number[]>();
   for (const m of members) {
-    if (leaked.has(m)) continue;
+    if (leaked.has(m) || !candidates.has(m)) continue;
     const ti = rootIndex.get(m.branch);
     const local = new Map<number, number>();
     const queue: number[] = [];
