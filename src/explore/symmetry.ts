@@ -348,9 +348,12 @@ export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry, 
   let R: { threadAt: number[]; threadTo: number[]; driverAt: number[]; objectAt: number[]; objectTo: number[]; body: Map<number, number>; name: Map<string, string> } | undefined;
   let rootIndex: Map<number, number> | undefined;
   for (const c of sym.classes) {
-    const marks = outsideMarks(w, c, layout);
-    const sigs = c.members.map((m, i) => `${signature(w, m)}|${marks[i]}`);
-    const order = c.members.map((_, i) => i).sort((a, b) => (sigs[a]! < sigs[b]! ? -1 : sigs[a]! > sigs[b]! ? 1 : a - b));
+    const sigs = c.members.map((m) => signature(w, m));
+    // What the rest of the state says about members only matters between members whose signatures tie.
+    const marks = new Set(sigs).size < sigs.length ? outsideMarks(w, c, layout) : undefined;
+    const order = c.members
+      .map((_, i) => i)
+      .sort((a, b) => (sigs[a]! < sigs[b]! ? -1 : sigs[a]! > sigs[b]! ? 1 : marks && marks[a]! !== marks[b]! ? (marks[a]! < marks[b]! ? -1 : 1) : a - b));
     if (order.every((v, i) => v === i)) continue;
     rootIndex ??= new Map(w.threads.map((t, i) => [t.root, i]));
     const ident = (n: number) => Array.from({ length: n }, (_, i) => i);
