@@ -157,17 +157,16 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
   // JSON): this runs for every successor of every state. `_` none, `T`/`F`,
   // numbers and renamed references end with `,`, other strings are length
   // prefixed, lists are bracketed.
-  const rename = new Map<number, number>();
+  // Object id → its new number (0: not numbered yet; numbers are stored plus one).
+  const rename = new Int32Array(w.objects.length);
   const order: number[] = [];
   const see = (id: number): number => {
     if (id < fixed) return id;
-    let n = rename.get(id);
-    if (n === undefined) {
-      n = fixed + rename.size;
-      rename.set(id, n);
-      order.push(id);
-    }
-    return n;
+    const n = rename[id]!;
+    if (n !== 0) return n - 1;
+    order.push(id);
+    rename[id] = fixed + order.length;
+    return fixed + order.length - 1;
   };
   const enc = (v: Value | undefined): string => {
     if (v === null || v === undefined) return '_';
@@ -177,7 +176,7 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
     if (typeof v === 'string') {
       const c = v.charCodeAt(0);
       if (c === 35) {
-        const id = Number(v.slice(1));
+        const id = refNumber(v);
         return `#${id < fixed ? (R ? R.objectTo[id]! : id) : see(id)},`;
       }
       const s = R && (c === 38 || c === 34) ? renamed(v, R) : v;
@@ -260,12 +259,19 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
   drain();
   // Live objects nothing refers to still count (`count(kind)`, lifetime rules).
   for (let id = fixed; id < w.objects.length; id++) {
-    if (w.objects[id]!.alive && !rename.has(id)) {
+    if (w.objects[id]!.alive && rename[id] === 0) {
       see(id);
       drain();
     }
   }
   return `${threads}|${fields}|${bindings}|${providers}|${armed}|${w.faults ? 'T' : 'F'}|${mem}|${w.halted ? 'T' : 'F'}|${objects}`;
+}
+
+/** The object number of a reference `#12`, without the allocation of slice-and-parse: keys parse many. */
+export function refNumber(v: string): number {
+  let n = 0;
+  for (let i = 1; i < v.length; i++) n = n * 10 + (v.charCodeAt(i) - 48);
+  return n;
 }
 
 /** A `&driver.table` or `"driver` value with its driver renamed. */

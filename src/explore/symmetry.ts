@@ -17,7 +17,7 @@
 import type { Instr } from '../interp/bytecode.js';
 import type { CompiledProgram, ScenarioRt } from '../interp/compile.js';
 import type { Value } from '../interp/values.js';
-import { THREAD_FIELDS, worldKey, type Frame, type KeyLayout, type Obj, type World } from './state.js';
+import { refNumber, THREAD_FIELDS, worldKey, type Frame, type KeyLayout, type Obj, type World } from './state.js';
 
 interface Member {
   readonly driver: number;
@@ -97,7 +97,7 @@ function swapOf(program: CompiledProgram, a: Member, b: Member): Swap {
 function mapValue(v: Value, s: Swap): Value {
   if (typeof v === 'string') {
     if (v.startsWith('#')) {
-      const id = Number(v.slice(1));
+      const id = refNumber(v);
       const to = s.object.get(id);
       return to === undefined ? v : `#${to}`;
     }
@@ -195,7 +195,7 @@ export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, i
     if (idx.length < 2) continue;
     const members: Member[] = idx.map((d) => {
       const drv = program.drivers[d]!;
-      const mutexes = initial.fields[d]!.flatMap((v) => (typeof v === 'string' && v.startsWith('#') ? [Number(v.slice(1))] : []));
+      const mutexes = initial.fields[d]!.flatMap((v) => (typeof v === 'string' && v.startsWith('#') ? [refNumber(v)] : []));
       const bodies = rolesOf(program, d);
       const roleOf = new Map([...bodies].map(([r, b]) => [b, r]));
       roleOf.set(branchOf.get(d)!, 'branch');
@@ -253,7 +253,7 @@ export function signature(w: World, m: Member): string {
   let s = '';
   const abs = (v: Value): void => {
     if (typeof v === 'string' && v.charCodeAt(0) === 35) {
-      const o = w.objects[Number(v.slice(1))];
+      const o = w.objects[refNumber(v)];
       s += `#${o?.kind ?? ''}${o?.alive ? '' : '!'},`;
     } else if (typeof v === 'string' && (v.charCodeAt(0) === 38 || v.charCodeAt(0) === 34) && v.startsWith(m.name, 1) && (v.length === m.name.length + 1 || v[m.name.length + 1] === '.')) {
       // Its own name (`&importer3.iops`) says nothing about its situation: a swap renames it.
@@ -311,7 +311,7 @@ export function outsideMarks(w: World, c: SymmetryClass, layout: KeyLayout): str
     branches.add(m.branch);
     const claim = (v: Value): void => {
       if (typeof v === 'string' && v.charCodeAt(0) === 35) {
-        const id = Number(v.slice(1));
+        const id = refNumber(v);
         owner.set(id, owner.has(id) && owner.get(id) !== i ? -1 : i);
       } else if (Array.isArray(v)) v.forEach(claim);
     };
@@ -323,7 +323,7 @@ export function outsideMarks(w: World, c: SymmetryClass, layout: KeyLayout): str
       const at = `${ti}.${depth}`;
       const note = (v: Value, slot: string): void => {
         if (typeof v === 'string' && v.charCodeAt(0) === 35) {
-          const i = owner.get(Number(v.slice(1)));
+          const i = owner.get(refNumber(v));
           if (i !== undefined && i >= 0) marks[i] += `${at}${slot};`;
         } else if (Array.isArray(v)) v.forEach((x) => note(x, slot));
       };
@@ -545,7 +545,7 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout): Twins | undef
     if (typeof v === 'string') {
       const c = v.charCodeAt(0);
       if (c === 35) {
-        const id = Number(v.slice(1));
+        const id = refNumber(v);
         const s = specific.get(id);
         if (s) leaked.add(s[0]);
         else if (id >= fixed && !shared.has(id)) {
@@ -561,8 +561,8 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout): Twins | undef
     } else if (Array.isArray(v)) for (const x of v) outside(x);
   };
   const element = (v: Value | undefined, label: string): void => {
-    if (typeof v === 'string' && v.charCodeAt(0) === 35 && Number(v.slice(1)) >= fixed) {
-      const id = Number(v.slice(1));
+    if (typeof v === 'string' && v.charCodeAt(0) === 35 && refNumber(v) >= fixed) {
+      const id = refNumber(v);
       const l = inSets.get(id);
       if (l) l.push(label);
       else inSets.set(id, [label]);
@@ -626,7 +626,7 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout): Twins | undef
       else if (typeof v === 'string') {
         const c = v.charCodeAt(0);
         if (c === 35) {
-          const id = Number(v.slice(1));
+          const id = refNumber(v);
           const sp = specific.get(id);
           if (sp) {
             if (sp[0] === m) s += `#${sp[1]},`;
