@@ -91,7 +91,7 @@ function raceStates(n: number) {
       }
     }
   }
-  return { compiled, sym, layout, key, successors, states };
+  return { compiled, sym, layout, key, successors, states, canStep: (w: World, t: number) => machine.canStep(w, t) };
 }
 
 describe('symmetry', () => {
@@ -134,7 +134,7 @@ describe('symmetry', () => {
     let pruned = 0;
     let choicesCut = 0;
     for (const w of race.states) {
-      const tw = twins(w, race.sym, race.layout);
+      const tw = twins(w, race.sym, race.layout, race.compiled, (t) => race.canStep(w, t));
       const all = new Set(race.successors(w).map(race.key));
       const kept = race.successors(w, tw);
       pruned += tw?.skip.size ?? 0;

@@ -283,7 +283,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
       // other threads forever: a state whose local successor is known is expanded fully.
       const tried = new Map<number, StepOutcome>();
       // Twins of interchangeable members: their steps lead where their first twin's do.
-      const twins = symmetry ? findTwins(w, symmetry, layout) : undefined;
+      const twins = symmetry ? findTwins(w, symmetry, layout, program, (t) => machine.canStep(w, t)) : undefined;
       if (por) {
         for (let t = 0; t < w.threads.length; t++) {
           if (twins?.skip.has(t) || !machine.canStep(w, t)) continue;

@@ -492,14 +492,29 @@ export function interchangeable(tw: Twins, thread: number, a: number, b: number)
  * its that another thread runs, the attachment a walk is notifying) is no
  * twin: that only costs the saving. Undefined when there are none.
  */
-export function twins(w: World, sym: Symmetry, layout: KeyLayout): Twins | undefined {
+export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: CompiledProgram, canStep: (thread: number) => boolean): Twins | undefined {
   if (!mergeable(w, sym)) return undefined;
+  // Finding twins pays off only for a twin's step that can be skipped, or for a choice
+  // among a set of objects: one a frame holds, or one a primitive about to be called makes.
+  const choosing = w.threads.some((t) => {
+    const top = t.frames[t.frames.length - 1];
+    if (top?.k === 'c') {
+      const ins = program.bodies[top.body]!.code[top.pc];
+      if (ins?.op === 'prim' && layout.regs.has(ins.name)) return true;
+    }
+    return t.frames.some((f) => f.k === 'n' && f.regs.length - (layout.regs.get(f.prim) ?? f.regs.length) >= 2);
+  });
   // Twins have equal signatures; where no two members do, there is nothing to find.
   // (A filter only: a pair it wrongly dropped would cost a saving, not a state.)
   const candidates = new Set<Member>();
+  const threadOf = new Map(w.threads.map((t, i) => [t.root, i]));
   for (const c of sym.classes) {
     const bySig = new Map<string, Member>();
     for (const m of c.members) {
+      if (!choosing) {
+        const t = threadOf.get(m.branch);
+        if (t === undefined || !canStep(t)) continue;
+      }
       const sig = signature(w, m);
       const first = bySig.get(sig);
       if (first) {
