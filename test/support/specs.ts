@@ -71,3 +71,111 @@ scenario abba {
   expect deadlock
 }
 `;
+
+/**
+ * A second symmetric family, unlike bench's importerRace in what the symmetry
+ * reduction must get right: `n` importers, each with a mutex of its own that
+ * its thread takes and that the unplug thread takes inside its move_notify,
+ * each registering and then deregistering (unmap, detach: the buffer's set of
+ * attachments shrinks) while the GPU is unplugged.
+ */
+export function lockedImporters(n: number): string {
+  const nics = Array.from({ length: n }, (_, k) => k + 1);
+  const importer = (i: number) => `
+driver importer${i} for nic${i} {
+  state {
+    lk: mutex
+    att: attachment?
+    sgt: sg_table?
+    notified: int = 0
+  }
+  ops iops : dma_buf_attach_ops {
+    allow_peer2peer = true
+    move_notify(attach) {
+      lock lk { notified = notified + 1 }
+      if sgt != none {
+        hw_stop(nic${i}, sgt)
+        dma_buf_unmap_attachment(attach, sgt)
+        sgt = none
+      }
+    }
+  }
+  action reg_mr(buf: dma_buf) {
+    lock lk { att = dma_buf_dynamic_attach(buf, nic${i}, iops) }
+    lock buf.resv {
+      sgt = dma_buf_map_attachment(att)
+      hw_start(nic${i}, sgt)
+    }
+  }
+  action dereg(buf: dma_buf) {
+    lock buf.resv {
+      if sgt != none {
+        hw_stop(nic${i}, sgt)
+        dma_buf_unmap_attachment(att, sgt)
+        sgt = none
+      }
+    }
+    dma_buf_detach(buf, att)
+  }
+}
+`;
+  return `use dmabuf.rules
+use p2pdma.rules
+
+topology {
+  host_bridge hb0 { iommu translated }
+  switch sw0 under hb0
+  device gpu under sw0 { bar 0 size 64M }
+${nics.map((i) => `  device nic${i} under sw0`).join('\n')}
+}
+
+provider gpu_bar0 : p2pdma {
+  device gpu
+  bar 0
+  lifetime devres
+}
+
+driver exporter for gpu {
+  state {
+    bufs: set<dma_buf>
+    revoked: bool = false
+  }
+  remove(dev) {
+    for buf in bufs {
+      lock buf.resv {
+        revoked = true
+        dma_buf_move_notify(buf)
+      }
+    }
+  }
+  ops bops : dma_buf_ops {
+    map_dma_buf(attach) {
+      if revoked { fail ENODEV }
+      return p2pdma_map(gpu_bar0, attach.dev)
+    }
+    unmap_dma_buf(attach, sgt) { p2pdma_unmap(sgt) }
+    release(buf) { bufs.remove(buf) }
+  }
+  action export() -> dma_buf {
+    let buf = dma_buf_export(bops, gpu_bar0)
+    bufs.add(buf)
+    return buf
+  }
+}
+${nics.map(importer).join('')}
+constraint no_mapping_outlives_provider {
+  lifetime sg_table within provider
+}
+
+scenario register_deregister_race_unplug {
+  bind exporter
+${nics.map((i) => `  bind importer${i}`).join('\n')}
+  let buf = exporter.export()
+  parallel {
+${nics.map((i) => `    { importer${i}.reg_mr(buf); importer${i}.dereg(buf) }`).join('\n')}
+    { unplug gpu }
+  }
+  expect ok
+}
+`;
+}
