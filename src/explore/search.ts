@@ -97,9 +97,10 @@ export interface SearchOptions {
    */
   readonly maxMemoryMb?: number;
   /**
-   * Apply state-space reductions: symmetry of interchangeable drivers, and
-   * partial-order reduction of local steps. Default true; verdicts and the
-   * rules found are the same either way.
+   * Apply state-space reductions: symmetry of interchangeable drivers (states
+   * merged up to renaming them, and one step taken for twins), and
+   * partial-order reduction of local steps. Default true; verdicts, the rules
+   * found and trace lengths are the same either way.
    */
   readonly reduce?: boolean;
   /** Called about every `progressIntervalMs` during the search. */
@@ -112,17 +113,18 @@ export interface SearchOptions {
 }
 
 export const DEFAULT_MAX_STATES = 500_000;
+export const DEFAULT_MAX_MEMORY_MB = 1_500;
 
 const NO_CHOICES: readonly number[] = [];
-export const DEFAULT_MAX_MEMORY_MB = 1_500;
 
 /**
  * Drops from a violation's trace the local steps (StepInfo.local) of threads
  * that do nothing later in it: the partial-order reduction takes local steps
  * as soon as they can happen, so a trace may carry steps the violation does
  * not need. Without them the trace is still a run — no other thread can tell
- * a local step happened — and it is as short as the search without the
- * reduction would have found. Returns `last`; `infos` is pruned in place.
+ * a local step happened — and on every spec the tests run (all examples, bugs
+ * and fixtures) it is as long as the trace the search finds without the
+ * reduction. Returns `last`; `infos` is pruned in place.
  */
 function pruneLocal(infos: StepInfo[], last: StepInfo): StepInfo {
   const later = new Set<string>([last.thread]);
@@ -274,16 +276,16 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
       if (w.halted) continue;
 
       const outcomes: StepOutcome[] = [];
-      // Keys already computed for some outcomes (the ample step's), by index in `outcomes`.
-      let ampleKey: string | undefined;
       let anyThreadMoved = false;
+      // Twins of interchangeable members: their steps lead where their first twin's do.
+      const twins = symmetry ? findTwins(w, symmetry, layout, program, (t) => machine.canStep(w, t)) : undefined;
       // Partial-order reduction: a local step (StepInfo.local) commutes with every step
       // of every other thread and no rule sees it, so it is taken alone. The proviso
       // that its successor be new keeps a cycle of local steps from postponing the
-      // other threads forever: a state whose local successor is known is expanded fully.
+      // other threads forever: a state whose local successor is known is expanded fully,
+      // reusing the steps tried here. `ampleKey` is the key of the step taken alone.
+      let ampleKey: string | undefined;
       const tried = new Map<number, StepOutcome>();
-      // Twins of interchangeable members: their steps lead where their first twin's do.
-      const twins = symmetry ? findTwins(w, symmetry, layout, program, (t) => machine.canStep(w, t)) : undefined;
       if (por) {
         for (let t = 0; t < w.threads.length; t++) {
           if (twins?.skip.has(t) || !machine.canStep(w, t)) continue;
