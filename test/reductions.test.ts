@@ -13,7 +13,7 @@ import { Machine } from '../src/interp/machine.js';
 import { Monitor } from '../src/explore/monitor.js';
 import { initialWorld } from '../src/explore/search.js';
 import { worldKey, type World } from '../src/explore/state.js';
-import { detectSymmetry, mergeable, permute, symmetricKey, twins, type Twins } from '../src/explore/symmetry.js';
+import { detectSymmetry, interchangeable, mergeable, permute, symmetricKey, twins, type Twins } from '../src/explore/symmetry.js';
 import { defaultRegistry } from '../src/models/registry.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -75,7 +75,7 @@ function exploreAll(text: string) {
       const pending: number[][] = [[]];
       while (pending.length > 0) {
         const choices = pending.pop()!;
-        const r = machine.step(w, t, choices, tw);
+        const r = machine.step(w, t, choices, tw ? (a, b) => interchangeable(tw, t, a, b) : undefined);
         for (let i = choices.length; i < r.points.length; i++) for (let c = 1; c < r.points[i]!; c++) pending.push([...choices, ...new Array<number>(i - choices.length).fill(0), c]);
         out.push(r.world);
       }

@@ -14,7 +14,7 @@ import type { ModelRegistry } from '../models/registry.js';
 import { strip } from '../semantics/types.js';
 import { Monitor, type MonitorContext } from './monitor.js';
 import { worldKey, type Obj, type World } from './state.js';
-import { detectSymmetry, symmetricKey, twins as findTwins } from './symmetry.js';
+import { detectSymmetry, interchangeable, symmetricKey, twins as findTwins } from './symmetry.js';
 
 /** One step of a counterexample, as users read it. */
 export interface TraceStep {
@@ -279,6 +279,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
       let anyThreadMoved = false;
       // Twins of interchangeable members: their steps lead where their first twin's do.
       const twins = symmetry ? findTwins(w, symmetry, layout, program, (t) => machine.canStep(w, t)) : undefined;
+      const same = twins ? (t: number) => (a: number, b: number) => interchangeable(twins, t, a, b) : () => undefined;
       // Partial-order reduction: a local step (StepInfo.local) commutes with every step
       // of every other thread and no rule sees it, so it is taken alone. The proviso
       // that its successor be new keeps a cycle of local steps from postponing the
@@ -289,7 +290,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
       if (por) {
         for (let t = 0; t < w.threads.length; t++) {
           if (twins?.skip.has(t) || !machine.canStep(w, t)) continue;
-          const r = machine.step(w, t, NO_CHOICES, twins);
+          const r = machine.step(w, t, NO_CHOICES, same(t));
           if (r.info.local && r.points.length === 0 && r.violations.length === 0 && !r.bound) {
             const key = keyOf(r.world);
             if (!visited.has(key)) {
@@ -311,7 +312,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
           const pending: number[][] = [[]];
           while (pending.length > 0) {
             const choices = pending.pop()!;
-            const r = (choices.length === 0 ? tried.get(t) : undefined) ?? machine.step(w, t, choices, twins);
+            const r = (choices.length === 0 ? tried.get(t) : undefined) ?? machine.step(w, t, choices, same(t));
             outcomes.push(r);
             for (let i = choices.length; i < r.points.length; i++) {
               for (let c = 1; c < r.points[i]!; c++) pending.push([...choices, ...new Array<number>(i - choices.length).fill(0), c]);

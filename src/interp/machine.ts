@@ -9,7 +9,6 @@ import { cloneWorld, type CodeFrame, type Frame, type NativeFrame, type Obj, typ
 import type { CallResult, ModelContext, NativeResult, PrimitiveImpl } from '../models/model.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { Monitor } from '../explore/monitor.js';
-import { interchangeable, type Twins } from '../explore/symmetry.js';
 import { visibleOps, type Instr } from './bytecode.js';
 import { binaryOp } from './evaluate.js';
 import type { CompiledProgram } from './compile.js';
@@ -130,11 +129,11 @@ export class Machine {
 
   /**
    * Runs one step of thread `t`, taking `choices` at the nondeterministic
-   * points it meets. `twins` (from the symmetry reduction) lets a model treat
-   * interchangeable objects as one when it chooses among them.
+   * points it meets. `same` (from the symmetry reduction) says which objects
+   * are interchangeable in this step, so a model may choose among them once.
    */
-  step(w0: World, t: number, choices: readonly number[], twins?: Twins): StepOutcome {
-    return new Step(this, cloneWorld(w0, t), t, choices, twins).run();
+  step(w0: World, t: number, choices: readonly number[], same?: (a: number, b: number) => boolean): StepOutcome {
+    return new Step(this, cloneWorld(w0, t), t, choices, same).run();
   }
 
   /**
@@ -199,7 +198,7 @@ class Step implements ModelContext {
     readonly world: World,
     readonly thread: number,
     private readonly choices: readonly number[],
-    private readonly twins?: Twins,
+    private readonly same?: (a: number, b: number) => boolean,
   ) {
     this.program = m.program;
     const th = world.threads[thread]!;
@@ -275,7 +274,7 @@ class Step implements ModelContext {
   }
 
   interchangeable(a: Value, b: Value): boolean {
-    return this.twins !== undefined && isRef(a) && isRef(b) && interchangeable(this.twins, this.thread, refId(a), refId(b));
+    return this.same !== undefined && isRef(a) && isRef(b) && this.same(refId(a), refId(b));
   }
 
   callback(ops: Value, slot: string): number | undefined {
