@@ -527,7 +527,8 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
   const fixed = sym.fixed;
   const rootIndex = new Map(w.threads.map((t, i) => [t.root, i]));
   const members: Member[] = [];
-  const specific = new Map<number, [Member, string]>();
+  // Object id → the member whose device or state mutex it is, with its placeholder.
+  const specific: ([Member, string] | undefined)[] = new Array(fixed);
   const byName = new Map<string, Member>();
   const byBody = new Map<number, Member>();
   const byThread = new Map<number, Member>();
@@ -535,8 +536,8 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
   for (const c of sym.classes) {
     for (const m of c.members) {
       members.push(m);
-      specific.set(m.device, [m, 'D']);
-      m.mutexes.forEach((x, k) => specific.set(x, [m, `M${k}`]));
+      specific[m.device] = [m, 'D'];
+      m.mutexes.forEach((x, k) => (specific[x] = [m, `M${k}`]));
       byName.set(m.name, m);
       for (const b of m.roleOf.keys()) byBody.set(b, m);
       const t = rootIndex.get(m.branch);
@@ -552,21 +553,23 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
 
   // What the rest of the state reaches is shared; naming a member's own things there leaks the member.
   // Elements of sets are set aside: a swap of twins maps a set holding both onto itself.
-  const shared = new Set<number>();
-  const claimedBy = new Map<number, Member>();
-  const inSets = new Map<number, string[]>();
+  // By object id (arrays, not maps: this runs for every state).
+  const shared = new Uint8Array(w.objects.length);
+  const claimedBy: (Member | undefined)[] = new Array(w.objects.length);
+  const inSets: (string[] | undefined)[] = new Array(w.objects.length);
+  const setElements: number[] = [];
   const pending: number[] = [];
   const outside = (v: Value | undefined): void => {
     if (typeof v === 'string') {
       const c = v.charCodeAt(0);
       if (c === 35) {
         const id = refNumber(v);
-        const s = specific.get(id);
+        const s = specific[id];
         if (s) leaked.add(s[0]);
-        else if (id >= fixed && !shared.has(id)) {
-          shared.add(id);
+        else if (id >= fixed && shared[id] === 0) {
+          shared[id] = 1;
           pending.push(id);
-          const owner = claimedBy.get(id);
+          const owner = claimedBy[id];
           if (owner) leaked.add(owner);
         }
       } else if (c === 38 || c === 34) {
@@ -578,9 +581,12 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
   const element = (v: Value | undefined, label: string): void => {
     if (typeof v === 'string' && v.charCodeAt(0) === 35 && refNumber(v) >= fixed) {
       const id = refNumber(v);
-      const l = inSets.get(id);
+      const l = inSets[id];
       if (l) l.push(label);
-      else inSets.set(id, [label]);
+      else {
+        inSets[id] = [label];
+        setElements.push(id);
+      }
     } else outside(v);
   };
   const outsideObject = (id: number): void => {
@@ -621,9 +627,9 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
       }
     });
   });
-  for (const a of w.armed) if (!specific.has(a[0])) outside(`#${a[1]}`);
+  for (const a of w.armed) if (specific[a[0]] === undefined) outside(`#${a[1]}`);
   for (const k in w.mem) for (const t of w.mem[k]!) outside(JSON.parse(t) as Value);
-  for (let i = 0; i < fixed; i++) if (!specific.has(i)) outsideObject(i);
+  for (let i = 0; i < fixed; i++) if (specific[i] === undefined) outsideObject(i);
   drain();
 
   // Each member's own parts, its own things as placeholders, shared objects by number.
@@ -642,18 +648,18 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
         const c = v.charCodeAt(0);
         if (c === 35) {
           const id = refNumber(v);
-          const sp = specific.get(id);
+          const sp = id < fixed ? specific[id] : undefined;
           if (sp) {
             if (sp[0] === m) s += `#${sp[1]},`;
             else leaked.add(m);
-          } else if (id < fixed || shared.has(id)) s += `#${id},`;
+          } else if (id < fixed || shared[id] === 1) s += `#${id},`;
           else {
-            const other = claimedBy.get(id);
+            const other = claimedBy[id];
             if (other !== undefined && other !== m) {
               leaked.add(m);
               leaked.add(other);
             }
-            claimedBy.set(id, m);
+            claimedBy[id] = m;
             let n = local.get(id);
             if (n === undefined) {
               n = local.size;
@@ -741,16 +747,16 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
       s += o.kind;
       objFields(o, false);
       // The shared sets it is in, by place: a twin's counterpart must be in the same ones.
-      const sets = inSets.get(queue[i]!);
+      const sets = inSets[queue[i]!];
       if (sets) s += `in${[...sets].sort().join(',')};`;
     }
     encoding.set(m, s);
     privates.set(m, queue);
   }
   // Set elements no member claims are shared after all: what they name leaks.
-  for (const id of inSets.keys()) {
-    if (!claimedBy.has(id) && !shared.has(id)) {
-      shared.add(id);
+  for (const id of setElements) {
+    if (claimedBy[id] === undefined && shared[id] === 0) {
+      shared[id] = 1;
       pending.push(id);
     }
   }
