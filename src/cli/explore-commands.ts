@@ -29,8 +29,8 @@ const common = `  --max-states N       stop a scenario's search after N distinct
 export const runHelp = `lifespec run — explore every interleaving of a spec's scenarios
 
 Usage:
-  lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--format text|json]
-               [--svg OUT.svg] FILE
+  lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--max-memory MB]
+               [--no-reduce] [--format text|json] [--svg OUT.svg] [--no-color] FILE
 
 Explores each scenario's threads, choose branches, fault branches (under
 \`faults on\`) and the DMA of armed hardware, breadth-first, and prints for each
@@ -53,7 +53,8 @@ Exit codes: 0 every rule holds, 1 a violation or deadlock (or check errors),
 export const testHelp = `lifespec test — run every scenario against its \`expect\` line
 
 Usage:
-  lifespec test [--max-states N] [--timeout S] FILE…
+  lifespec test [--max-states N] [--timeout S] [--max-memory MB] [--no-reduce]
+                [--no-color] FILE…
 
 A scenario passes when its outcome matches \`expect\` (\`expect ok\` when it has
 none): \`expect violation A, B\` needs A and B among the violated rules (others
