@@ -367,6 +367,8 @@ function showScenario(r: ScenarioResult, timelines: readonly string[]): void {
   head.append(el('span', 'badge', label), el('span', 'name', r.scenario), el('span', 'stats', statsText(r)), el('span', `expect ${r.expectMet === false ? 'unmet' : ''}`, expectText(r)));
   card.append(head);
   if (r.verdict === 'ok') card.append(el('p', 'summary', `Holds in all ${fmt(r.states)} states.`));
+  // As the CLI says it: what made the state count smaller than every interleaving.
+  if (r.reductions.length > 0) card.append(el('p', 'summary reductions', `Reduced by ${r.reductions.join('; ')}.`));
   if (r.incomplete) card.append(el('p', 'summary', `${r.incomplete.reason}${r.verdict === 'incomplete' ? '' : '; what was found so far is shown'}.`));
   const findings = [...r.violations.map((v) => ({ rule: v.rule, message: v.message, steps: v.trace.length })), ...(r.deadlock ? [{ rule: 'deadlock', message: r.deadlock.waiting.map((w) => `${w.thread} waits for ${w.on}`).join('; '), steps: r.deadlock.trace.length }] : [])];
   findings.forEach((f, i) => {
