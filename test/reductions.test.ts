@@ -136,7 +136,7 @@ describe('symmetry', () => {
     const cls = race.sym.classes[0]!;
     const rotation = cls.members.map((_m, i) => (i + 1) % cls.members.length);
     const merged = race.states.filter((w) => mergeable(w, race.sym));
-    for (const w of merged) expect(race.key(permute(w, race.compiled, cls, rotation))).toBe(race.key(w));
+    for (const w of merged) expect(race.key(permute(w, race.sym, cls, rotation))).toBe(race.key(w));
     expect(merged.length).toBeGreaterThan(1000);
   });
 

@@ -294,3 +294,44 @@ function renamedValue(v: string, R: Renaming, fixed: number): string {
   }
   return c === 38 || c === 34 ? renamed(v, R) : v;
 }
+
+/**
+ * The world `R` renames: what `worldKey(w, fixed, …, R)` encodes, as a world.
+ * For tests and tools that want the arranged state itself; the explorer only
+ * keys it.
+ */
+export function renameWorld(w: World, fixed: number, R: Renaming): World {
+  const val = (v: Value): Value => (typeof v === 'string' ? renamedValue(v, R, fixed) : Array.isArray(v) ? v.map(val) : v);
+  const frame = (f: Frame): Frame =>
+    f.k === 'c'
+      ? { ...f, body: R.body.get(f.body) ?? f.body, locals: f.locals.map(val), stack: f.stack.map(val), held: f.held.map((h) => renamedValue(h, R, fixed)), ...(f.args ? { args: f.args.map(val) } : {}) }
+      : { ...f, args: f.args.map(val), regs: f.regs.map(val) };
+  const objects = w.objects.map((_, id): Obj => {
+    const o = w.objects[id < fixed ? R.objectAt[id]! : id]!;
+    const f: Record<string, Value> = {};
+    for (const k in o.f) {
+      const v = o.f[k] ?? null;
+      // A fixed object's name is its place, which the renaming keeps.
+      f[k] = THREAD_FIELDS.has(k) && typeof v === 'number' && v >= 0 ? (R.threadTo[v] ?? v) : id < fixed && k === 'name' ? (w.objects[id]!.f.name ?? null) : val(v);
+    }
+    return { kind: o.kind, alive: o.alive, f };
+  });
+  const providers: Record<string, Value> = {};
+  for (const k in w.providers) providers[k] = val(w.providers[k] ?? null);
+  const mem: Record<string, string[]> = {};
+  for (const k in w.mem) mem[k] = w.mem[k]!.map((t) => JSON.stringify((JSON.parse(t) as Value[]).map(val))).sort();
+  return {
+    threads: R.threadAt.map((from) => {
+      const t = w.threads[from]!;
+      return { ...t, root: R.body.get(t.root) ?? t.root, frames: t.frames.map(frame) };
+    }),
+    objects,
+    fields: R.driverAt.map((from) => w.fields[from]!.map(val)),
+    bindings: R.driverAt.map((from) => val(w.bindings[from] ?? null)),
+    providers,
+    armed: w.armed.map((a) => [R.objectTo[a[0]] ?? a[0], a[1], a[2], a[3]] as const),
+    faults: w.faults,
+    mem,
+    halted: w.halted,
+  };
+}

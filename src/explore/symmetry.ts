@@ -17,7 +17,7 @@
 import type { Instr } from '../interp/bytecode.js';
 import type { CompiledProgram, ScenarioRt } from '../interp/compile.js';
 import type { Value } from '../interp/values.js';
-import { refNumber, THREAD_FIELDS, worldKey, type Frame, type KeyLayout, type Obj, type World } from './state.js';
+import { refNumber, renameWorld, THREAD_FIELDS, worldKey, type KeyLayout, type Obj, type Renaming, type World } from './state.js';
 
 interface Member {
   readonly driver: number;
@@ -47,6 +47,15 @@ export interface Symmetry {
   readonly fixed: number;
   /** The fixed objects as the run starts, for state keys. */
   readonly base: readonly Obj[];
+  /** What names a member, found once: every member, its device and state mutexes, its name, its bodies. */
+  readonly members: readonly Member[];
+  /** Fixed object id → the member whose device or state mutex it is, with its placeholder (`D`, `M0`…). */
+  readonly specific: readonly ([Member, string] | undefined)[];
+  readonly byName: ReadonlyMap<string, Member>;
+  /** A member's body (its branch left out) → the member and the body's role. */
+  readonly byBody: ReadonlyMap<number, readonly [Member, string]>;
+  readonly branches: ReadonlySet<number>;
+  readonly memberDrivers: ReadonlySet<number>;
 }
 
 
@@ -212,7 +221,28 @@ export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, i
     }
   }
   if (classes.length === 0) return undefined;
-  return { classes, mainBody: scenario.main, fromPc: joinAt, fixed: initial.objects.length, base: initial.objects };
+  const fixed = initial.objects.length;
+  const all = classes.flatMap((c) => c.members);
+  const specific = new Array<[Member, string] | undefined>(fixed);
+  const byBody = new Map<number, readonly [Member, string]>();
+  for (const m of all) {
+    specific[m.device] = [m, 'D'];
+    m.mutexes.forEach((x, k) => (specific[x] = [m, `M${k}`]));
+    for (const [b, role] of m.roleOf) if (role !== 'branch') byBody.set(b, [m, role]);
+  }
+  return {
+    classes,
+    mainBody: scenario.main,
+    fromPc: joinAt,
+    fixed,
+    base: initial.objects,
+    members: all,
+    specific,
+    byName: new Map(all.map((m) => [m.name, m])),
+    byBody,
+    branches: new Set(all.map((m) => m.branch)),
+    memberDrivers: new Set(all.map((m) => m.driver)),
+  };
 }
 
 function invariant(program: CompiledProgram, s: Swap, mainBody: number, fromPc: number): boolean {
@@ -301,35 +331,32 @@ export function signature(w: World, m: Member): string {
  * alike in their own parts but unalike here must not tie, or the sort would
  * leave them in index order and two images of one state would get two keys.
  */
-export function outsideMarks(w: World, c: SymmetryClass, layout: KeyLayout): string[] {
-  const marks = c.members.map(() => '');
-  const byBody = new Map<number, [number, string]>();
-  const branches = new Set<number>();
-  const owner = new Map<number, number>();
-  c.members.forEach((m, i) => {
-    for (const [b, role] of m.roleOf) if (role !== 'branch') byBody.set(b, [i, role]);
-    branches.add(m.branch);
+export function outsideMarks(w: World, sym: Symmetry, c: SymmetryClass, layout: KeyLayout): Map<Member, string> {
+  const marks = new Map(c.members.map((m) => [m, '']));
+  const mark = (m: Member, text: string) => marks.set(m, marks.get(m)! + text);
+  const owner = new Map<number, Member | null>();
+  for (const m of c.members) {
     const claim = (v: Value): void => {
       if (typeof v === 'string' && v.charCodeAt(0) === 35) {
         const id = refNumber(v);
-        owner.set(id, owner.has(id) && owner.get(id) !== i ? -1 : i);
+        owner.set(id, owner.has(id) && owner.get(id) !== m ? null : m);
       } else if (Array.isArray(v)) v.forEach(claim);
     };
     w.fields[m.driver]!.forEach(claim);
-  });
+  }
   w.threads.forEach((t, ti) => {
-    if (branches.has(t.root)) return;
+    if (sym.branches.has(t.root)) return;
     t.frames.forEach((f, depth) => {
       const at = `${ti}.${depth}`;
       const note = (v: Value, slot: string): void => {
         if (typeof v === 'string' && v.charCodeAt(0) === 35) {
-          const i = owner.get(refNumber(v));
-          if (i !== undefined && i >= 0) marks[i] += `${at}${slot};`;
+          const m = owner.get(refNumber(v));
+          if (m) mark(m, `${at}${slot};`);
         } else if (Array.isArray(v)) v.forEach((x) => note(x, slot));
       };
       if (f.k === 'c') {
-        const b = byBody.get(f.body);
-        if (b) marks[b[0]] += `${at}=${b[1]}:${f.pc};`;
+        const b = sym.byBody.get(f.body);
+        if (b && marks.has(b[0])) mark(b[0], `${at}=${b[1]}:${f.pc};`);
         f.locals.forEach((v, k) => note(v, `l${k}`));
         f.stack.forEach((v, k) => note(v, `s${k}`));
       } else {
@@ -345,27 +372,38 @@ export function outsideMarks(w: World, c: SymmetryClass, layout: KeyLayout): str
 /** The state's key under symmetry: its members sorted by signature, then the ordinary canonical key of that arrangement. */
 export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry, layout: KeyLayout): string {
   if (!mergeable(w, sym)) return worldKey(w, sym.fixed, layout, sym.base);
-  let R: { threadAt: number[]; threadTo: number[]; driverAt: number[]; objectAt: number[]; objectTo: number[]; body: Map<number, number>; name: Map<string, string> } | undefined;
-  let rootIndex: Map<number, number> | undefined;
-  for (const c of sym.classes) {
+  const orders = sym.classes.map((c) => {
     const sigs = c.members.map((m) => signature(w, m));
     // What the rest of the state says about members only matters between members whose signatures tie.
-    const marks = new Set(sigs).size < sigs.length ? outsideMarks(w, c, layout) : undefined;
-    const order = c.members
-      .map((_, i) => i)
-      .sort((a, b) => (sigs[a]! < sigs[b]! ? -1 : sigs[a]! > sigs[b]! ? 1 : marks && marks[a]! !== marks[b]! ? (marks[a]! < marks[b]! ? -1 : 1) : a - b));
-    if (order.every((v, i) => v === i)) continue;
+    const marks = new Set(sigs).size < sigs.length ? outsideMarks(w, sym, c, layout) : undefined;
+    const mk = (i: number) => marks?.get(c.members[i]!) ?? '';
+    return c.members.map((_, i) => i).sort((a, b) => (sigs[a]! < sigs[b]! ? -1 : sigs[a]! > sigs[b]! ? 1 : mk(a) < mk(b) ? -1 : mk(a) > mk(b) ? 1 : a - b));
+  });
+  return worldKey(w, sym.fixed, layout, sym.base, arrangement(w, sym, orders));
+}
+
+/**
+ * The renaming that puts member `orders[c][k]` of each class `c` into slot k
+ * (a class without an order stays as it is). Undefined when it moves nothing,
+ * or when a member's branch has not started (such a state is keyed as it is:
+ * a missed merge at most).
+ */
+function arrangement(w: World, sym: Symmetry, orders: readonly (readonly number[] | undefined)[]): Renaming | undefined {
+  let R: { threadAt: number[]; threadTo: number[]; driverAt: number[]; objectAt: number[]; objectTo: number[]; body: Map<number, number>; name: Map<string, string> } | undefined;
+  let rootIndex: Map<number, number> | undefined;
+  for (let ci = 0; ci < sym.classes.length; ci++) {
+    const order = orders[ci];
+    if (!order || order.every((v, i) => v === i)) continue;
+    const c = sym.classes[ci]!;
     rootIndex ??= new Map(w.threads.map((t, i) => [t.root, i]));
     const ident = (n: number) => Array.from({ length: n }, (_, i) => i);
     R ??= { threadAt: ident(w.threads.length), threadTo: ident(w.threads.length), driverAt: ident(w.fields.length), objectAt: ident(sym.fixed), objectTo: ident(sym.fixed), body: new Map(), name: new Map() };
-    // Slot k of the class receives member order[k].
     for (let slot = 0; slot < order.length; slot++) {
       const src = c.members[order[slot]!]!;
       const dst = c.members[slot]!;
       const from = rootIndex.get(src.branch);
       const to = rootIndex.get(dst.branch);
-      // A branch not started yet cannot be moved: key the state as it is (a missed merge at most).
-      if (from === undefined || to === undefined) return worldKey(w, sym.fixed, layout, sym.base);
+      if (from === undefined || to === undefined) return undefined;
       R.threadAt[to] = from;
       R.threadTo[from] = to;
       R.driverAt[dst.driver] = src.driver;
@@ -380,82 +418,13 @@ export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry, 
       R.name.set(src.name, dst.name);
     }
   }
-  return worldKey(w, sym.fixed, layout, sym.base, R);
+  return R;
 }
 
-/** The world with member `order[k]` moved into slot k of its class. */
-export function permute(w: World, program: CompiledProgram, c: SymmetryClass, order: readonly number[]): World {
-  // Slot k receives member order[k]: build the renaming member → slot.
-  const to = new Map<number, number>();
-  order.forEach((from, slot) => to.set(from, slot));
-  const driver = new Map<number, number>();
-  const object = new Map<number, number>();
-  const body = new Map<number, number>();
-  const name = new Map<string, string>();
-  c.members.forEach((m, i) => {
-    const t = c.members[to.get(i)!]!;
-    driver.set(m.driver, t.driver);
-    object.set(m.device, t.device);
-    m.mutexes.forEach((x, k) => object.set(x, t.mutexes[k]!));
-    body.set(m.branch, t.branch);
-    for (const [role, b] of m.bodies) body.set(b, t.bodies.get(role)!);
-    name.set(m.name, t.name);
-  });
-  const s: Swap = { driver, object, body, name, deviceName: new Map() };
-  const val = (v: Value): Value => mapValue(v, s);
-
-  // Threads: a member's branch thread takes the place of its image's.
-  const rootIndex = new Map(w.threads.map((t, i) => [t.root, i]));
-  const threadTo = new Map<number, number>();
-  w.threads.forEach((t, i) => {
-    const target = body.get(t.root);
-    threadTo.set(i, target === undefined ? i : (rootIndex.get(target) ?? i));
-  });
-  const threads = new Array<World['threads'][number]>(w.threads.length);
-  w.threads.forEach((t, i) => {
-    threads[threadTo.get(i)!] = {
-      ...t,
-      root: body.get(t.root) ?? t.root,
-      frames: t.frames.map((f): Frame =>
-        f.k === 'c'
-          ? { ...f, body: body.get(f.body) ?? f.body, locals: f.locals.map(val), stack: f.stack.map(val), held: f.held.map((h) => val(h) as string), ...(f.args ? { args: f.args.map(val) } : {}) }
-          : { ...f, args: f.args.map(val), regs: f.regs.map(val) },
-      ),
-    };
-  });
-  const objects: Obj[] = w.objects.map((o) => o);
-  w.objects.forEach((o, id) => {
-    const f: Record<string, Value> = {};
-    for (const k in o.f) {
-      const v = o.f[k] ?? null;
-      f[k] = THREAD_FIELDS.has(k) && typeof v === 'number' && v >= 0 ? (threadTo.get(v) ?? v) : val(v);
-    }
-    const dest = object.get(id) ?? id;
-    // A device (or state mutex) keeps its own name in its new place: the name is the place.
-    if (dest !== id && 'name' in o.f) f.name = w.objects[dest]!.f.name ?? null;
-    objects[dest] = { kind: o.kind, alive: o.alive, f };
-  });
-  const fields = w.fields.map((r) => r);
-  const bindings = w.bindings.slice();
-  w.fields.forEach((r, d) => {
-    fields[driver.get(d) ?? d] = r.map(val);
-    bindings[driver.get(d) ?? d] = val(w.bindings[d] ?? null);
-  });
-  const providers: Record<string, Value> = {};
-  for (const k in w.providers) providers[k] = val(w.providers[k] ?? null);
-  const mem: Record<string, string[]> = {};
-  for (const k in w.mem) mem[k] = w.mem[k]!.map((t) => JSON.stringify((JSON.parse(t) as Value[]).map(val))).sort();
-  return {
-    threads,
-    objects,
-    fields,
-    bindings,
-    providers,
-    armed: w.armed.map((a) => [object.get(a[0]) ?? a[0], a[1], a[2], a[3]] as const),
-    faults: w.faults,
-    mem,
-    halted: w.halted,
-  };
+/** The world with member `order[k]` of class `c` moved into slot k, as `symmetricKey` arranges it. */
+export function permute(w: World, sym: Symmetry, c: SymmetryClass, order: readonly number[]): World {
+  const R = arrangement(w, sym, sym.classes.map((x) => (x === c ? order : undefined)));
+  return R ? renameWorld(w, sym.fixed, R) : w;
 }
 
 /** What `twins` finds in a state: threads to skip, and objects that stand for each other. */
@@ -524,26 +493,11 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
     }
   }
   if (candidates.size === 0) return undefined;
-  const fixed = sym.fixed;
-  const rootIndex = new Map(w.threads.map((t, i) => [t.root, i]));
-  const members: Member[] = [];
-  // Object id → the member whose device or state mutex it is, with its placeholder.
-  const specific: ([Member, string] | undefined)[] = new Array(fixed);
-  const byName = new Map<string, Member>();
-  const byBody = new Map<number, Member>();
+  const { fixed, members, specific, byName, byBody, memberDrivers } = sym;
   const byThread = new Map<number, Member>();
-  const memberDrivers = new Set<number>();
-  for (const c of sym.classes) {
-    for (const m of c.members) {
-      members.push(m);
-      specific[m.device] = [m, 'D'];
-      m.mutexes.forEach((x, k) => (specific[x] = [m, `M${k}`]));
-      byName.set(m.name, m);
-      for (const b of m.roleOf.keys()) byBody.set(b, m);
-      const t = rootIndex.get(m.branch);
-      if (t !== undefined) byThread.set(t, m);
-      memberDrivers.add(m.driver);
-    }
+  for (const m of members) {
+    const t = threadOf.get(m.branch);
+    if (t !== undefined) byThread.set(t, m);
   }
   const leaked = new Set<Member>();
   const nameOf = (v: string): string => {
@@ -614,8 +568,8 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
     if (byThread.has(ti)) return;
     t.frames.forEach((f, depth) => {
       if (f.k === 'c') {
-        const m = byBody.get(f.body);
-        if (m) leaked.add(m);
+        const b = byBody.get(f.body);
+        if (b) leaked.add(b[0]);
         f.locals.forEach(outside);
         f.stack.forEach(outside);
         f.held.forEach(outside);
@@ -637,7 +591,7 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
   const privates = new Map<Member, number[]>();
   for (const m of members) {
     if (leaked.has(m) || !candidates.has(m)) continue;
-    const ti = rootIndex.get(m.branch);
+    const ti = threadOf.get(m.branch);
     const local = new Map<number, number>();
     const queue: number[] = [];
     let s = '';
@@ -769,7 +723,7 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
     const firstWith = new Map<string, number>();
     for (const m of c.members) {
       const e = encoding.get(m);
-      const ti = rootIndex.get(m.branch);
+      const ti = threadOf.get(m.branch);
       if (e === undefined || leaked.has(m) || ti === undefined) continue;
       let group = firstWith.get(e);
       if (group === undefined) {
