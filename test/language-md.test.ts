@@ -1,12 +1,16 @@
 // The contract: every `lspec` block of LANGUAGE.md parses and checks clean,
 // and each is kept under examples/ by the name its first comment gives.
-import { readFileSync } from 'node:fs';
+// LANGUAGE.md lives beside the repository (../shared/design), which a clone
+// does not have: there the contract check is skipped, and says so.
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { check } from '../src/index.js';
 
 const contract = new URL('../../shared/design/LANGUAGE.md', import.meta.url);
+const present = existsSync(contract);
 
 function blocks(): { name: string; text: string }[] {
+  if (!present) return [];
   const md = readFileSync(contract, 'utf8');
   const out: { name: string; text: string }[] = [];
   const re = /^```lspec\n([\s\S]*?)^```/gm;
@@ -18,7 +22,11 @@ function blocks(): { name: string; text: string }[] {
   return out;
 }
 
-describe('LANGUAGE.md', () => {
+if (!present) {
+  console.warn('language-md.test.ts: ../shared/design/LANGUAGE.md is not beside this checkout; the contract check is skipped');
+}
+
+describe.skipIf(!present)('LANGUAGE.md (beside the repository)', () => {
   const all = blocks();
 
   test('has the lspec blocks of §1 and §9', () => {
