@@ -22,34 +22,9 @@ export interface Marker extends Range {
   readonly related: readonly (Range & { readonly message: string })[];
 }
 
-export type CompletionKind =
-  | 'keyword'
-  | 'variable'
-  | 'field'
-  | 'function'
-  | 'primitive'
-  | 'type'
-  | 'module'
-  | 'rule'
-  | 'slot'
-  | 'action'
-  | 'driver'
-  | 'device'
-  | 'provider'
-  | 'constant'
-  | 'errno'
-  | 'event';
+import type { CompletionItem } from '../src/index.js';
 
-export interface CompletionItem {
-  readonly label: string;
-  readonly kind: CompletionKind;
-  /** One line beside the label: a signature or a type. */
-  readonly detail?: string;
-  /** Markdown. */
-  readonly documentation?: string;
-  /** A Monaco snippet (`${1:x}`) when it differs from the label. */
-  readonly snippet?: string;
-}
+export type { CompletionItem, CompletionKind } from '../src/index.js';
 
 /** The page asks: each request carries the text and its model version, so the worker never works on stale text. */
 export type Request =

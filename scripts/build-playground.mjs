@@ -23,6 +23,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
+  loader: { '.lspec': 'text' },
   packages: 'external',
   logLevel: 'warning',
 });

@@ -12,10 +12,10 @@
  */
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 import { exploreProgram, type ExploreOptions, type ExploreResult } from './explore/explore.js';
-import { defaultRegistry, ModelRegistry } from './models/registry.js';
-import { primitives as builtinPrimitives } from './semantics/builtins.js';
+import { builtinRegistry, ModelRegistry } from './models/registry.js';
 import { checkParsed, type CheckResult } from './semantics/check.js';
 import type { Program } from './semantics/program.js';
+import type { PrimitiveSig } from './semantics/vocabulary.js';
 import { parseText, type ParseOptions, type ParseResult } from './syntax/parse.js';
 
 export type { Diagnostic, Severity, RelatedInformation } from './diagnostics/diagnostic.js';
@@ -24,21 +24,29 @@ export { diagnosticCodes, type DiagnosticCode } from './diagnostics/codes.js';
 export { SourceFile, type Span, type Position } from './source.js';
 export type * as ast from './syntax/ast.js';
 export type { Program, Symbol, DriverInfo, OpstypeInfo, ProviderInfo, ConstraintInfo, ScenarioInfo } from './semantics/program.js';
-export type { Type, ObjectKind } from './semantics/types.js';
-export { primitives, modelViolations, lifecycleEvents, type PrimitiveSig } from './semantics/builtins.js';
+export type { Type } from './semantics/types.js';
+export type { Vocabulary, KindSpec, FieldSpec, EventSpec, ConstantSpec, PrimitiveSig, ParamSig } from './semantics/vocabulary.js';
+export { queries } from './semantics/builtins.js';
 export { stdlibModules, type StdlibModule } from './stdlib/index.js';
 export type { ParseOptions, ParseResult, CheckResult, ExploreOptions, ExploreResult };
 export type { ScenarioResult, ViolationReport, DeadlockReport, TraceStep, Verdict, Progress } from './explore/search.js';
 export { formatScenarioResult, scenarioToJson } from './explore/report.js';
 export { renderTimeline, renderTimelines, timelineModel, type TimelineOptions, type TimelineModel, type TimelineLane, type TimelineObject, type StepRange } from './explore/timeline.js';
-export { ModelRegistry, defaultRegistry, builtinModels } from './models/registry.js';
-export type { Model, PrimitiveImpl, ModelContext, NativeResult, CallResult } from './models/model.js';
+export { ModelRegistry, defaultRegistry, builtinRegistry, builtinModels } from './models/registry.js';
+export type { Model, PrimitiveImpl, ModelContext, NativeResult, CallResult, KindImpl, LockProtocol, HardwareImpl, FixedObject, Violation } from './models/model.js';
 export { ret, fail, call, wait } from './models/model.js';
-export { ref, refId, isRef, errno, isErrno, errnoName, type Value } from './interp/values.js';
-export type { World, Obj, NativeFrame, Thread } from './explore/state.js';
-export type { CompiledProgram } from './interp/compile.js';
+export * as services from './services/index.js';
+export { LanguageDocument } from './services/index.js';
+export type { CompletionItem, CompletionKind, Completions, Hover, Location, DocumentOptions, HighlightingTable } from './services/index.js';
+export { ref, refId, isRef, errno, isErrno, errnoName, type Value } from './runtime/values.js';
+export type { World, Obj, NativeFrame, Thread } from './runtime/world.js';
+export type { CompiledProgram } from './runtime/compiled.js';
 export { T as types } from './semantics/types.js';
-export type { ParamSig } from './semantics/builtins.js';
+
+const builtins = builtinRegistry();
+
+/** The built-in models' primitive signatures, for hosts that offer completion. */
+export const primitives: ReadonlyMap<string, PrimitiveSig> = builtins.primitives;
 
 /** Options of {@link check}: where the text came from, and the models whose primitives it may call. */
 export interface CheckOptions extends ParseOptions {
@@ -67,9 +75,7 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
  */
 export function check(input: ParseResult | string, options: CheckOptions = {}): CheckResult {
   const parsed = typeof input === 'string' ? parseText(input, options) : input;
-  if (!options.registry) return checkParsed(parsed);
-  const prims = new Map([...builtinPrimitives, ...options.registry.signatures()]);
-  return checkParsed(parsed, { primitives: prims, violations: options.registry.violations() });
+  return checkParsed(parsed, options.registry ?? builtins);
 }
 
 /**
@@ -82,7 +88,9 @@ export function check(input: ParseResult | string, options: CheckOptions = {}): 
  * @throws RangeError when `options.scenario` names no scenario of the program
  */
 export function explore(program: Program, options: ExploreOptions = {}): ExploreResult {
-  return exploreProgram(program, { ...options, registry: options.registry ?? defaultRegistry() });
+  // The models the program was checked against, unless told otherwise.
+  const registry = options.registry ?? (program.vocabulary instanceof ModelRegistry ? program.vocabulary : builtins);
+  return exploreProgram(program, { ...options, registry });
 }
 
 /** Diagnostics of a text in one call: parse, then check. */

@@ -8,12 +8,15 @@ import { describe, expect, test } from 'vitest';
 import { check, explore } from '../src/index.js';
 import { importerRace } from '../bench/generate.js';
 import { lockedImporters } from './support/specs.js';
-import { compileProgram } from '../src/interp/compile.js';
-import { Machine } from '../src/interp/machine.js';
-import { Monitor } from '../src/explore/monitor.js';
-import { initialWorld } from '../src/explore/search.js';
-import { worldKey, type World } from '../src/explore/state.js';
-import { detectSymmetry, interchangeable, mergeable, permute, symmetricKey, twins, type Twins } from '../src/explore/symmetry.js';
+import { compileProgram } from '../src/runtime/compile.js';
+import { initialWorld } from '../src/runtime/initial.js';
+import { Machine } from '../src/runtime/machine.js';
+import { Monitor } from '../src/runtime/monitor.js';
+import type { World } from '../src/runtime/world.js';
+import { keyLayout, worldKey } from '../src/explore/key.js';
+import { permute, symmetricKey } from '../src/explore/symmetry/canonical.js';
+import { detectSymmetry, mergeable } from '../src/explore/symmetry/detect.js';
+import { interchangeable, twins, type Twins } from '../src/explore/symmetry/twins.js';
 import { defaultRegistry } from '../src/models/registry.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -58,14 +61,14 @@ const raceStates = (text: string) => explored.get(text) ?? explored.set(text, ex
 /** Every state of a spec's one scenario, found without reductions, and the pieces to step and key them. */
 function exploreAll(text: string) {
   const { program } = check(text, { uri: 'race.lspec' });
-  const compiled = compileProgram(program!, 'race.lspec');
-  const sc = compiled.scenarios[0]!;
   const registry = defaultRegistry();
-  const monitor = new Monitor(compiled);
+  const compiled = compileProgram(program!, registry);
+  const sc = compiled.scenarios[0]!;
+  const monitor = new Monitor(compiled, registry);
   const machine = new Machine(compiled, registry, monitor);
-  const w0 = initialWorld(compiled, sc, monitor);
-  const sym = detectSymmetry(compiled, sc, w0)!;
-  const layout = registry.keyLayout();
+  const w0 = initialWorld(compiled, registry, sc, monitor);
+  const layout = keyLayout(registry);
+  const sym = detectSymmetry(compiled, sc, w0, layout)!;
   const key = (w: World) => symmetricKey(w, compiled, sym, layout);
   /** Every thread's every successor; with `tw`, a twin's steps skipped and choices among interchangeable objects cut. */
   const successors = (w: World, tw?: Twins): World[] => {
@@ -136,7 +139,7 @@ describe('symmetry', () => {
     const cls = race.sym.classes[0]!;
     const rotation = cls.members.map((_m, i) => (i + 1) % cls.members.length);
     const merged = race.states.filter((w) => mergeable(w, race.sym));
-    for (const w of merged) expect(race.key(permute(w, race.sym, cls, rotation))).toBe(race.key(w));
+    for (const w of merged) expect(race.key(permute(w, race.sym, cls, rotation, race.layout))).toBe(race.key(w));
     expect(merged.length).toBeGreaterThan(1000);
   });
 

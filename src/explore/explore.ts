@@ -1,7 +1,8 @@
 /**
  * Exploring a checked program: compiles it once, then searches each scenario.
  */
-import { compileProgram, type ScenarioRt } from '../interp/compile.js';
+import { compileProgram } from '../runtime/compile.js';
+import type { ScenarioRt } from '../runtime/compiled.js';
 import { defaultRegistry, type ModelRegistry } from '../models/registry.js';
 import type { Program } from '../semantics/program.js';
 import { exploreScenario, type ScenarioResult, type SearchOptions } from './search.js';
@@ -20,8 +21,8 @@ export interface ExploreResult {
 }
 
 export function exploreProgram(program: Program, options: ExploreOptions = {}): ExploreResult {
-  const compiled = compileProgram(program, program.spec.uri);
   const registry = options.registry ?? defaultRegistry();
+  const compiled = compileProgram(program, registry);
   const chosen = options.scenario === undefined ? compiled.scenarios : compiled.scenarios.filter((s) => s.name === options.scenario);
   if (options.scenario !== undefined && chosen.length === 0) {
     throw new RangeError(`no scenario '${options.scenario}' in ${program.spec.uri}`);

@@ -5,16 +5,17 @@
  * trace found for a rule is a shortest one. A run records every rule it
  * breaks and goes on (LANGUAGE.md §4); it stops only where the model cannot.
  */
-import type { CompiledProgram, ScenarioRt } from '../interp/compile.js';
-import { evaluate } from '../interp/evaluate.js';
-import { locksHeld, Machine, NO_OBJECTS, showValue, type StepInfo, type StepOutcome, type Violation } from '../interp/machine.js';
-import { ref, type Value } from '../interp/values.js';
-import { initialDevices } from '../models/pci.js';
-import type { ModelRegistry } from '../models/registry.js';
-import { strip } from '../semantics/types.js';
-import { Monitor, type MonitorContext } from './monitor.js';
-import { worldKey, type Obj, type World } from './state.js';
-import { detectSymmetry, interchangeable, symmetricKey, twins as findTwins } from './symmetry.js';
+import type { CompiledProgram, ScenarioRt } from '../runtime/compiled.js';
+import { initialWorld } from '../runtime/initial.js';
+import { Machine, NO_OBJECTS, type StepInfo, type StepOutcome, type Violation } from '../runtime/machine.js';
+import { Monitor, type MonitorContext } from '../runtime/monitor.js';
+import type { Natives } from '../runtime/natives.js';
+import { ref } from '../runtime/values.js';
+import type { World } from '../runtime/world.js';
+import { keyLayout, worldKey } from './key.js';
+import { symmetricKey } from './symmetry/canonical.js';
+import { detectSymmetry } from './symmetry/detect.js';
+import { interchangeable, twins as findTwins } from './symmetry/twins.js';
 
 /** One step of a counterexample, as users read it. */
 export interface TraceStep {
@@ -139,68 +140,23 @@ function pruneLocal(infos: StepInfo[], last: StepInfo): StepInfo {
   return last;
 }
 
-/** The world every run of a scenario starts from. */
-export function initialWorld(program: CompiledProgram, scenario: ScenarioRt, monitor: Monitor): World {
-  const objects: Obj[] = initialDevices(program);
-  const providers: Record<string, Value> = {};
-  for (const p of program.program.providers.keys()) providers[p] = null;
-  // Initial values may name devices and constants (`dev: pci_dev = gpu`); no provider exists yet.
-  const before: World = { threads: [], objects, fields: [], bindings: [], providers, armed: [], faults: false, mem: {}, halted: false };
-  const fields = program.drivers.map((d) =>
-    d.fieldNames.map((name): Value => {
-      const f = d.info.fields.get(name)!;
-      if (f.decl.init) return evaluate(f.decl.init, { world: before, program, thread: -1, vars: new Map() });
-      const t = strip(f.type);
-      if (t.k === 'set') return [];
-      if (t.k === 'bool') return f.type.k === 'optional' ? null : false;
-      if (t.k === 'int') return f.type.k === 'optional' ? null : 0;
-      if (t.k === 'object' && t.kind === 'mutex') {
-        objects.push({ kind: 'mutex', alive: true, f: { holder: -1, name: `${d.name}.${name}` } });
-        return ref(objects.length - 1);
-      }
-      return null;
-    }),
-  );
-  const main = program.bodies[scenario.main]!;
-  const mem: Record<string, string[]> = {};
-  for (const k of monitor.memoryKeys()) mem[k] = [];
-  return {
-    threads: [
-      {
-        label: 'main',
-        root: scenario.main,
-        frames: [{ k: 'c', body: scenario.main, pc: 0, locals: new Array<Value>(main.locals).fill(null), stack: [], held: [], tr: true, entry: false }],
-        done: false,
-      },
-    ],
-    objects,
-    fields,
-    bindings: program.drivers.map(() => null),
-    providers,
-    armed: [],
-    faults: false,
-    mem,
-    halted: false,
-  };
-}
-
 /** Explores one scenario completely (or up to a bound). */
-export function exploreScenario(program: CompiledProgram, registry: ModelRegistry, scenario: ScenarioRt, options: SearchOptions = {}): ScenarioResult {
+export function exploreScenario(program: CompiledProgram, natives: Natives, scenario: ScenarioRt, options: SearchOptions = {}): ScenarioResult {
   const now = options.now ?? (() => Date.now());
   const start = now();
-  const monitor = new Monitor(program);
-  const machine = new Machine(program, registry, monitor);
+  const monitor = new Monitor(program, natives);
+  const machine = new Machine(program, natives, monitor);
   const maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
   const maxBytes = (options.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB) * 1024 * 1024;
   // Estimated bytes held: each visited key (UTF-16) and its tables, and each frontier world.
   let bytes = 0;
   const interval = options.progressIntervalMs ?? 250;
 
-  const w0 = initialWorld(program, scenario, monitor);
+  const w0 = initialWorld(program, natives, scenario, monitor);
   const fixed = w0.objects.length;
   // Interchangeable drivers (symmetry) are merged unless reductions are off.
-  const symmetry = options.reduce === false ? undefined : detectSymmetry(program, scenario, w0);
-  const layout = registry.keyLayout();
+  const layout = keyLayout(natives);
+  const symmetry = options.reduce === false ? undefined : detectSymmetry(program, scenario, w0, layout);
   const por = options.reduce !== false;
   const keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry, layout) : (w: World) => worldKey(w, fixed, layout, w0.objects);
   const reductions = symmetry ? symmetry.classes.map((c) => `symmetry: ${c.members.map((m) => m.name).join(', ')}`) : [];
@@ -228,7 +184,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
     for (let s = state; s > 0; s = parent[s]!) infos.push(via[s]!);
     infos.reverse();
     if (last) infos.push(pruneLocal(infos, last));
-    const names = (ids: readonly number[]) => ids.map((id) => showValue(world, program, ref(id)));
+    const names = (ids: readonly number[]) => ids.map((id) => machine.show(world, ref(id)));
     return infos.map((i, n) => ({
       step: n + 1,
       thread: i.thread,
@@ -327,7 +283,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
       }
       if (allDone) {
         const end: Violation[] = [];
-        const cx: MonitorContext = { world: w, thread: -1, violate: (rule, message) => end.push({ rule, message }), show: (v) => showValue(w, program, v) };
+        const cx: MonitorContext = { world: w, thread: -1, violate: (rule, message) => end.push({ rule, message }), show: (v) => machine.show(w, v) };
         monitor.finished(cx);
         const last = via[id];
         // Not a step of any thread; shown in main's lane, with what main still holds.
@@ -336,7 +292,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
           text: 'the scenario ends',
           uri: last?.uri ?? program.bodies[scenario.main]!.uri,
           at: scenario.decl.span.end - 1,
-          locks: locksHeld(w, 0),
+          locks: machine.locksHeld(w, 0),
           created: NO_OBJECTS,
           ended: NO_OBJECTS,
           local: false,
@@ -345,10 +301,7 @@ export function exploreScenario(program: CompiledProgram, registry: ModelRegistr
       }
       // The hardware of armed, present devices may DMA at any step (after the ample step:
       // it changes nothing a DMA reads).
-      for (let a = 0; ampleKey === undefined && a < w.armed.length; a++) {
-        const dev = w.objects[w.armed[a]![0]]!;
-        if (dev.alive && dev.f.present === true) outcomes.push(machine.dma(w, a));
-      }
+      if (ampleKey === undefined) for (const [m, a] of machine.hardwareSteps(w)) outcomes.push(machine.hardware(w, m, a));
 
       for (const r of outcomes) {
         transitions++;

@@ -20,10 +20,76 @@
  * exporter whether an importer can be revoked, and `dma_map_sgtable` /
  * `dma_unmap_sgtable` map system memory for exporters not backed by a BAR.
  */
-import { isRef, ref, type Value } from '../interp/values.js';
-import { primitives } from '../semantics/builtins.js';
-import type { Obj } from '../explore/state.js';
-import { call, fail, ret, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { isRef, ref, type Value } from '../runtime/values.js';
+import type { Obj } from '../runtime/world.js';
+import { T } from '../semantics/types.js';
+import type { PrimitiveSig } from '../semantics/vocabulary.js';
+import { call, fail, ret, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { K, param } from './sig.js';
+
+/** The signatures of the DMA-BUF primitives (include/linux/dma-buf.h), as the checker sees them. */
+const sigs: Record<string, PrimitiveSig> = {
+  dma_buf_export: {
+    name: 'dma_buf_export',
+    params: [param('ops', T.ops('dma_buf_ops')), param('provider', K.provider, true)],
+    returns: K.buf,
+    doc: 'Exports a buffer with the given exporter ops (and the P2P provider that backs it); the caller holds the first reference.',
+    faults: ['ENOMEM'],
+  },
+  dma_buf_get: { name: 'dma_buf_get', params: [param('buf', K.buf)], returns: K.buf, doc: 'Takes another reference on the buffer.' },
+  dma_buf_put: { name: 'dma_buf_put', params: [param('buf', K.buf)], returns: T.void, doc: "Drops a reference; the last put calls the exporter's `release`." },
+  dma_buf_attach: {
+    name: 'dma_buf_attach',
+    params: [param('buf', K.buf), param('dev', K.dev)],
+    returns: K.att,
+    doc: 'Static attach: the importer cannot be told to move, so a dynamic exporter pins the buffer at map time.',
+    faults: ['ENOMEM'],
+  },
+  dma_buf_dynamic_attach: {
+    name: 'dma_buf_dynamic_attach',
+    params: [param('buf', K.buf), param('dev', K.dev), param('importer_ops', T.ops('dma_buf_attach_ops'))],
+    returns: K.att,
+    doc: 'Dynamic attach with importer ops; the exporter may call their `move_notify` under the resv lock at any time.',
+    faults: ['ENOMEM'],
+  },
+  dma_buf_detach: { name: 'dma_buf_detach', params: [param('buf', K.buf), param('attach', K.att)], returns: T.void, doc: 'Removes an attachment; every mapping of it must be gone.' },
+  dma_buf_pin: { name: 'dma_buf_pin', params: [param('attach', K.att)], returns: T.void, doc: 'Pins the buffer for a dynamic attachment (resv lock held).' },
+  dma_buf_unpin: { name: 'dma_buf_unpin', params: [param('attach', K.att)], returns: T.void, doc: 'Unpins a pinned dynamic attachment (resv lock held).' },
+  dma_buf_map_attachment: {
+    name: 'dma_buf_map_attachment',
+    params: [param('attach', K.att)],
+    returns: K.sgt,
+    doc: "Maps the attachment through the exporter's `map_dma_buf` (resv lock held).",
+    faults: ['ENOMEM'],
+  },
+  dma_buf_unmap_attachment: {
+    name: 'dma_buf_unmap_attachment',
+    params: [param('attach', K.att), param('sgt', K.sgt)],
+    returns: T.void,
+    doc: "Unmaps through the exporter's `unmap_dma_buf` (resv lock held).",
+  },
+  dma_buf_move_notify: {
+    name: 'dma_buf_move_notify',
+    params: [param('buf', K.buf)],
+    returns: T.void,
+    doc: 'Calls `move_notify` on every dynamic attachment; the exporter holds the resv lock. Newer kernels: `dma_buf_invalidate_mappings`.',
+  },
+  dma_buf_attach_revocable: {
+    name: 'dma_buf_attach_revocable',
+    params: [param('attach', K.att)],
+    returns: T.bool,
+    doc: 'Whether the importer can be revoked: a dynamic attachment whose `move_notify` is not `dma_buf_unsupported_invalidate_mappings` (drivers/dma-buf/dma-buf.c, dma_buf_attach_revocable()). An exporter that must revoke calls it in its `attach` op.',
+  },
+  dma_map_sgtable: {
+    name: 'dma_map_sgtable',
+    params: [param('dev', K.dev)],
+    returns: K.sgt,
+    doc: 'Maps system memory (no P2P provider) for DMA by `dev`, as an exporter of system pages does in `map_dma_buf` (the system heap, a GPU buffer in GTT).',
+    faults: ['ENOMEM'],
+  },
+  dma_unmap_sgtable: { name: 'dma_unmap_sgtable', params: [param('sgt', K.sgt)], returns: T.void, doc: 'Unmaps a mapping `dma_map_sgtable` made.' },
+};
+const primitives = new Map(Object.entries(sigs));
 
 /** The buffer behind a reference, or the result that stops a misuse. */
 function liveBuf(cx: ModelContext, v: Value, what: string): Obj | NativeResult {
@@ -402,9 +468,49 @@ const unmapSystem: PrimitiveImpl = {
   },
 };
 
+const bufKind: KindImpl = {
+  name: 'dma_buf',
+  doc: "A shared buffer (struct dma_buf): made by `dma_buf_export`, ended when the last reference is dropped and the exporter's `release` has run.",
+  fields: {
+    exporter: { type: T.optional(T.object('binding')), lifetime: true, doc: 'The binding of the driver that exported it.' },
+    provider: { type: T.optional(T.object('p2pdma_provider')), lifetime: true, doc: 'The P2P provider given at export, if any.' },
+    resv: { type: T.object('mutex'), doc: "The buffer's reservation lock (dmabuf->resv)." },
+    static_mappings: { type: T.int, doc: 'Its live mappings made through static attachments (no importer ops).' },
+  },
+  // dmabuf->attachments: move_notify walks it in every order, so its order is not state.
+  setFields: ['attachments'],
+};
+
+const attachmentKind: KindImpl = {
+  name: 'attachment',
+  doc: 'An importer device attached to a buffer (struct dma_buf_attachment): made by `dma_buf_attach` / `dma_buf_dynamic_attach`, ended by `dma_buf_detach`.',
+  fields: {
+    buf: { type: T.object('dma_buf'), lifetime: true },
+    dev: { type: T.object('pci_dev'), lifetime: true },
+    peer2peer: { type: T.bool, doc: 'What the importer asked for: `allow_peer2peer` of its importer ops.' },
+    dynamic: { type: T.bool, doc: 'dma_buf_attachment_is_dynamic(): the importer gave importer ops.' },
+    pinned: { type: T.bool, doc: 'Whether the buffer is pinned for it (dma_buf_pin, or the core\'s pin at map time).' },
+  },
+};
+
+const sgTableKind: KindImpl = {
+  name: 'sg_table',
+  doc: 'A DMA mapping (struct sg_table): made by `dma_buf_map_attachment`, `p2pdma_map` or `dma_map_sgtable`, ended by the matching unmap.',
+  fields: {
+    attachment: { type: T.optional(T.object('attachment')), lifetime: true },
+    provider: { type: T.optional(T.object('p2pdma_provider')), lifetime: true },
+    dev: { type: T.object('pci_dev'), lifetime: true },
+  },
+};
+
 /** Buffers shared between an exporter and importers. */
 export const dmabufModel: Model = {
   name: 'dmabuf',
-  unorderedFields: { dma_buf: ['attachments'] },
+  kinds: [bufKind, attachmentKind, sgTableKind],
+  aliases: { primitives: { dma_buf_invalidate_mappings: 'dma_buf_move_notify' }, slots: { invalidate_mappings: 'move_notify' } },
+  violations: {
+    'model.double_unmap': 'A mapping was unmapped twice.',
+    'model.leak': 'An object was given up while it still owned live objects (detach with a live mapping, the last put with attachments left).',
+  },
   primitives: [exportBuf, get, put, attach(false), attach(true), detach, pinning(true), pinning(false), map, unmap, moveNotify, attachRevocable, mapSystem, unmapSystem],
 };

@@ -1,18 +1,20 @@
 /**
  * Hardware DMA: `hw_start(dev, sgt)` arms a device; until `hw_stop` it may
  * DMA through the mapping at any step of any thread. The explorer runs each
- * such DMA as a step of an implicit hardware thread (`Machine.dma`), which
- * names what a stale DMA hits. A device that was surprise-removed does no DMA.
+ * such DMA as a step of an implicit hardware thread (`hardware` below names
+ * what a stale DMA hits). A device that was surprise-removed does no DMA.
  * Arming a device to DMA into a BAR whose memory decode is off is
  * `model.mmio_decode_off` (src/models/pci.ts): its first DMA may come at once.
  */
-import { refId } from '../interp/values.js';
-import { primitives } from '../semantics/builtins.js';
-import { ret, type Model, type PrimitiveImpl } from './model.js';
+import { isRef, ref, refId, type Value } from '../runtime/values.js';
+import type { World } from '../runtime/world.js';
+import { T } from '../semantics/types.js';
+import { ret, type HardwareImpl, type Model, type PrimitiveImpl, type Violation } from './model.js';
 import { dmaIntoDecodeOff } from './pci.js';
+import { K, param } from './sig.js';
 
 const start: PrimitiveImpl = {
-  sig: primitives.get('hw_start')!,
+  sig: { name: 'hw_start', params: [param('dev', K.dev), param('sgt', K.sgt)], returns: T.void, doc: 'Arms the device: from now on it may DMA through `sgt` at any step.' },
   start(cx, [dev, sgt], frame) {
     const d = cx.obj(dev ?? null);
     if (!d || d.kind !== 'pci_dev') return cx.fatal('model.null_deref', `hw_start on ${cx.show(dev ?? null)}, not a device`);
@@ -33,7 +35,7 @@ const start: PrimitiveImpl = {
 };
 
 const stop: PrimitiveImpl = {
-  sig: primitives.get('hw_stop')!,
+  sig: { name: 'hw_stop', params: [param('dev', K.dev), param('sgt', K.sgt)], returns: T.void, doc: "Stops the device's DMA through `sgt`; does nothing if it was not armed." },
   start(cx, [dev, sgt]) {
     // Stopping what is not armed (or none) does nothing, as LANGUAGE.md §1 says.
     if (typeof dev === 'string' && typeof sgt === 'string' && dev.startsWith('#') && sgt.startsWith('#')) {
@@ -45,5 +47,42 @@ const stop: PrimitiveImpl = {
   },
 };
 
+/**
+ * A DMA by an armed device through its mapping, named by what it hits: an
+ * unmapped IOVA is an IOMMU fault, a destroyed provider's BAR is freed MMIO,
+ * otherwise a mapping the device had given back. Only present devices DMA.
+ */
+const dma: HardwareImpl = {
+  enabled(w: World, index: number): boolean {
+    const dev = w.objects[w.armed[index]![0]]!;
+    return dev.alive && dev.f.present === true;
+  },
+  run(w: World, index: number, show: (v: Value) => string) {
+    const [dev, sgt] = w.armed[index]!;
+    const violations: Violation[] = [];
+    const s = w.objects[sgt]!;
+    const via = `${show(ref(dev))} DMA through ${show(ref(sgt))}`;
+    const iova = s.f.iova ?? null;
+    const prov = s.f.provider ?? null;
+    if (isRef(iova) && !w.objects[refId(iova)]!.alive) {
+      violations.push({ rule: 'model.iommu_fault', message: `${via}: its ${show(iova)} was unmapped (IOMMU fault)` });
+    } else if (isRef(prov) && !w.objects[refId(prov)]!.alive) {
+      violations.push({ rule: 'model.dma_after_free', message: `${via}: its provider ${show(prov)} is destroyed (DMA into freed MMIO)` });
+    } else if (!s.alive) {
+      violations.push({ rule: 'model.dma_after_unmap', message: `${via}: the mapping was already given back` });
+    }
+    return { text: `DMA through ${show(ref(sgt))}`, violations };
+  },
+};
+
 /** Devices doing DMA on their own. */
-export const hwModel: Model = { name: 'hw', primitives: [start, stop] };
+export const hwModel: Model = {
+  name: 'hw',
+  primitives: [start, stop],
+  hardware: dma,
+  violations: {
+    'model.dma_after_free': 'Hardware DMA hit the MMIO of a destroyed provider.',
+    'model.dma_after_unmap': 'Hardware DMA used a mapping it had already given back.',
+    'model.iommu_fault': 'Hardware DMA through an IOVA that was unmapped.',
+  },
+};

@@ -4,11 +4,12 @@
  * map and unmap explicitly. DMA through an unmapped IOVA is an IOMMU fault
  * (reported by the hardware model).
  */
-import { primitives } from '../semantics/builtins.js';
-import { ret, type Model, type PrimitiveImpl } from './model.js';
+import { T } from '../semantics/types.js';
+import { ret, type KindImpl, type Model, type PrimitiveImpl } from './model.js';
+import { K, param } from './sig.js';
 
 const map: PrimitiveImpl = {
-  sig: primitives.get('iommu_map')!,
+  sig: { name: 'iommu_map', params: [param('dev', K.dev), param('provider', K.provider)], returns: K.iova, doc: "Creates an IOVA for the provider in the device's IOMMU domain.", faults: ['ENOMEM'] },
   start(cx, [dev, p]) {
     const d = cx.obj(dev ?? null);
     if (!d || d.kind !== 'pci_dev') return cx.fatal('model.null_deref', `iommu_map for ${cx.show(dev ?? null)}, not a device`);
@@ -20,7 +21,7 @@ const map: PrimitiveImpl = {
 };
 
 const unmap: PrimitiveImpl = {
-  sig: primitives.get('iommu_unmap')!,
+  sig: { name: 'iommu_unmap', params: [param('dev', K.dev), param('iova', K.iova)], returns: T.void, doc: 'Removes an IOVA; DMA through it afterwards is an IOMMU fault.' },
   start(cx, [, iova]) {
     const o = cx.obj(iova ?? null);
     if (!o || o.kind !== 'iova') return cx.fatal('model.null_deref', `iommu_unmap of ${cx.show(iova ?? null)}, not an iova`);
@@ -33,5 +34,15 @@ const unmap: PrimitiveImpl = {
   },
 };
 
+const iovaKind: KindImpl = {
+  name: 'iova',
+  doc: "An IOVA range in a device's IOMMU domain, mapping a provider's memory: made by `iommu_map` (and by `p2pdma_map` through a translating host bridge), ended by `iommu_unmap`.",
+  fields: {
+    domain: { type: T.object('pci_dev'), lifetime: true },
+    provider: { type: T.optional(T.object('p2pdma_provider')), lifetime: true },
+  },
+  quietEnd: true,
+};
+
 /** IOVAs and their domains. */
-export const iommuModel: Model = { name: 'iommu', primitives: [map, unmap] };
+export const iommuModel: Model = { name: 'iommu', kinds: [iovaKind], primitives: [map, unmap] };

@@ -4,10 +4,11 @@
  * holds blocks the thread (a run where nobody can move is a deadlock);
  * unlocking one the thread does not hold is `model.bad_unlock`.
  */
-import type { NativeFrame, World } from '../explore/state.js';
-import { isRef, refId, type Value } from '../interp/values.js';
-import { primitives } from '../semantics/builtins.js';
-import { ret, wait, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { isRef, refId, type Value } from '../runtime/values.js';
+import type { NativeFrame, Obj, World } from '../runtime/world.js';
+import { T } from '../semantics/types.js';
+import { ret, wait, type KindImpl, type LockProtocol, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { K, param } from './sig.js';
 
 function mutexOf(cx: ModelContext, m: Value, what: string): NativeResult | undefined {
   const o = cx.obj(m);
@@ -19,7 +20,7 @@ function mutexOf(cx: ModelContext, m: Value, what: string): NativeResult | undef
 const holderOf = (w: World, m: Value): number => (isRef(m) ? (w.objects[refId(m)]!.f.holder as number) : -1);
 
 const lock: PrimitiveImpl = {
-  sig: primitives.get('mutex_lock')!,
+  sig: { name: 'mutex_lock', params: [param('m', K.mutex)], returns: T.void, doc: 'Takes a mutex (prefer the scoped `lock m { … }`).' },
   start(cx, [m], frame) {
     const bad = mutexOf(cx, m ?? null, 'mutex_lock');
     if (bad) return bad;
@@ -43,7 +44,7 @@ const lock: PrimitiveImpl = {
 };
 
 const unlock: PrimitiveImpl = {
-  sig: primitives.get('mutex_unlock')!,
+  sig: { name: 'mutex_unlock', params: [param('m', K.mutex)], returns: T.void, doc: 'Releases a mutex the thread holds.' },
   start(cx, [m]) {
     const bad = mutexOf(cx, m ?? null, 'mutex_unlock');
     if (bad) return bad;
@@ -57,5 +58,35 @@ const unlock: PrimitiveImpl = {
   },
 };
 
+/** A mutex has one holder (`holder`, a thread index, -1 when free). */
+const mutexLock: LockProtocol = {
+  holder: (o: Obj) => o.f.holder as number,
+  free: (o: Obj) => o.f.holder === -1,
+  take: (o: Obj, thread: number) => {
+    o.f.holder = thread;
+  },
+  release: (o: Obj, thread: number) => {
+    if (o.f.holder === thread) o.f.holder = -1;
+  },
+};
+
+const mutexKind: KindImpl = {
+  name: 'mutex',
+  doc: "A mutex: a buffer's reservation lock (`buf.resv`), or a driver's state field of type mutex.",
+  fields: {},
+  lockable: true,
+  inState: true,
+  lock: mutexLock,
+  threadFields: ['holder'],
+  stateObject: (label) => ({ holder: -1, name: label }),
+  // A buffer's reservation lock is named after its buffer; a state mutex after its field.
+  show: (o, id, show) => (isRef(o.f.owner ?? null) ? `${show(o.f.owner!)}.resv` : typeof o.f.name === 'string' ? o.f.name : `mutex#${id}`),
+};
+
 /** Mutexes taken and released by hand. */
-export const locksModel: Model = { name: 'locks', primitives: [lock, unlock] };
+export const locksModel: Model = {
+  name: 'locks',
+  kinds: [mutexKind],
+  primitives: [lock, unlock],
+  violations: { 'model.bad_unlock': 'A thread unlocked a mutex it does not hold.' },
+};

@@ -9,12 +9,13 @@
  * NOT_SUPPORTED, and `p2pdma_map` fails with EREMOTEIO. A THRU_HOST_BRIDGE
  * mapping gets an IOVA when the client's host bridge has `iommu translated`.
  */
-import type { CompiledProgram } from '../interp/compile.js';
-import { isRef, mapType, ref, refId, type Value } from '../interp/values.js';
-import { primitives } from '../semantics/builtins.js';
+import type { CompiledProgram } from '../runtime/compiled.js';
+import { isRef, mapType, ref, refId, type Value } from '../runtime/values.js';
+import type { NativeFrame, World } from '../runtime/world.js';
 import type { HostBridgeInfo, TopoNode } from '../semantics/program.js';
-import type { NativeFrame, World } from '../explore/state.js';
-import { fail, ret, wait, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { T } from '../semantics/types.js';
+import { fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { K, param } from './sig.js';
 
 /** The live sg_tables that hold page references on a provider. */
 export function pageHolders(w: World, provider: Value): string[] {
@@ -70,7 +71,12 @@ function liveProvider(cx: ModelContext, p: Value, what: string): NativeResult | 
 }
 
 const mapTypePrim: PrimitiveImpl = {
-  sig: primitives.get('pci_p2pdma_map_type')!,
+  sig: {
+    name: 'pci_p2pdma_map_type',
+    params: [param('provider', K.provider), param('dev', K.dev)],
+    returns: T.mapType,
+    doc: '`BUS_ADDR` under one switch, `THRU_HOST_BRIDGE` through a host bridge that allows P2P, else `NOT_SUPPORTED`.',
+  },
   start(cx, [p, dev]) {
     const bad = liveProvider(cx, p ?? null, 'pci_p2pdma_map_type');
     if (bad) return bad;
@@ -81,7 +87,13 @@ const mapTypePrim: PrimitiveImpl = {
 };
 
 const map: PrimitiveImpl = {
-  sig: primitives.get('p2pdma_map')!,
+  sig: {
+    name: 'p2pdma_map',
+    params: [param('provider', K.provider), param('dev', K.dev)],
+    returns: K.sgt,
+    doc: 'Maps provider memory for DMA by `dev`; fails with EREMOTEIO when there is no P2P route.',
+    faults: ['ENOMEM'],
+  },
   start(cx, [p, dev]) {
     const po = cx.obj(p ?? null);
     if (po?.kind === 'p2pdma_provider' && !po.alive) {
@@ -108,7 +120,7 @@ const map: PrimitiveImpl = {
 };
 
 const unmap: PrimitiveImpl = {
-  sig: primitives.get('p2pdma_unmap')!,
+  sig: { name: 'p2pdma_unmap', params: [param('sgt', K.sgt)], returns: T.void, doc: 'Unmaps a P2P mapping (and its IOMMU entry, if any).' },
   start(cx, [sgt]) {
     const o = cx.obj(sgt ?? null);
     if (!o || o.kind !== 'sg_table') return cx.fatal('model.null_deref', `p2pdma_unmap of ${cx.show(sgt ?? null)}`);
@@ -123,7 +135,12 @@ const unmap: PrimitiveImpl = {
 };
 
 const providerFor: PrimitiveImpl = {
-  sig: primitives.get('pcim_p2pdma_provider')!,
+  sig: {
+    name: 'pcim_p2pdma_provider',
+    params: [param('dev', K.dev), param('bar', T.int)],
+    returns: K.provider,
+    doc: 'The P2P provider of a BAR, owned by the current driver binding (devres frees it after `remove()`).',
+  },
   start(cx, [dev, bar]) {
     const d = cx.obj(dev ?? null);
     if (!d || d.kind !== 'pci_dev') return cx.fatal('model.null_deref', `pcim_p2pdma_provider for ${cx.show(dev ?? null)}`);
@@ -139,7 +156,7 @@ const providerFor: PrimitiveImpl = {
 };
 
 const destroy: PrimitiveImpl = {
-  sig: primitives.get('p2pdma_provider_destroy')!,
+  sig: { name: 'p2pdma_provider_destroy', params: [param('provider', K.provider)], returns: T.void, doc: 'Ends a provider; a `pgmap` provider waits for every page reference.' },
   start(cx, [p], frame) {
     const o = cx.obj(p ?? null);
     if (!o || o.kind !== 'p2pdma_provider') return cx.fatal('model.null_deref', `p2pdma_provider_destroy of ${cx.show(p ?? null)}`);
@@ -165,10 +182,27 @@ const destroy: PrimitiveImpl = {
   },
 };
 
+const providerKind: KindImpl = {
+  name: 'p2pdma_provider',
+  doc: "The P2P memory of a device's BAR (struct p2pdma_provider): made when its device's driver binds, or by `pcim_p2pdma_provider`; ended by devres after `remove()`, or by `p2pdma_provider_destroy` for `lifetime manual`.",
+  fields: {
+    device: { type: T.object('pci_dev'), lifetime: true },
+    binding: { type: T.optional(T.object('binding')), lifetime: true },
+  },
+  // A declared provider is named after its declaration: `gpu_bar0#3`.
+  show: (o, id) => (typeof o.f.decl === 'string' ? `${o.f.decl}#${id}` : `p2pdma_provider#${id}`),
+};
+
+const mapTypeConstant = (doc: string) => ({ type: T.mapType, doc });
+
 /** P2PDMA providers, routes and mappings. */
 export const p2pdmaModel: Model = {
   name: 'p2pdma',
+  kinds: [providerKind],
   primitives: [mapTypePrim, map, unmap, providerFor, destroy],
+  constants: {
+    BUS_ADDR: mapTypeConstant('PCI_P2PDMA_MAP_BUS_ADDR: the peers reach each other through a switch, by bus address.'),
+    THRU_HOST_BRIDGE: mapTypeConstant('PCI_P2PDMA_MAP_THRU_HOST_BRIDGE: the transfer goes through a host bridge that allows it.'),
+    NOT_SUPPORTED: mapTypeConstant('PCI_P2PDMA_MAP_NOT_SUPPORTED: there is no P2P route.'),
+  },
 };
-
-export { refId };

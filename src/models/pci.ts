@@ -15,13 +15,14 @@
  *   `pci_memory_enable`. MMIO to a device that does not decode, or a peer
  *   armed to DMA into one of its BARs, is `model.mmio_decode_off`.
  */
-import type { CompiledProgram } from '../interp/compile.js';
-import { isRef, ref, refId, str, type Value } from '../interp/values.js';
-import { primitives } from '../semantics/builtins.js';
+import type { CompiledProgram } from '../runtime/compiled.js';
+import { isRef, ref, refId, str, type Value } from '../runtime/values.js';
+import type { NativeFrame, World } from '../runtime/world.js';
+import type { Program } from '../semantics/program.js';
 import { T } from '../semantics/types.js';
-import type { NativeFrame, World } from '../explore/state.js';
-import { call, fail, ret, wait, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { call, fail, ret, wait, type FixedObject, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
 import { pageHolders } from './p2pdma.js';
+import { K, param } from './sig.js';
 
 const ALL_ONES = 0xffffffff;
 
@@ -277,7 +278,7 @@ export function reportDmaIntoDecodeOff(cx: ModelContext, target?: string): void 
 }
 
 const mmioRead: PrimitiveImpl = {
-  sig: primitives.get('mmio_read')!,
+  sig: { name: 'mmio_read', params: [param('dev', K.dev), param('bar', T.int, true)], returns: T.int, doc: 'Reads device MMIO; all-ones after surprise removal, and while its memory decode is off.' },
   start(cx, args) {
     const dev = cx.obj(args[0] ?? null);
     if (!dev) return cx.fatal('model.null_deref', `mmio_read of ${cx.show(args[0] ?? null)}`);
@@ -292,7 +293,7 @@ const mmioRead: PrimitiveImpl = {
 };
 
 const mmioWrite: PrimitiveImpl = {
-  sig: primitives.get('mmio_write')!,
+  sig: { name: 'mmio_write', params: [param('dev', K.dev), param('value', T.int)], returns: T.void, doc: 'Writes device MMIO.' },
   start(cx, args) {
     const dev = cx.obj(args[0] ?? null);
     if (!dev) return cx.fatal('model.null_deref', `mmio_write to ${cx.show(args[0] ?? null)}`);
@@ -310,7 +311,12 @@ function device(cx: ModelContext, v: Value | undefined, what: string): { f: Reco
 }
 
 const memoryDisable: PrimitiveImpl = {
-  sig: primitives.get('pci_memory_disable')!,
+  sig: {
+    name: 'pci_memory_disable',
+    params: [param('dev', K.dev)],
+    returns: T.void,
+    doc: "Clears the memory-space enable bit of `dev`'s command register (a PCI_COMMAND write, or the start of a function reset): its BARs stop decoding.",
+  },
   start(cx, [dev]) {
     const o = device(cx, dev, 'pci_memory_disable');
     if ('k' in o) return o;
@@ -323,7 +329,12 @@ const memoryDisable: PrimitiveImpl = {
 };
 
 const memoryEnable: PrimitiveImpl = {
-  sig: primitives.get('pci_memory_enable')!,
+  sig: {
+    name: 'pci_memory_enable',
+    params: [param('dev', K.dev)],
+    returns: T.void,
+    doc: 'Sets the memory-space enable bit again (a PCI_COMMAND write, or pci_restore_state() after a reset): its BARs decode.',
+  },
   start(cx, [dev]) {
     const o = device(cx, dev, 'pci_memory_enable');
     if ('k' in o) return o;
@@ -333,7 +344,7 @@ const memoryEnable: PrimitiveImpl = {
 };
 
 const memoryEnabled: PrimitiveImpl = {
-  sig: primitives.get('pci_memory_enabled')!,
+  sig: { name: 'pci_memory_enabled', params: [param('dev', K.dev)], returns: T.bool, doc: 'Whether `dev` decodes its memory BARs (PCI_COMMAND_MEMORY is set).' },
   start(cx, [dev]) {
     const o = device(cx, dev, 'pci_memory_enabled');
     if ('k' in o) return o;
@@ -341,18 +352,60 @@ const memoryEnabled: PrimitiveImpl = {
   },
 };
 
+/**
+ * A PCI function of the topology: a struct pci_dev. It outlives its removal
+ * as a struct while references remain, so its name and place stay readable
+ * after `unplug`; `present` says whether it still answers. `lock` is the
+ * device lock's holder (a thread index).
+ */
+const pciDevKind: KindImpl = {
+  name: 'pci_dev',
+  doc: 'A PCI function of the topology (struct pci_dev); ends when it is unplugged.',
+  fields: {
+    bridge: { type: T.bridge, lifetime: true, doc: 'The switch or host bridge it sits under.' },
+    binding: { type: T.optional(T.object('binding')), lifetime: true, doc: 'The binding of the driver bound to it, or none.' },
+  },
+  readableAfterEnd: true,
+  threadFields: ['lock'],
+  show: (o) => String(o.f.name),
+};
+
+const bindingKind: KindImpl = {
+  name: 'binding',
+  doc: "A driver bound to a device: from a successful probe to the end of remove() plus devres release (the devres group of the driver's binding).",
+  fields: {
+    device: { type: T.object('pci_dev'), lifetime: true },
+    driver: { type: T.unknown, lifetime: true },
+  },
+};
+
+const dev = [param('dev', K.dev)];
+
 /** PCI devices, drivers binding to them, and surprise removal. */
 export const pciModel: Model = {
   name: 'pci',
+  kinds: [pciDevKind, bindingKind],
   primitives: [bind, unbind, unplug, mmioRead, mmioWrite, memoryDisable, memoryEnable, memoryEnabled],
+  events: {
+    bind: { params: dev, doc: 'A driver bound to `dev` (its probe succeeded).' },
+    unbind: { params: dev, doc: 'An orderly unbind of the driver of `dev` began.' },
+    unplug: { params: dev, doc: 'Surprise removal of `dev`.' },
+    probe: { params: dev, doc: "A driver's probe for `dev` is called." },
+    remove: { params: dev, doc: "A driver's remove for `dev` is called." },
+    removed: { params: dev, doc: "A driver's remove for `dev` has returned (devres release follows)." },
+  },
+  violations: {
+    'model.mmio_decode_off': "MMIO (a CPU access, or a peer's DMA) reached a BAR of a device whose memory decode is off: an Unsupported Request.",
+  },
+  fixedObjects: initialDevices,
 };
 
 /** The objects every run starts with: one pci_dev per topology device, in topology order. */
-export function initialDevices(program: CompiledProgram): { kind: string; alive: boolean; f: Record<string, Value> }[] {
-  const out: { kind: string; alive: boolean; f: Record<string, Value> }[] = [];
-  for (const n of program.program.topology.values()) {
+function initialDevices(program: Program): FixedObject[] {
+  const out: FixedObject[] = [];
+  for (const n of program.topology.values()) {
     if (n.kind !== 'device') continue;
-    out.push({ kind: 'pci_dev', alive: true, f: { name: n.name, bridge: str(n.parent ?? ''), binding: null, present: true, lock: -1, mem: true } });
+    out.push({ kind: 'pci_dev', name: n.name, fields: { name: n.name, bridge: str(n.parent ?? ''), binding: null, present: true, lock: -1, mem: true } });
   }
   return out;
 }

@@ -19,10 +19,11 @@
  * A worker is a scenario thread: a run has finished only when its workers
  * have, and a worker that can never go on makes the run a deadlock.
  */
-import type { NativeFrame, World } from '../explore/state.js';
-import { isRef, refId, type Value } from '../interp/values.js';
-import { primitives } from '../semantics/builtins.js';
-import { fail, ret, wait, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { isRef, refId, type Value } from '../runtime/values.js';
+import type { NativeFrame, World } from '../runtime/world.js';
+import { T } from '../semantics/types.js';
+import { fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { K, param } from './sig.js';
 
 /** Label prefix of worker threads. */
 const WORKER = 'kworker';
@@ -42,7 +43,12 @@ const isWorker = (w: World, t: number, body: number) => {
 };
 
 const scheduleWork: PrimitiveImpl = {
-  sig: primitives.get('schedule_work')!,
+  sig: {
+    name: 'schedule_work',
+    params: [param('work', T.ops('work_struct')), param('data', T.unknown, true)],
+    returns: T.bool,
+    doc: 'Queues the work item: a kernel worker thread runs its `func(data)` later, interleaved with everything else. False when the same item is already pending (not yet started).',
+  },
   start(cx, [work, data]) {
     const body = workBody(cx, work ?? null, 'schedule_work');
     if (typeof body !== 'number') return body;
@@ -67,7 +73,7 @@ const scheduleWork: PrimitiveImpl = {
 };
 
 const flushWork: PrimitiveImpl = {
-  sig: primitives.get('flush_work')!,
+  sig: { name: 'flush_work', params: [param('work', T.ops('work_struct'))], returns: T.bool, doc: 'Waits until every queued run of the work item has finished; true if it had to wait.' },
   start(cx, [work], frame) {
     const body = workBody(cx, work ?? null, 'flush_work');
     if (typeof body !== 'number') return body;
@@ -97,7 +103,7 @@ function completionOf(cx: ModelContext, c: Value, what: string): NativeResult | 
 const doneOf = (w: World, c: Value): number => (isRef(c) ? (w.objects[refId(c)]!.f.done as number) : 0);
 
 const initCompletion: PrimitiveImpl = {
-  sig: primitives.get('init_completion')!,
+  sig: { name: 'init_completion', params: [], returns: K.completion, doc: 'A new completion, not done (struct completion, init_completion()).' },
   start(cx) {
     return ret(cx.create('completion', { done: 0 }));
   },
@@ -105,8 +111,9 @@ const initCompletion: PrimitiveImpl = {
 
 function signal(all: boolean): PrimitiveImpl {
   const name = all ? 'complete_all' : 'complete';
+  const doc = all ? 'Signals the completion for good: every waiter goes on until it is reinitialised.' : 'Signals the completion once: one waiter (present or future) goes on.';
   return {
-    sig: primitives.get(name)!,
+    sig: { name, params: [param('c', K.completion)], returns: T.void, doc },
     start(cx, [c]) {
       const bad = completionOf(cx, c ?? null, name);
       if (bad) return bad;
@@ -119,7 +126,7 @@ function signal(all: boolean): PrimitiveImpl {
 }
 
 const reinitCompletion: PrimitiveImpl = {
-  sig: primitives.get('reinit_completion')!,
+  sig: { name: 'reinit_completion', params: [param('c', K.completion)], returns: T.void, doc: 'Makes the completion not done again.' },
   start(cx, [c]) {
     const bad = completionOf(cx, c ?? null, 'reinit_completion');
     if (bad) return bad;
@@ -135,7 +142,7 @@ function consume(cx: ModelContext, c: Value): void {
 }
 
 const waitForCompletion: PrimitiveImpl = {
-  sig: primitives.get('wait_for_completion')!,
+  sig: { name: 'wait_for_completion', params: [param('c', K.completion)], returns: T.void, doc: 'Blocks until the completion is signalled, and consumes one `complete`.' },
   start(cx, [c], frame) {
     const bad = completionOf(cx, c ?? null, 'wait_for_completion');
     if (bad) return bad;
@@ -152,8 +159,15 @@ const waitForCompletion: PrimitiveImpl = {
   waitsFor: (_w, frame, show) => `${show(frame.regs[0]!)} to be completed`,
 };
 
+const completionKind: KindImpl = {
+  name: 'completion',
+  doc: "The kernel's struct completion (kernel/sched/completion.c): `done` counts the completes not yet consumed.",
+  fields: {},
+};
+
 /** Deferred work on kernel worker threads, and completions. */
 export const workModel: Model = {
   name: 'work',
+  kinds: [completionKind],
   primitives: [scheduleWork, flushWork, initCompletion, signal(false), signal(true), reinitCompletion, waitForCompletion],
 };

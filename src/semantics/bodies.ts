@@ -7,12 +7,13 @@
  */
 import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type * as A from '../syntax/ast.js';
-import { constants, slotAliases, type ParamSig } from './builtins.js';
 import type { CheckContext } from './context.js';
 import { plural } from './collect.js';
 import type { DriverInfo, Symbol } from './program.js';
 import { didYouMean } from './suggest.js';
-import { comparable, compatible, isObjectKind, kindFields, objectKinds, strip, T, typeToString, type Type } from './types.js';
+import { comparable, compatible, strip, T, typeToString, type Type } from './types.js';
+import { queries } from './builtins.js';
+import type { ParamSig } from './vocabulary.js';
 
 /** Where a body sits, which decides what its names can reach. */
 export interface BodyEnv {
@@ -21,6 +22,12 @@ export interface BodyEnv {
   readonly driver?: DriverInfo;
   /** Constraint expressions may also name drivers (`drv.field`) and kinds. */
   readonly constraint?: boolean;
+  /**
+   * The expression is evaluated on a state, not run as steps (a constraint's
+   * condition, a flag's value): what it is, for the message that refuses a
+   * call that would take a step.
+   */
+  readonly pure?: string;
   readonly returns: Type;
   /** What the body is, for messages: "action `export`". */
   readonly what: string;
@@ -174,8 +181,11 @@ export class BodyChecker {
 
   private mutex(t: Type, e: A.Expr, what: string): void {
     const s = strip(t);
-    if (s.k === 'unknown' || (s.k === 'object' && s.kind === 'mutex')) return;
-    const hint = s.k === 'object' && s.kind === 'dma_buf' ? ' (a buffer\'s lock is `.resv`)' : '';
+    const kinds = this.cx.vocabulary.kinds;
+    if (s.k === 'unknown' || (s.k === 'object' && kinds.get(s.kind)?.lockable)) return;
+    // An object that holds a lock in a field: say which (a buffer's lock is `.resv`).
+    const lockField = s.k === 'object' ? Object.entries(kinds.get(s.kind)?.fields ?? {}).find(([, f]) => { const t = strip(f.type); return t.k === 'object' && kinds.get(t.kind)?.lockable; }) : undefined;
+    const hint = lockField ? ` (its lock is \`.${lockField[0]}\`)` : '';
     this.bag.error('not-a-mutex', `${what} needs a mutex, but this is ${describe(t)}${hint}`, e.span);
   }
 
@@ -209,8 +219,8 @@ export class BodyChecker {
     if (fn) return { kind: 'fn', name, info: fn };
     const prim = this.cx.lookupPrimitive(name);
     if (prim) return { kind: 'primitive', name, sig: prim };
-    const c = constants.get(name);
-    if (c) return { kind: 'constant', name, type: c };
+    const c = this.cx.vocabulary.constants.get(name);
+    if (c) return { kind: 'constant', name, type: c.type };
     if (this.env.constraint) {
       const drv = this.cx.drivers.get(name);
       if (drv) return { kind: 'driver', name, info: drv };
@@ -226,8 +236,8 @@ export class BodyChecker {
       ...this.cx.topology.keys(),
       ...this.cx.providers.keys(),
       ...this.cx.fns.keys(),
-      ...this.cx.primitives.keys(),
-      ...constants.keys(),
+      ...this.cx.callableNames(),
+      ...this.cx.vocabulary.constants.keys(),
       ...(this.env.constraint ? this.cx.drivers.keys() : []),
     ];
   }
@@ -355,7 +365,7 @@ export class BodyChecker {
       case 'unknown':
         return T.unknown;
       case 'object': {
-        const fields = kindFields[o.kind];
+        const fields = Object.fromEntries(Object.entries(this.cx.vocabulary.kinds.get(o.kind)?.fields ?? {}).map(([n, f]) => [n, f.type]));
         const t = fields[member.name];
         if (t) return t;
         const names = Object.keys(fields);
@@ -366,7 +376,7 @@ export class BodyChecker {
       case 'ops': {
         // `ops.allow_peer2peer` reads a flag; `ops.move_notify` tells whether the table fills the slot.
         const slots = this.cx.opstypes.get(o.opstype)?.slots;
-        if (!slots || slots.has(slotAliases[member.name] ?? member.name)) return T.bool;
+        if (!slots || slots.has(this.cx.slot(member.name))) return T.bool;
         this.bag.error('unknown-member', `ops type \`${o.opstype}\` has no slot \`${member.name}\`${didYouMean(member.name, slots.keys())}`, member.span);
         return T.unknown;
       }
@@ -395,7 +405,7 @@ export class BodyChecker {
       if (o.k === 'set') return this.setMethod(o.elem, callee.member, e, scope);
       for (const a of e.args) this.expr(a, scope);
       if (o.k === 'unknown') return T.unknown;
-      if (o.k === 'object' && kindFields[o.kind][callee.member.name] !== undefined) {
+      if (o.k === 'object' && this.cx.vocabulary.kinds.get(o.kind)?.fields[callee.member.name] !== undefined) {
         this.bag.error('not-callable', `\`${callee.member.name}\` is a field of ${o.kind}, not a function`, e.span);
       } else {
         this.memberType(objType, callee.member);
@@ -410,11 +420,16 @@ export class BodyChecker {
     const sym = this.lookup(callee.name, scope);
     if (!sym) {
       for (const a of e.args) this.expr(a, scope);
-      const candidates = [...this.cx.fns.keys(), ...this.cx.primitives.keys()];
+      const candidates = [...this.cx.fns.keys(), ...this.cx.callableNames()];
       this.bag.error('unknown-name', `unknown function \`${callee.name}\`${didYouMean(callee.name, candidates)}`, callee.span);
       return T.unknown;
     }
     this.cx.resolutions.set(callee, sym);
+    if (this.env.pure && (sym.kind === 'fn' || (sym.kind === 'primitive' && !queries.has(sym.sig.name)))) {
+      for (const a of e.args) this.expr(a, scope);
+      this.bag.error('not-callable', `${this.env.pure} is judged on a state and takes no step: it cannot call \`${callee.name}\` (it may use held, is_err and count)`, callee.span);
+      return sym.kind === 'fn' ? sym.info.returns : sym.sig.returns;
+    }
     if (sym.kind === 'primitive') {
       if (sym.sig.name === 'count') return this.countCall(e, scope);
       if (sym.sig.name === 'held' && e.args.length === 1) {
@@ -442,12 +457,13 @@ export class BodyChecker {
       for (const a of e.args) this.expr(a, scope);
       return T.int;
     }
-    if (arg.kind === 'name' && isObjectKind(arg.name)) {
+    const kinds = [...this.cx.vocabulary.kinds.keys()];
+    if (arg.kind === 'name' && this.cx.vocabulary.kinds.has(arg.name)) {
       this.cx.resolutions.set(arg, { kind: 'kind', name: arg.name });
       return T.int;
     }
     const name = arg.kind === 'name' ? `\`${arg.name}\`` : 'this';
-    this.bag.error('unknown-kind', `${name} is not an object kind; \`count\` takes one of ${objectKinds.join(', ')}`, arg.span);
+    this.bag.error('unknown-kind', `${name} is not an object kind; \`count\` takes one of ${kinds.join(', ')}`, arg.span);
     return T.int;
   }
 
@@ -471,6 +487,11 @@ export class BodyChecker {
       size: { params: [], returns: T.int },
     };
     const sig = sigs[method.name];
+    if (sig && this.env.pure && sig.returns.k === 'void') {
+      for (const a of e.args) this.expr(a, scope);
+      this.bag.error('not-callable', `${this.env.pure} is judged on a state and changes nothing: it cannot \`.${method.name}\` (it may ask \`.has\` and \`.size\`)`, method.span);
+      return T.void;
+    }
     if (!sig) {
       for (const a of e.args) this.expr(a, scope);
       this.bag.error('unknown-member', `a set has no method \`${method.name}\`${didYouMean(method.name, Object.keys(sigs))}; it has add, remove, has and size`, method.span);
@@ -524,6 +545,7 @@ export function symbolWhat(sym: Symbol): string {
     case 'driver':
       return 'a driver';
     case 'kind':
+    case 'kind-filter':
       return 'an object kind';
   }
 }

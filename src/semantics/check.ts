@@ -8,6 +8,7 @@ import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { findStdlibModule, stdlibModules, type StdlibModule } from '../stdlib/index.js';
 import type * as A from '../syntax/ast.js';
 import { parseText, type ParseResult } from '../syntax/parse.js';
+import { find } from '../syntax/walk.js';
 import { BodyChecker, Scope } from './bodies.js';
 import { checkOpsFnRefs, collectDeclarations, type Unit } from './collect.js';
 import { CheckContext } from './context.js';
@@ -15,8 +16,8 @@ import type { BodyInfo, DriverInfo, Program } from './program.js';
 import { checkConstraint } from './rules.js';
 import { checkScenario } from './scenarios.js';
 import { didYouMean } from './suggest.js';
-import type { PrimitiveSig } from './builtins.js';
 import { T } from './types.js';
+import type { Vocabulary } from './vocabulary.js';
 
 /** The stdlib never changes while the process runs, so each module is parsed once. */
 const parsedStdlib = new Map<string, ParseResult>();
@@ -40,29 +41,27 @@ export interface CheckResult {
   readonly diagnostics: Diagnostic[];
 }
 
-/** Checks a parsed spec. The parse diagnostics are carried into the result. */
-/** What the checker may be told about primitives beyond the built-ins (models an embedder registered). */
-export interface CheckOptions {
-  readonly primitives?: ReadonlyMap<string, PrimitiveSig>;
-  readonly violations?: ReadonlyMap<string, string>;
-}
-
-export function checkParsed(parsed: ParseResult, options: CheckOptions = {}): CheckResult {
+/**
+ * Checks a parsed spec against the kinds, primitives and violations of a
+ * vocabulary (the model registry's). The parse diagnostics are carried into
+ * the result.
+ */
+export function checkParsed(parsed: ParseResult, vocabulary: Vocabulary): CheckResult {
   try {
-    return checkUnguarded(parsed, options);
+    return checkUnguarded(parsed, vocabulary);
   } catch (e) {
     // A spec nested past what recursion can follow gets a diagnostic, not a crash.
     if (!(e instanceof RangeError) || !/call stack/i.test(e.message)) throw e;
-    const empty = checkUnguarded({ ...parsed, spec: { ...parsed.spec, decls: [] } }, options);
+    const empty = checkUnguarded({ ...parsed, spec: { ...parsed.spec, decls: [] } }, vocabulary);
     const at = { start: 0, end: Math.min(1, parsed.source.text.length) };
     const too: Diagnostic = { code: 'syntax-error', severity: 'error', message: 'the spec nests too deeply to be checked', uri: parsed.source.uri, span: at };
     return { program: empty.program, diagnostics: [too, ...empty.diagnostics] };
   }
 }
 
-function checkUnguarded(parsed: ParseResult, options: CheckOptions): CheckResult {
+function checkUnguarded(parsed: ParseResult, vocabulary: Vocabulary): CheckResult {
   const uri = parsed.source.uri;
-  const cx = new CheckContext(uri, options.primitives, options.violations);
+  const cx = new CheckContext(uri, vocabulary);
   const loaded: string[] = [];
   const units: Unit[] = [];
   const extra: Diagnostic[] = [];
@@ -128,6 +127,7 @@ function checkUnguarded(parsed: ParseResult, options: CheckOptions): CheckResult
     resolutions: cx.resolutions,
     types: cx.types,
     events: cx.events,
+    vocabulary,
     sources: new Map([
       [uri, parsed.source],
       ...loaded.map((name) => {
@@ -172,12 +172,6 @@ function withoutRecoveryNoise(diagnostics: Diagnostic[], parsed: ParseResult): D
   });
 }
 
-/** Parses and checks one text. */
-export function checkText(text: string, options: { uri?: string } = {}): CheckResult & { parse: ParseResult } {
-  const parse = parseText(text, options);
-  return { ...checkParsed(parse), parse };
-}
-
 function checkBody(cx: CheckContext, b: BodyInfo, env: { uri: string; driver?: DriverInfo; returns: BodyInfo['returns']; what: string }): void {
   const checker = new BodyChecker(cx, env);
   const scope = new Scope();
@@ -208,26 +202,13 @@ function checkDriver(cx: CheckContext, d: DriverInfo, uri: string): void {
       checkBody(cx, cb, { uri, driver: d, returns: cb.returns, what: `callback \`${t.name}.${slot}\`` });
     }
     for (const [flag, value] of t.flags) {
-      const checker = new BodyChecker(cx, { uri, driver: d, returns: T.void, what: `flag \`${flag}\`` });
+      const checker = new BodyChecker(cx, { uri, driver: d, returns: T.void, what: `flag \`${flag}\``, pure: `flag \`${flag}\`` });
       checker.expect(checker.expr(value, new Scope()), T.bool, value);
     }
   }
   for (const [name, a] of d.actions) checkBody(cx, a, { uri, driver: d, returns: a.returns, what: `action \`${name}\`` });
 }
 
-function firstCall(e: A.Expr): A.Expr | undefined {
-  switch (e.kind) {
-    case 'call':
-      return e;
-    case 'member':
-      return firstCall(e.object);
-    case 'unary':
-      return firstCall(e.operand);
-    case 'binary':
-      return firstCall(e.left) ?? firstCall(e.right);
-    case 'try':
-      return firstCall(e.expr);
-    default:
-      return undefined;
-  }
+function firstCall(e: A.Expr): A.CallExpr | undefined {
+  return find(e, (n): n is A.CallExpr => (n as A.Expr).kind === 'call');
 }

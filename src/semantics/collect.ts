@@ -5,7 +5,6 @@
  * body may use is known.
  */
 import type * as A from '../syntax/ast.js';
-import { slotAliases } from './builtins.js';
 import type { CheckContext } from './context.js';
 import type {
   BodyInfo,
@@ -231,7 +230,7 @@ function collectOpstype(cx: CheckContext, d: A.OpstypeDecl, uri: string): void {
   const slots = new Map<string, SlotInfo>();
   for (const s of d.slots) {
     if (s.name.name === '') continue;
-    const name = slotAliases[s.name.name] ?? s.name.name;
+    const name = cx.slot(s.name.name);
     if (slots.has(name)) {
       cx.bag(uri).error('duplicate-declaration', `ops type \`${d.name.name}\` has slot \`${s.name.name}\` twice`, s.name.span);
       continue;
@@ -344,7 +343,7 @@ function collectOpsTable(cx: CheckContext, d: A.DriverDecl, t: A.OpsTable, uri: 
   const misspelt = new Set<string>();
   for (const e of t.entries) {
     if (e.name.name === '') continue;
-    const slotName = slotAliases[e.name.name] ?? e.name.name;
+    const slotName = cx.slot(e.name.name);
     const slot = opstype.slots.get(slotName);
     if (seen.has(slotName)) {
       const first = seen.get(slotName)!.name;
@@ -411,7 +410,7 @@ export function checkOpsFnRefs(cx: CheckContext, uri: string): void {
       if (!table.opstype) continue;
       for (const e of table.decl.entries) {
         if (e.kind !== 'value' || e.value.kind !== 'name') continue;
-        const slotName = slotAliases[e.name.name] ?? e.name.name;
+        const slotName = cx.slot(e.name.name);
         const slot = table.opstype.slots.get(slotName);
         if (!slot || slot.kind !== 'callback') continue;
         const fn = cx.fns.get(e.value.name);

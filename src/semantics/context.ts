@@ -17,9 +17,10 @@ import type {
   Symbol,
   TopoNode,
 } from './program.js';
-import { modelViolations, primitiveAliases, primitives as builtinPrimitives, type PrimitiveSig } from './builtins.js';
+import { queries } from './builtins.js';
 import { didYouMean } from './suggest.js';
-import { scalarType, T, type Type } from './types.js';
+import { scalarType, scalarTypeNames, T, type Type } from './types.js';
+import { canonicalSlot, lookupPrimitive, type PrimitiveSig, type Vocabulary } from './vocabulary.js';
 
 interface Declared {
   readonly uri: string;
@@ -62,15 +63,28 @@ export class CheckContext {
 
   constructor(
     readonly userUri: string,
-    /** Every primitive a spec may call: the built-ins and those of registered models. */
-    readonly primitives: ReadonlyMap<string, PrimitiveSig> = builtinPrimitives,
-    /** Every `model.*` violation name `expect` may use. */
-    readonly violationNames: ReadonlyMap<string, string> = modelViolations,
+    /** The kinds, primitives, events, constants and violations of the registered models. */
+    readonly vocabulary: Vocabulary,
   ) {}
 
-  /** The primitive a name denotes, through the kernel-rename aliases. */
+  /** The query or primitive a name denotes, through the kernel-rename aliases. */
   lookupPrimitive(name: string): PrimitiveSig | undefined {
-    return this.primitives.get(primitiveAliases[name] ?? name);
+    return queries.get(name) ?? lookupPrimitive(this.vocabulary, name);
+  }
+
+  /** Every name a call may use: the queries and the models' primitives. */
+  callableNames(): string[] {
+    return [...queries.keys(), ...this.vocabulary.primitives.keys()];
+  }
+
+  /** The canonical name of an ops-table slot (`invalidate_mappings` is `move_notify`). */
+  slot(name: string): string {
+    return canonicalSlot(this.vocabulary, name);
+  }
+
+  /** Every `model.*` violation name `expect` may use. */
+  get violationNames(): ReadonlyMap<string, string> {
+    return this.vocabulary.violations;
   }
 
   bag(uri: string): DiagnosticBag {
@@ -119,9 +133,9 @@ export class CheckContext {
         t = T.set(this.resolveType(ref.arg, uri));
       }
     } else {
-      const s = scalarType(name);
+      const s = scalarType(name, this.vocabulary.kinds);
       if (s === undefined) {
-        bag.error('unknown-type', `unknown type \`${name}\`${typeHint(name)}`, ref.name.span);
+        bag.error('unknown-type', `unknown type \`${name}\`${typeHint(name, [...this.vocabulary.kinds.keys()])}`, ref.name.span);
         t = T.unknown;
       } else {
         t = s;
@@ -132,11 +146,11 @@ export class CheckContext {
   }
 }
 
-function typeHint(name: string): string {
-  const all = ['bool', 'int', 'errno', 'string', 'map_type', 'set', 'pci_dev', 'binding', 'p2pdma_provider', 'dma_buf', 'attachment', 'sg_table', 'iova', 'mutex'];
+function typeHint(name: string, kinds: readonly string[]): string {
+  const all = [...scalarTypeNames, 'set', ...kinds];
   const lower = name.toLowerCase();
   if (lower !== name && all.includes(lower)) return ` (did you mean \`${lower}\`?)`;
   const hint = didYouMean(name, all);
   if (hint) return hint;
-  return `; the types are ${all.slice(0, 5).join(', ')}, set<T>, and the object kinds ${all.slice(6).join(', ')}`;
+  return `; the types are ${scalarTypeNames.join(', ')}, set<T>, and the object kinds ${kinds.join(', ')}`;
 }

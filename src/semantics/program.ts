@@ -5,8 +5,8 @@
  */
 import type { SourceFile } from '../source.js';
 import type * as A from '../syntax/ast.js';
-import type { PrimitiveSig } from './builtins.js';
 import type { Type } from './types.js';
+import type { PrimitiveSig, Vocabulary } from './vocabulary.js';
 
 export interface TopoNode {
   readonly kind: 'host_bridge' | 'switch' | 'device';
@@ -128,7 +128,9 @@ export type Symbol =
   | { readonly kind: 'primitive'; readonly name: string; readonly sig: PrimitiveSig }
   | { readonly kind: 'constant'; readonly name: string; readonly type: Type }
   | { readonly kind: 'driver'; readonly name: string; readonly info: DriverInfo }
-  | { readonly kind: 'kind'; readonly name: string };
+  | { readonly kind: 'kind'; readonly name: string }
+  /** A pattern argument naming a kind (`create(sg_table)`): the event matches objects of that kind. */
+  | { readonly kind: 'kind-filter'; readonly name: string };
 
 export interface Program {
   /** The user's spec. */
@@ -148,6 +150,8 @@ export interface Program {
   readonly types: ReadonlyMap<A.Expr, Type>;
   /** The event each constraint pattern names, resolved (canonical name, argument types). */
   readonly events: ReadonlyMap<A.Pattern, EventSig>;
+  /** The kinds, primitives, events and violations the spec was checked against. */
+  readonly vocabulary: Vocabulary;
   /** The text of the spec and of every stdlib module loaded, by URI (for positions in traces). */
   readonly sources: ReadonlyMap<string, SourceFile>;
 }

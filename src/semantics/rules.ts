@@ -4,17 +4,19 @@
  * `at end`, whose names may also reach drivers' state (`drv.field`).
  */
 import type * as A from '../syntax/ast.js';
-import { lifecycleEvents, slotAliases } from './builtins.js';
+import { objectEvents, queries } from './builtins.js';
 import { BodyChecker, Scope } from './bodies.js';
 import type { CheckContext } from './context.js';
 import { plural } from './collect.js';
 import type { ConstraintInfo, EventSig } from './program.js';
 import { didYouMean } from './suggest.js';
-import { isObjectKind, objectKinds, referenceFields, T, type Type } from './types.js';
+import { T } from './types.js';
+import { lifetimeFields, type EventSpec } from './vocabulary.js';
 
-
-/** Built-ins that read the state without taking a step: never events. */
-const queries = new Set(['held', 'is_err', 'count']);
+/** A lifecycle event: one every object has, or one a model declares. */
+function lifecycleEvent(cx: CheckContext, name: string): EventSpec | undefined {
+  return objectEvents.get(name) ?? cx.vocabulary.events.get(name);
+}
 
 /** Resolves a pattern's event name; undefined when it names no event. */
 export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventSig | undefined {
@@ -22,7 +24,7 @@ export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventS
     const name = parts[0]!;
     const prim = cx.lookupPrimitive(name);
     if (prim && !queries.has(prim.name)) return { name: prim.name, params: prim.params };
-    const life = lifecycleEvents.get(name);
+    const life = lifecycleEvent(cx, name);
     if (life) return { name, params: life.params };
     return undefined;
   }
@@ -30,7 +32,7 @@ export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventS
   if (parts[0] === '_') {
     if (parts.length === 2 && (parts[1] === 'probe' || parts[1] === 'remove')) return { name: parts.join('.'), params: [{ name: 'dev', type: T.object('pci_dev') }] };
     if (parts.length === 3 && parts[1] === '_') {
-      const slotName = slotAliases[parts[2]!] ?? parts[2]!;
+      const slotName = cx.slot(parts[2]!);
       for (const o of cx.opstypes.values()) {
         const slot = o.slots.get(slotName);
         if (slot?.kind === 'callback') return { name: `_._.${slotName}`, params: slot.params };
@@ -49,7 +51,7 @@ export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventS
   }
   if (parts.length === 3) {
     const table = driver.ops.get(parts[1]!);
-    const slotName = slotAliases[parts[2]!] ?? parts[2]!;
+    const slotName = cx.slot(parts[2]!);
     const slot = table?.opstype?.slots.get(slotName);
     if (slot && slot.kind === 'callback') return { name: `${parts[0]}.${parts[1]}.${slotName}`, params: slot.params };
   }
@@ -57,7 +59,7 @@ export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventS
 }
 
 function eventCandidates(cx: CheckContext): string[] {
-  const names = [...[...cx.primitives.keys()].filter((p) => !queries.has(p)), ...lifecycleEvents.keys()];
+  const names = [...cx.vocabulary.primitives.keys(), ...objectEvents.keys(), ...cx.vocabulary.events.keys()];
   for (const d of cx.drivers.values()) {
     names.push(`${d.name}.probe`, `${d.name}.remove`, ...[...d.actions.keys()].map((a) => `${d.name}.${a}`));
     for (const t of d.ops.values()) for (const s of t.opstype?.slots.keys() ?? []) names.push(`${d.name}.${t.name}.${s}`);
@@ -67,7 +69,7 @@ function eventCandidates(cx: CheckContext): string[] {
 
 export function checkConstraint(cx: CheckContext, c: ConstraintInfo): void {
   const bag = cx.bag(c.uri);
-  const exprChecker = new BodyChecker(cx, { uri: c.uri, constraint: true, returns: T.void, what: `constraint \`${c.name}\`` });
+  const exprChecker = new BodyChecker(cx, { uri: c.uri, constraint: true, returns: T.void, what: `constraint \`${c.name}\``, pure: `a condition of constraint \`${c.name}\`` });
 
   const pattern = (p: A.Pattern, scope: Scope): void => {
     if (p.event.length === 0 || p.event.some((e) => e.name === '')) return;
@@ -84,7 +86,7 @@ export function checkConstraint(cx: CheckContext, c: ConstraintInfo): void {
       return;
     }
     cx.events.set(p, ev);
-    if (p.outcome && p.event.length === 1 && lifecycleEvents.has(ev.name)) {
+    if (p.outcome && p.event.length === 1 && lifecycleEvent(cx, ev.name)) {
       bag.error('unknown-event', `\`${ev.name}\` is a lifecycle event and has no outcome: \`${p.outcome}\` applies to calls (primitives, callbacks, actions)`, span);
     }
     const min = ev.params.filter((x) => !x.optional).length;
@@ -96,9 +98,21 @@ export function checkConstraint(cx: CheckContext, c: ConstraintInfo): void {
     p.args.forEach((a, i) => {
       if (a.name === '_' || a.name === '') return;
       // `create(sg_table)` / `destroy(sg_table)` filter by kind instead of binding.
-      if ((ev.name === 'create' || ev.name === 'destroy') && isObjectKind(a.name)) return;
+      if (objectEvents.has(ev.name) && cx.vocabulary.kinds.has(a.name)) {
+        cx.resolutions.set(a, { kind: 'kind-filter', name: a.name });
+        return;
+      }
       // A device or provider name matches that object rather than binding a variable.
-      if (cx.topology.get(a.name)?.kind === 'device' || cx.providers.has(a.name)) return;
+      const node = cx.topology.get(a.name);
+      if (node?.kind === 'device') {
+        cx.resolutions.set(a, { kind: 'device', name: a.name, decl: node.decl });
+        return;
+      }
+      const provider = cx.providers.get(a.name);
+      if (provider) {
+        cx.resolutions.set(a, { kind: 'provider', name: a.name, info: provider });
+        return;
+      }
       const existing = scope.get(a.name);
       if (!existing) scope.add({ name: a.name, type: ev.params[i]?.type ?? T.unknown, decl: a });
     });
@@ -110,11 +124,13 @@ export function checkConstraint(cx: CheckContext, c: ConstraintInfo): void {
       case 'lifetime': {
         const kind = r.objectKind.name;
         if (kind === '') break;
-        if (!isObjectKind(kind)) {
-          bag.error('unknown-kind', `unknown object kind \`${kind}\`${didYouMean(kind, objectKinds)}; the kinds are ${objectKinds.join(', ')}`, r.objectKind.span);
+        const kinds = [...cx.vocabulary.kinds.keys()];
+        if (!cx.vocabulary.kinds.has(kind)) {
+          bag.error('unknown-kind', `unknown object kind \`${kind}\`${didYouMean(kind, kinds)}; the kinds are ${kinds.join(', ')}`, r.objectKind.span);
           break;
         }
-        const fields = referenceFields(kind);
+        cx.resolutions.set(r.objectKind, { kind: 'kind', name: kind });
+        const fields = lifetimeFields(cx.vocabulary, kind);
         if (r.field.name !== '' && !fields.includes(r.field.name)) {
           const has = fields.length ? `; its reference fields are ${fields.map((f) => `\`${f}\``).join(', ')}` : '';
           bag.error('unknown-member', `${kind} has no reference field \`${r.field.name}\`${didYouMean(r.field.name, fields)}${has}`, r.field.span);

@@ -3,6 +3,7 @@
  * names, the values passed to actions, and the `expect` line.
  */
 import type * as A from '../syntax/ast.js';
+import { walk } from '../syntax/walk.js';
 import { BodyChecker, Scope } from './bodies.js';
 import { checkDevice } from './collect.js';
 import type { CheckContext } from './context.js';
@@ -23,14 +24,12 @@ export function checkScenario(cx: CheckContext, s: ScenarioInfo, uri: string): A
   };
 
   // A scenario passes values; calling primitives is the drivers' business.
-  const noCalls = (e: A.Expr): void => {
-    if (e.kind === 'call') {
-      bag.error('not-callable', 'a scenario line passes values to an action; it cannot call functions or primitives (call them from an action)', e.span);
-    } else if (e.kind === 'member') noCalls(e.object);
-    else if (e.kind === 'unary') noCalls(e.operand);
-    else if (e.kind === 'binary') (noCalls(e.left), noCalls(e.right));
-    else if (e.kind === 'try') noCalls(e.expr);
-  };
+  const noCalls = (e: A.Expr): void =>
+    walk(e, (n) => {
+      if ((n as A.Expr).kind !== 'call') return true;
+      bag.error('not-callable', 'a scenario line passes values to an action; it cannot call functions or primitives (call them from an action)', n.span);
+      return false;
+    });
 
   const lines = (ls: readonly A.ScenarioLine[], scope: Scope, top: boolean): void => {
     for (const l of ls) {

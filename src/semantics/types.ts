@@ -5,20 +5,6 @@
  * and strict where a mistake is certain (`lock` on an int).
  */
 
-/** Object kinds of LANGUAGE.md §5, tracked by the models. */
-export const objectKinds = [
-  'pci_dev',
-  'binding',
-  'p2pdma_provider',
-  'dma_buf',
-  'attachment',
-  'sg_table',
-  'iova',
-  'mutex',
-  'completion',
-] as const;
-export type ObjectKind = (typeof objectKinds)[number];
-
 export type Type =
   | { readonly k: 'bool' }
   | { readonly k: 'int' }
@@ -29,7 +15,8 @@ export type Type =
   | { readonly k: 'map_type' }
   | { readonly k: 'bridge' }
   | { readonly k: 'driver'; readonly name: string }
-  | { readonly k: 'object'; readonly kind: ObjectKind }
+  /** An object of a kind the model registry declares (`dma_buf`, or an embedder's). */
+  | { readonly k: 'object'; readonly kind: string }
   | { readonly k: 'set'; readonly elem: Type }
   | { readonly k: 'optional'; readonly inner: Type }
   | { readonly k: 'ops'; readonly opstype: string }
@@ -46,18 +33,17 @@ export const T = {
   mapType: { k: 'map_type' } as Type,
   bridge: { k: 'bridge' } as Type,
   unknown: { k: 'unknown' } as Type,
-  object: (kind: ObjectKind): Type => ({ k: 'object', kind }),
+  object: (kind: string): Type => ({ k: 'object', kind }),
   set: (elem: Type): Type => ({ k: 'set', elem }),
   optional: (inner: Type): Type => (inner.k === 'optional' || inner.k === 'unknown' ? inner : { k: 'optional', inner }),
   ops: (opstype: string): Type => ({ k: 'ops', opstype }),
 };
 
-export function isObjectKind(name: string): name is ObjectKind {
-  return (objectKinds as readonly string[]).includes(name);
-}
+/** The scalar types a spec may write. */
+export const scalarTypeNames = ['bool', 'int', 'errno', 'string', 'map_type'] as const;
 
-/** The type a name in a type position denotes, or undefined when it names nothing. */
-export function scalarType(name: string): Type | undefined {
+/** The type a name in a type position denotes (a scalar, or one of `kinds`), or undefined when it names nothing. */
+export function scalarType(name: string, kinds: ReadonlyMap<string, unknown>): Type | undefined {
   switch (name) {
     case 'bool':
       return T.bool;
@@ -70,7 +56,7 @@ export function scalarType(name: string): Type | undefined {
     case 'map_type':
       return T.mapType;
     default:
-      return isObjectKind(name) ? T.object(name) : undefined;
+      return kinds.has(name) ? T.object(name) : undefined;
   }
 }
 
@@ -135,46 +121,4 @@ export function comparable(a: Type, b: Type): boolean {
   if (b.k === 'none') return comparable(b, a);
   if (a.k === 'errno' || b.k === 'errno') return true;
   return same(strip(a), strip(b));
-}
-
-/**
- * The reference fields of each kind (LANGUAGE.md §5): what `x.field` reads and
- * what a `lifetime KIND within FIELD` constraint can name. `resv` is the
- * buffer's reservation mutex; `peer2peer` is what the importer asked for.
- * DMA-BUF additions: `dynamic` is dma_buf_attachment_is_dynamic() (the
- * importer gave importer ops), `pinned` whether the buffer is pinned for the
- * attachment (dma_buf_pin, or the core's pin at map time), and a buffer's
- * `static_mappings` counts the live mappings of its static attachments.
- * A `completion` is the kernel's struct completion (init_completion()).
- */
-export const kindFields: Record<ObjectKind, Record<string, Type>> = {
-  pci_dev: { bridge: T.bridge, binding: T.optional(T.object('binding')) },
-  binding: { device: T.object('pci_dev'), driver: T.unknown },
-  p2pdma_provider: { device: T.object('pci_dev'), binding: T.optional(T.object('binding')) },
-  dma_buf: {
-    exporter: T.optional(T.object('binding')),
-    provider: T.optional(T.object('p2pdma_provider')),
-    resv: T.object('mutex'),
-    static_mappings: T.int,
-  },
-  attachment: { buf: T.object('dma_buf'), dev: T.object('pci_dev'), peer2peer: T.bool, dynamic: T.bool, pinned: T.bool },
-  sg_table: {
-    attachment: T.optional(T.object('attachment')),
-    provider: T.optional(T.object('p2pdma_provider')),
-    dev: T.object('pci_dev'),
-  },
-  iova: { domain: T.object('pci_dev'), provider: T.optional(T.object('p2pdma_provider')) },
-  mutex: {},
-  completion: {},
-};
-
-/** The fields a lifetime constraint may relate: those that name another object. */
-export function referenceFields(kind: ObjectKind): string[] {
-  return Object.entries(kindFields[kind])
-    .filter(([, t]) => {
-      const s = strip(t);
-      return s.k === 'object' || s.k === 'bridge' || s.k === 'unknown';
-    })
-    .map(([name]) => name)
-    .filter((name) => name !== 'resv');
 }

@@ -8,7 +8,7 @@
  * | bool, int        | `boolean`, `number`               |
  * | object reference | `"#12"` (object id 12)            |
  * | errno            | `"!ENODEV"`                       |
- * | map type         | `"@BUS_ADDR"`                     |
+ * | a model constant | `"@BUS_ADDR"`                     |
  * | ops table        | `"&vfio_pci.dmabuf_ops"`          |
  * | string           | `"\"text"`                        |
  * | set              | an array of values, insertion order |

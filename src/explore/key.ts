@@ -1,82 +1,13 @@
 /**
- * The world state the explorer searches: every thread's frames, every model
- * object, every driver's state, and what the constraint monitors remember.
- * Plain data, immutable by convention: a step works on a copy made by
- * `cloneWorld`, so states can be kept in the visited set, compared and
- * replayed. `worldKey` is its canonical encoding.
+ * The canonical encoding of a state, for the visited set: equal keys mean
+ * states that behave the same. Which parts of a state are sets (their order
+ * meaningless) and which object fields hold thread indices comes from the
+ * models' kinds and primitives (`KeyLayout`); a `Renaming` applies the
+ * symmetry reduction's arrangement while the key is written.
  */
-import type { Value } from '../interp/values.js';
-
-/** A model object: a pci_dev, binding, provider, dma_buf, attachment, sg_table, iova or mutex. */
-export interface Obj {
-  readonly kind: string;
-  alive: boolean;
-  /** Its fields, in an order fixed by the model that creates it. */
-  f: Record<string, Value>;
-}
-
-/** A frame running compiled code: a callback, action, fn or scenario thread. */
-export interface CodeFrame {
-  readonly k: 'c';
-  readonly body: number;
-  pc: number;
-  locals: Value[];
-  stack: Value[];
-  /** Mutexes taken by `lock` blocks of this frame, innermost last; released on any exit. */
-  held: string[];
-  /** A failure of this frame becomes a value in the caller (`try`, and scenario lines). */
-  readonly tr: boolean;
-  /** The callback's entry is still to happen (it is a step of its own). */
-  entry: boolean;
-  /** For a callback or action: the arguments it was called with, for its end event. */
-  readonly args?: readonly Value[];
-}
-
-/** A frame of a primitive implemented by a model, possibly waiting on a callback or a condition. */
-export interface NativeFrame {
-  readonly k: 'n';
-  readonly prim: string;
-  /** The arguments it was called with (for its completion event). */
-  readonly args: readonly Value[];
-  phase: number;
-  regs: Value[];
-  readonly tr: boolean;
-  /** Source offset and body of the call, for traces. */
-  readonly at: number;
-  readonly body: number;
-  /** Blocked until the model says the condition holds (a pgmap destroy waiting for page references). */
-  waiting: boolean;
-}
-
-export type Frame = CodeFrame | NativeFrame;
-
-export interface Thread {
-  /** `main`, or `t1`, `t2`, … for parallel branches. */
-  readonly label: string;
-  readonly root: number;
-  frames: Frame[];
-  done: boolean;
-}
-
-/** A device armed for DMA through a mapping: `[device object, sg_table object, source offset, body]`. */
-export type Armed = readonly [number, number, number, number];
-
-export interface World {
-  threads: Thread[];
-  objects: Obj[];
-  /** Driver state, by driver index then field index. */
-  fields: Value[][];
-  /** Each driver's current binding object, or none. */
-  bindings: Value[];
-  /** Each provider declaration's current object, or none. */
-  providers: Record<string, Value>;
-  armed: Armed[];
-  faults: boolean;
-  /** What `before` / `never … after` rules have seen: rule key → sorted tuples. */
-  mem: Record<string, string[]>;
-  /** The model could not go on (a use of a destroyed object): no step follows. */
-  halted: boolean;
-}
+import type { Natives } from '../runtime/natives.js';
+import type { Value } from '../runtime/values.js';
+import type { Frame, Obj, World } from '../runtime/world.js';
 
 /**
  * Which parts of a state hold sets rather than lists (from the models): the
@@ -87,6 +18,8 @@ export interface KeyLayout {
   readonly fields: ReadonlyMap<string, ReadonlySet<string>>;
   /** Primitive → the register index from which its frame's registers are a set. */
   readonly regs: ReadonlyMap<string, number>;
+  /** Object fields that hold a thread index (-1: none) rather than a value: renamed with the threads. */
+  readonly threadFields: ReadonlySet<string>;
 }
 
 /**
@@ -107,38 +40,21 @@ export interface Renaming {
   readonly name: ReadonlyMap<string, string>;
 }
 
-/** Object fields that hold a thread index rather than a value. */
-export const THREAD_FIELDS: ReadonlySet<string> = new Set(['holder', 'lock']);
-
-/** No sets: every list keeps its order in the key. */
-export const ORDERED: KeyLayout = { fields: new Map(), regs: new Map() };
-
-function cloneFrame(f: Frame): Frame {
-  if (f.k === 'c') return { ...f, locals: f.locals.slice(), stack: f.stack.slice(), held: f.held.slice() };
-  return { ...f, regs: f.regs.slice() };
+/** Which fields and registers the models' kinds and primitives say hold sets, and which fields hold threads. */
+export function keyLayout(natives: Natives): KeyLayout {
+  const fields = new Map<string, Set<string>>();
+  const threadFields = new Set<string>();
+  for (const k of natives.kindImpls) {
+    if (k.setFields?.length) fields.set(k.name, new Set(k.setFields));
+    for (const f of k.threadFields ?? []) threadFields.add(f);
+  }
+  const regs = new Map<string, number>();
+  for (const p of natives.primitiveImpls) if (p.unorderedRegsFrom !== undefined) regs.set(p.sig.name, p.unorderedRegsFrom);
+  return { fields, regs, threadFields };
 }
 
-/**
- * A copy a step may change freely; values themselves are immutable and shared.
- * A step changes the frames of its own thread only, so the other threads'
- * frames are shared with the original (pass the stepping thread, or -1 for a
- * step of no thread).
- */
-export function cloneWorld(w: World, thread: number): World {
-  const mem: Record<string, string[]> = {};
-  for (const k in w.mem) mem[k] = w.mem[k]!;
-  return {
-    threads: w.threads.map((t, i) => (i === thread ? { ...t, frames: t.frames.map(cloneFrame) } : t)),
-    objects: w.objects.map((o) => ({ kind: o.kind, alive: o.alive, f: { ...o.f } })),
-    fields: w.fields.map((f) => f.slice()),
-    bindings: w.bindings.slice(),
-    providers: { ...w.providers },
-    armed: w.armed.slice(),
-    faults: w.faults,
-    mem,
-    halted: w.halted,
-  };
-}
+/** No sets and no thread fields: every list keeps its order in the key. */
+export const ORDERED: KeyLayout = { fields: new Map(), regs: new Map(), threadFields: new Set() };
 
 /**
  * The canonical key of a state: equal keys mean states that behave the same.
@@ -234,7 +150,7 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
     for (const k in o.f) {
       let v = o.f[k] ?? null;
       if (R) {
-        if (THREAD_FIELDS.has(k) && typeof v === 'number' && v >= 0) v = R.threadTo[v] ?? v;
+        if (layout.threadFields.has(k) && typeof v === 'number' && v >= 0) v = R.threadTo[v] ?? v;
         else if (k === 'name' && place) v = place.f.name ?? null;
       }
       // The start's values name only fixed objects, so `=` skips no object to number.
@@ -300,7 +216,7 @@ function renamedValue(v: string, R: Renaming, fixed: number): string {
  * For tests and tools that want the arranged state itself; the explorer only
  * keys it.
  */
-export function renameWorld(w: World, fixed: number, R: Renaming): World {
+export function renameWorld(w: World, fixed: number, R: Renaming, layout: KeyLayout): World {
   const val = (v: Value): Value => (typeof v === 'string' ? renamedValue(v, R, fixed) : Array.isArray(v) ? v.map(val) : v);
   const frame = (f: Frame): Frame =>
     f.k === 'c'
@@ -312,7 +228,7 @@ export function renameWorld(w: World, fixed: number, R: Renaming): World {
     for (const k in o.f) {
       const v = o.f[k] ?? null;
       // A fixed object's name is its place, which the renaming keeps.
-      f[k] = THREAD_FIELDS.has(k) && typeof v === 'number' && v >= 0 ? (R.threadTo[v] ?? v) : id < fixed && k === 'name' ? (w.objects[id]!.f.name ?? null) : val(v);
+      f[k] = layout.threadFields.has(k) && typeof v === 'number' && v >= 0 ? (R.threadTo[v] ?? v) : id < fixed && k === 'name' ? (w.objects[id]!.f.name ?? null) : val(v);
     }
     return { kind: o.kind, alive: o.alive, f };
   });

@@ -1,170 +1,16 @@
 /**
- * The interpreter: runs one step of one thread on a copy of the world. A step
- * executes one visible instruction (a primitive call, `lock`, a callback's
- * entry, a scenario line) and every invisible one after it, up to the next
- * visible one. Driver state is read and written atomically with the step that
- * precedes the access (see docs/semantics.md).
+ * One step of one thread: runs the thread's instructions on a private copy
+ * of the world from one visible instruction up to the next, calling into the
+ * models for primitives, reporting events to the monitors, and recording what
+ * the trace shows of the step. It is the `ModelContext` the models see.
  */
-import { cloneWorld, type CodeFrame, type Frame, type NativeFrame, type Obj, type World } from '../explore/state.js';
-import type { CallResult, ModelContext, NativeResult, PrimitiveImpl } from '../models/model.js';
-import type { ModelRegistry } from '../models/registry.js';
-import type { Monitor } from '../explore/monitor.js';
 import { visibleOps, type Instr } from './bytecode.js';
-import { binaryOp } from './evaluate.js';
-import type { CompiledProgram } from './compile.js';
+import type { CompiledProgram } from './compiled.js';
+import { MAX_DEPTH, MAX_STEP_INSTRUCTIONS, NO_OBJECTS, type Machine, type StepOutcome } from './machine.js';
+import type { CallResult, ModelContext, NativeResult, PrimitiveImpl, Violation } from './natives.js';
+import { execPure, opsSlot } from './pure.js';
 import { equal, errno, errnoName, isErrno, isOpsRef, isRef, ref, refId, type Value } from './values.js';
-
-/** Frames deeper than this end the run as incomplete: a runaway recursion, not a verdict. */
-export const MAX_DEPTH = 200;
-/** Instructions one step may run before it is called a runaway callback. */
-export const MAX_STEP_INSTRUCTIONS = 100_000;
-
-export interface Violation {
-  readonly rule: string;
-  readonly message: string;
-}
-
-/** One step as a trace shows it. */
-export interface StepInfo {
-  /** `main`, `t1`, or `hw:nic`. */
-  readonly thread: string;
-  /** What happened: `dma_buf_map_attachment(attachment#6) → sg_table#7`. */
-  readonly text: string;
-  /** Where: the source of the statement (or callback) that made the step. */
-  readonly uri: string;
-  readonly at: number;
-  /**
-   * The mutexes the stepping thread holds after the step, in object order
-   * (empty for a DMA step). This and the next two are object numbers, named
-   * only when a trace is built: `showValue` on any later world of the same
-   * run names an object as this step's world would (kinds, device names and
-   * a mutex's owner never change), so no step pays for names never shown.
-   */
-  readonly locks: readonly number[];
-  /** Objects the step created, in order; mutexes are left out (`locks` shows them), IOVAs are in. */
-  readonly created: readonly number[];
-  /** Objects the step ended, in order; as for `created`, mutexes left out, IOVAs in. */
-  readonly ended: readonly number[];
-  /**
-   * The step changed nothing but its own thread's frames and did nothing a
-   * rule observes (an action call or a callback's entry that no rule names,
-   * with the local work after it). Another thread cannot tell whether it has
-   * happened, so the explorer may take it alone (partial-order reduction),
-   * and a trace may drop it when its thread does nothing later.
-   */
-  readonly local: boolean;
-}
-
-/** The empty list of `StepInfo`'s `locks`, `created` and `ended`, shared so that most steps allocate none. */
-export const NO_OBJECTS: readonly number[] = Object.freeze([]);
-
-/** The mutexes thread `t` holds in `w`, in object order: every mutex whose holder is `t`. */
-export function locksHeld(w: World, t: number): readonly number[] {
-  let out: number[] | undefined;
-  const objects = w.objects;
-  for (let i = 0; i < objects.length; i++) {
-    const o = objects[i]!;
-    if (o.f.holder === t && o.kind === 'mutex') (out ??= []).push(i);
-  }
-  return out ?? NO_OBJECTS;
-}
-
-export interface StepOutcome {
-  readonly world: World;
-  readonly info: StepInfo;
-  readonly violations: Violation[];
-  /** The number of options at each nondeterministic choice the step met, in order. */
-  readonly points: number[];
-  /** A bound was exceeded: the run cannot be judged (incomplete). */
-  readonly bound?: { readonly message: string; readonly uri: string; readonly at: number };
-}
-
-export class Machine {
-  constructor(
-    readonly program: CompiledProgram,
-    readonly registry: ModelRegistry,
-    readonly monitor: Monitor,
-  ) {}
-
-  /** Whether thread `t` can take a step in `w`. */
-  canStep(w: World, t: number): boolean {
-    const th = w.threads[t]!;
-    if (th.done || w.halted) return false;
-    const f = th.frames[th.frames.length - 1];
-    if (!f) return false;
-    if (f.k === 'n') return f.waiting ? (this.registry.primitive(f.prim)?.ready?.(w, f, this.program) ?? true) : true;
-    if (f.entry) return true;
-    const ins = this.program.bodies[f.body]!.code[f.pc];
-    return !ins || this.canRun(w, f, ins);
-  }
-
-  /** Whether a frame may run instruction `ins` now: a `lock` of a held mutex and a `join` of live threads wait. */
-  canRun(w: World, f: CodeFrame, ins: Instr): boolean {
-    if (ins.op === 'lock') {
-      const m = f.stack[f.stack.length - 1] ?? null;
-      const o = isRef(m) ? w.objects[refId(m)] : undefined;
-      return !o || !o.alive || o.f.holder === -1;
-    }
-    if (ins.op === 'join') return w.threads.every((x) => !ins.threads.includes(x.root) || x.done);
-    return true;
-  }
-
-  /** What a blocked thread waits for, for a deadlock report. */
-  blockedOn(w: World, t: number): string {
-    const th = w.threads[t]!;
-    const f = th.frames[th.frames.length - 1];
-    const show = (v: Value) => showValue(w, this.program, v);
-    if (!f) return 'nothing';
-    if (f.k === 'n') return this.registry.primitive(f.prim)?.waitsFor?.(w, f, show) ?? `${f.prim} to finish`;
-    const ins = this.program.bodies[f.body]!.code[f.pc];
-    if (ins?.op === 'lock') {
-      const m = f.stack[f.stack.length - 1] ?? null;
-      const o = isRef(m) ? w.objects[refId(m)] : undefined;
-      const holder = typeof o?.f.holder === 'number' ? w.threads[o.f.holder]?.label : undefined;
-      return `${show(m)} held by ${holder === th.label ? 'itself' : (holder ?? 'nobody')}`;
-    }
-    if (ins?.op === 'join') return 'its parallel branches';
-    return 'nothing';
-  }
-
-  /**
-   * Runs one step of thread `t`, taking `choices` at the nondeterministic
-   * points it meets. `same` (from the symmetry reduction) says which objects
-   * are interchangeable in this step, so a model may choose among them once.
-   */
-  step(w0: World, t: number, choices: readonly number[], same?: (a: number, b: number) => boolean): StepOutcome {
-    return new Step(this, cloneWorld(w0, t), t, choices, same).run();
-  }
-
-  /**
-   * A DMA by an armed device through its mapping: a step of the hardware
-   * "thread". It changes nothing, so the outcome's world is `w` itself:
-   * the explorer knows the state without keying it again.
-   */
-  dma(w: World, index: number): StepOutcome {
-    const [dev, sgt, at, body] = w.armed[index]!;
-    const show = (v: Value) => showValue(w, this.program, v);
-    const violations: Violation[] = [];
-    const s = w.objects[sgt]!;
-    const via = `${show(ref(dev))} DMA through ${show(ref(sgt))}`;
-    const iova = s.f.iova ?? null;
-    const prov = s.f.provider ?? null;
-    if (isRef(iova) && !w.objects[refId(iova)]!.alive) {
-      violations.push({ rule: 'model.iommu_fault', message: `${via}: its ${show(iova)} was unmapped (IOMMU fault)` });
-    } else if (isRef(prov) && !w.objects[refId(prov)]!.alive) {
-      violations.push({ rule: 'model.dma_after_free', message: `${via}: its provider ${show(prov)} is destroyed (DMA into freed MMIO)` });
-    } else if (!s.alive) {
-      violations.push({ rule: 'model.dma_after_unmap', message: `${via}: the mapping was already given back` });
-    }
-    const label = `hw:${show(ref(dev))}`;
-    return {
-      world: w,
-      info: { thread: label, text: `DMA through ${show(ref(sgt))}`, uri: this.program.bodies[body]!.uri, at, locks: NO_OBJECTS, created: NO_OBJECTS, ended: NO_OBJECTS, local: false },
-      violations,
-      points: [],
-    };
-  }
-}
+import type { CodeFrame, Frame, NativeFrame, Obj, World } from './world.js';
 
 /**
  * Instructions that read and write nothing but the running frame (its stack,
@@ -172,10 +18,10 @@ export class Machine {
  * because its only effect beyond the frames is its event, which `event()`
  * judges; `ret` and `fail` because `finish` judges the locks and events.
  */
-const localOps: ReadonlySet<Instr['op']> = new Set<Instr['op']>(['const', 'load', 'store', 'bin', 'not', 'neg', 'dup', 'pop', 'jmp', 'jf', 'jt', 'fn', 'set', 'iter', 'action', 'ret', 'fail', 'assert']);
+const localOps: ReadonlySet<Instr['op']> = new Set<Instr['op']>(['const', 'load', 'store', 'bin', 'not', 'neg', 'dup', 'pop', 'jmp', 'jf', 'jt', 'fn', 'set', 'iter', 'action', 'ret', 'fail', 'assert', 'slot']);
 
 /** Everything one step touches; discarded when the step ends. */
-class Step implements ModelContext {
+export class Step implements ModelContext {
   readonly violations: Violation[] = [];
   readonly points: number[] = [];
   private choicePos = 0;
@@ -210,6 +56,10 @@ class Step implements ModelContext {
     return this.world.faults;
   }
 
+  get natives() {
+    return this.m.natives;
+  }
+
   get callerDriver(): number {
     const th = this.world.threads[this.thread]!;
     for (let i = th.frames.length - 1; i >= 0; i--) {
@@ -229,7 +79,8 @@ class Step implements ModelContext {
     this.local = false;
     const id = this.world.objects.length;
     this.world.objects.push({ kind, alive: true, f: fields });
-    if (kind !== 'mutex') (this.created ??= []).push(id);
+    // Locks are shown by who holds them (`StepInfo.locks`), not as objects made.
+    if (!this.m.natives.kind(kind)?.lock) (this.created ??= []).push(id);
     const r = ref(id);
     this.m.monitor.onEvent(this, 'create', [r], undefined);
     this.m.monitor.onCreate(this, r);
@@ -241,9 +92,10 @@ class Step implements ModelContext {
     const o = this.obj(r);
     if (!o || !o.alive) return;
     o.alive = false;
-    if (o.kind !== 'mutex') (this.ended ??= []).push(refId(r as string));
+    const kind = this.m.natives.kind(o.kind);
+    if (!kind?.lock) (this.ended ??= []).push(refId(r as string));
     // What else ended within the step belongs in its trace line ("… · gpu_bar0#3 ends").
-    if (this.text !== '' && o.kind !== 'mutex' && o.kind !== 'iova') this.text += ` · ${this.show(r)} ends`;
+    if (this.text !== '' && !kind?.lock && !kind?.quietEnd) this.text += ` · ${this.show(r)} ends`;
     this.m.monitor.onEvent(this, 'destroy', [r], undefined);
     this.m.monitor.onDestroy(this, r as string);
   }
@@ -292,7 +144,7 @@ class Step implements ModelContext {
   }
 
   show(v: Value): string {
-    return showValue(this.world, this.program, v);
+    return this.m.show(this.world, v);
   }
 
   // ---- the step ----------------------------------------------------------------
@@ -354,7 +206,7 @@ class Step implements ModelContext {
         if (this.visible) break;
         // A thread's first step starts with invisible instructions (a `parallel`
         // line's spawn), so canStep could not judge the lock or join they lead to.
-        if (!this.m.canRun(w, f, ins)) break;
+        if (!this.m.canRun(w, f, ins, this.thread)) break;
         this.visible = true;
         this.at = ins.at;
         this.uri = body.uri;
@@ -369,7 +221,7 @@ class Step implements ModelContext {
         text: this.text || 'ends',
         uri: this.uri,
         at: this.at,
-        locks: locksHeld(w, this.thread),
+        locks: this.m.locksHeld(w, this.thread),
         created: this.created ?? NO_OBJECTS,
         ended: this.ended ?? NO_OBJECTS,
         local: this.local,
@@ -381,7 +233,7 @@ class Step implements ModelContext {
   }
 
   private impl(name: string): PrimitiveImpl {
-    const p = this.m.registry.primitive(name);
+    const p = this.m.natives.primitive(name);
     if (!p) throw new Error(`no model implements primitive ${name}`);
     return p;
   }
@@ -396,29 +248,10 @@ class Step implements ModelContext {
     const st = f.stack;
     const w = this.world;
     if (!localOps.has(ins.op)) this.local = false;
+    if (execPure(this, f, ins)) return;
     switch (ins.op) {
-      case 'const':
-        st.push(ins.v);
-        f.pc++;
-        return;
-      case 'load':
-        st.push(f.locals[ins.slot] ?? null);
-        f.pc++;
-        return;
-      case 'store':
-        f.locals[ins.slot] = st.pop() ?? null;
-        f.pc++;
-        return;
-      case 'loadf':
-        st.push(w.fields[ins.d]![ins.f] ?? null);
-        f.pc++;
-        return;
       case 'storef':
         w.fields[ins.d]![ins.f] = st.pop() ?? null;
-        f.pc++;
-        return;
-      case 'provider':
-        st.push(w.providers[ins.name] ?? null);
         f.pc++;
         return;
       case 'member': {
@@ -428,64 +261,18 @@ class Step implements ModelContext {
           this.fatalAt(ins, uri, 'model.null_deref', `\`.${ins.name}\` of ${isErrno(v) ? `an error (${errnoName(v)})` : this.show(v)}`);
           return;
         }
-        if (!o.alive && o.kind !== 'pci_dev') {
+        if (!o.alive && !this.m.natives.kind(o.kind)?.readableAfterEnd) {
           this.fatalAt(ins, uri, 'model.use_after_free', `\`.${ins.name}\` of ${this.show(v)}, which has ended`);
           return;
         }
-        st.push(ins.name === 'resv' ? (o.f.resv ?? null) : (o.f[ins.name] ?? null));
+        st.push(o.f[ins.name] ?? null);
         f.pc++;
         return;
       }
-      case 'bin': {
-        const b = st.pop() ?? null;
-        const a = st.pop() ?? null;
-        st.push(binaryOp(ins.o, a, b));
-        f.pc++;
-        return;
-      }
-      case 'not':
-        st.push(st.pop() !== true);
-        f.pc++;
-        return;
-      case 'neg': {
-        const v = st.pop();
-        st.push(typeof v === 'number' ? -v : 0);
-        f.pc++;
-        return;
-      }
-      case 'dup':
-        st.push(st[st.length - 1] ?? null);
-        f.pc++;
-        return;
-      case 'pop':
-        st.pop();
-        f.pc++;
-        return;
-      case 'jmp':
-        f.pc = ins.t;
-        return;
-      case 'jf':
-        f.pc = st.pop() === true ? f.pc + 1 : ins.t;
-        return;
-      case 'jt':
-        f.pc = st.pop() === true ? ins.t : f.pc + 1;
-        return;
       case 'prim': {
         const args = st.splice(st.length - ins.argc, ins.argc);
         f.pc++;
         this.callPrimitive(ins.name, args, ins.tr, ins.at, f.body, uri);
-        return;
-      }
-      case 'query': {
-        f.pc++;
-        if (ins.name === 'count') {
-          st.push(w.objects.filter((o) => o.alive && o.kind === ins.kind).length);
-        } else if (ins.name === 'held') {
-          const o = this.obj(st.pop() ?? null);
-          st.push(o?.f.holder === this.thread);
-        } else {
-          st.push(isErrno(st.pop() ?? null));
-        }
         return;
       }
       case 'fn': {
@@ -521,7 +308,7 @@ class Step implements ModelContext {
           this.fatalAt(ins, uri, 'model.use_after_free', `\`lock\` of ${this.show(mx)}, whose buffer has been released`);
           return;
         }
-        o.f.holder = this.thread;
+        this.m.natives.kind(o.kind)?.lock?.take(o, this.thread);
         f.held.push(mx as string);
         this.m.monitor.onEvent(this, 'lock', [mx], undefined);
         f.pc++;
@@ -548,18 +335,6 @@ class Step implements ModelContext {
           this.violate('model.assert', ins.msg ? `assertion failed: ${ins.msg}` : 'assertion failed');
         }
         f.pc++;
-        return;
-      }
-      case 'iter': {
-        const s = f.locals[ins.set];
-        const i = f.locals[ins.idx] as number;
-        if (Array.isArray(s) && i < s.length) {
-          f.locals[ins.v] = s[i]!;
-          f.locals[ins.idx] = i + 1;
-          f.pc++;
-        } else {
-          f.pc = ins.t;
-        }
         return;
       }
       case 'bind':
@@ -635,7 +410,7 @@ class Step implements ModelContext {
 
   private release(mx: string): void {
     const o = this.obj(mx);
-    if (o && o.f.holder === this.thread) o.f.holder = -1;
+    if (o) this.m.natives.kind(o.kind)?.lock?.release(o, this.thread);
   }
 
   private pushCode(bodyId: number, args: Value[], tr: boolean, entry: boolean, at: number, uri: string): void {
@@ -686,7 +461,7 @@ class Step implements ModelContext {
         th.frames.pop();
         const outcome = r.k === 'ret' ? 'ok' : 'fails';
         if (!frame.prim.startsWith('@')) this.m.monitor.onEvent(this, frame.prim, frame.args, outcome);
-        const impl = this.m.registry.primitive(frame.prim);
+        const impl = this.m.natives.primitive(frame.prim);
         const result = r.k === 'fail' ? errnoName(r.e) : r.v !== null || impl?.sig.returns.k !== 'void' ? this.show(r.v) : undefined;
         if (result !== undefined) {
           if (this.startedHere.has(frame)) this.noteResult(result);
@@ -747,32 +522,3 @@ class Step implements ModelContext {
   }
 }
 
-/** A value as traces and messages show it. */
-export function showValue(w: World, program: CompiledProgram, v: Value): string {
-  if (v === null) return 'none';
-  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
-  if (Array.isArray(v)) return `{${v.map((x) => showValue(w, program, x)).join(', ')}}`;
-  const s = v as string;
-  switch (s[0]) {
-    case '#': {
-      const id = refId(s);
-      const o = w.objects[id];
-      if (!o) return s;
-      if (o.kind === 'pci_dev') return String(o.f.name);
-      if (o.kind === 'mutex' && isRef(o.f.owner ?? null)) return `${showValue(w, program, o.f.owner!)}.resv`;
-      if (o.kind === 'mutex' && typeof o.f.name === 'string') return o.f.name;
-      if (o.kind === 'p2pdma_provider' && typeof o.f.decl === 'string') return `${o.f.decl}#${id}`;
-      return `${o.kind}#${id}`;
-    }
-    case '!':
-      return s.slice(1);
-    case '@':
-      return s.slice(1);
-    case '&':
-      return s.slice(1);
-    case '"':
-      return JSON.stringify(s.slice(1));
-    default:
-      return s;
-  }
-}

@@ -27,6 +27,8 @@ export type Instr = At &
     /** The current object of a provider declaration (none before its device binds). */
     | { readonly op: 'provider'; readonly name: string }
     | { readonly op: 'member'; readonly name: string }
+    /** `table.slot` of an ops table: the flag's value, or whether the table fills the callback slot. */
+    | { readonly op: 'slot'; readonly name: string }
     | { readonly op: 'bin'; readonly o: BinaryOp }
     | { readonly op: 'not' }
     | { readonly op: 'neg' }
@@ -67,7 +69,7 @@ export type Op = Instr['op'];
 /** Instructions that start a step. */
 export const visibleOps: ReadonlySet<Op> = new Set<Op>(['prim', 'lock', 'bind', 'unbind', 'unplug', 'action', 'choose', 'join']);
 
-/** A compiled body: a callback, action, `fn`, or a scenario thread. */
+/** A compiled body: a callback, action, `fn`, a scenario thread, or an expression (a constraint's condition, a field's initial value, a flag). */
 export interface CompiledBody {
   readonly id: number;
   /** How traces name it: `vfio_pci.remove`, `mlx5_ib.importer.move_notify`, `fn checked_map`. */

@@ -4,13 +4,14 @@
  * What `before` and `never … after` rules must remember lives in the world
  * state (`world.mem`), so it is part of what the explorer compares.
  */
-import type { CompiledProgram } from '../interp/compile.js';
-import { evaluate } from '../interp/evaluate.js';
-import { equal, isRef, ref, refId, type Value } from '../interp/values.js';
-import { isObjectKind as isKind, strip } from '../semantics/types.js';
 import type { ConstraintInfo } from '../semantics/program.js';
+import { strip } from '../semantics/types.js';
 import type * as A from '../syntax/ast.js';
-import type { World } from './state.js';
+import type { CompiledProgram, ConditionRt } from './compiled.js';
+import { evaluate } from './evaluate.js';
+import type { Natives } from './natives.js';
+import { equal, isRef, ref, refId, type Value } from './values.js';
+import type { World } from './world.js';
 
 /** What a monitor needs from the step in progress. */
 export interface MonitorContext {
@@ -41,8 +42,8 @@ type RuleMatcher =
   | { readonly k: 'lifetime'; readonly name: string; readonly kind: string; readonly field: string }
   | { readonly k: 'before'; readonly name: string; readonly key: string; readonly left: PatternMatcher; readonly right: PatternMatcher; readonly shared: readonly string[] }
   | { readonly k: 'never'; readonly name: string; readonly key: string; readonly p: PatternMatcher; readonly after?: PatternMatcher; readonly shared: readonly string[] }
-  | { readonly k: 'requires'; readonly name: string; readonly p: PatternMatcher; readonly cond: A.Expr; readonly text: string }
-  | { readonly k: 'always' | 'at_end'; readonly name: string; readonly e: A.Expr; readonly text: string };
+  | { readonly k: 'requires'; readonly name: string; readonly p: PatternMatcher; readonly cond: ConditionRt; readonly text: string }
+  | { readonly k: 'always' | 'at_end'; readonly name: string; readonly e: ConditionRt; readonly text: string };
 
 export class Monitor {
   private readonly byEvent = new Map<string, RuleMatcher[]>();
@@ -50,8 +51,16 @@ export class Monitor {
   private readonly always: RuleMatcher[] = [];
   private readonly atEnd: RuleMatcher[] = [];
 
-  constructor(private readonly program: CompiledProgram) {
+  constructor(
+    private readonly program: CompiledProgram,
+    private readonly natives: Natives,
+  ) {
     for (const c of program.program.constraints.values()) this.compile(c);
+  }
+
+  /** A condition's value in `w`, with the pattern's variables bound. */
+  private holds(cond: ConditionRt, w: World, thread: number, vars: ReadonlyMap<string, Value>): boolean {
+    return evaluate(this.program, this.natives, cond.body, cond.vars.map((v) => vars.get(v) ?? null), w, thread) === true;
   }
 
   /** Rule keys whose memory the initial world must hold. */
@@ -70,13 +79,13 @@ export class Monitor {
     // The checker resolved the event (aliases, wildcards, registered models' primitives): use its answer.
     const sig = this.program.program.events.get(p);
     const event = sig?.name ?? p.event.map((e) => e.name).join('.');
-    const lifecycle = event === 'create' || event === 'destroy';
+    // The checker resolved what each argument names: a kind filter, a device, a provider, or a variable.
     const args = p.args.map((a): ArgMatcher => {
       if (a.name === '_' || a.name === '') return { k: 'any' };
-      if (lifecycle && isKind(a.name)) return { k: 'kind', kind: a.name };
-      const dev = this.program.deviceIds.get(a.name);
-      if (dev !== undefined) return { k: 'device', id: dev };
-      if (this.program.program.providers.has(a.name)) return { k: 'provider', name: a.name };
+      const sym = this.program.program.resolutions.get(a);
+      if (sym?.kind === 'kind-filter') return { k: 'kind', kind: sym.name };
+      if (sym?.kind === 'device') return { k: 'device', id: this.program.deviceIds.get(sym.name)! };
+      if (sym?.kind === 'provider') return { k: 'provider', name: sym.name };
       return { k: 'var', name: a.name };
     });
     const kinds = p.args.map((_, i) => {
@@ -139,14 +148,14 @@ export class Monitor {
         }
         case 'requires': {
           const p = this.pattern(c, r.pattern);
-          this.add(p.event, { k: 'requires', name: c.name, p, cond: r.cond, text: this.text(c, r.cond) });
+          this.add(p.event, { k: 'requires', name: c.name, p, cond: this.program.conditions.get(r.cond)!, text: this.text(c, r.cond) });
           return;
         }
         case 'always':
-          this.always.push({ k: 'always', name: c.name, e: r.expr, text: this.text(c, r.expr) });
+          this.always.push({ k: 'always', name: c.name, e: this.program.conditions.get(r.expr)!, text: this.text(c, r.expr) });
           return;
         case 'at_end':
-          this.atEnd.push({ k: 'at_end', name: c.name, e: r.expr, text: this.text(c, r.expr) });
+          this.atEnd.push({ k: 'at_end', name: c.name, e: this.program.conditions.get(r.expr)!, text: this.text(c, r.expr) });
           return;
       }
     });
@@ -252,8 +261,7 @@ export class Monitor {
         case 'requires': {
           const vars = this.match(r.p, args, outcome, w);
           if (!vars) break;
-          const ok = evaluate(r.cond, { world: w, program: this.program, thread: cx.thread, vars });
-          if (ok !== true) cx.violate(r.name, `${this.describe(cx, event, args)} requires \`${r.text}\`, which does not hold`);
+          if (!this.holds(r.cond, w, cx.thread, vars)) cx.violate(r.name, `${this.describe(cx, event, args)} requires \`${r.text}\`, which does not hold`);
           break;
         }
         default:
@@ -294,7 +302,7 @@ export class Monitor {
   afterStep(cx: MonitorContext): void {
     for (const r of this.always) {
       if (r.k !== 'always') continue;
-      if (evaluate(r.e, { world: cx.world, program: this.program, thread: -1, vars: new Map() }) !== true) {
+      if (!this.holds(r.e, cx.world, -1, NO_VARS)) {
         cx.violate(r.name, `\`always ${r.text}\` does not hold`);
       }
     }
@@ -304,7 +312,7 @@ export class Monitor {
   finished(cx: MonitorContext): void {
     for (const r of this.atEnd) {
       if (r.k !== 'at_end') continue;
-      if (evaluate(r.e, { world: cx.world, program: this.program, thread: -1, vars: new Map() }) !== true) {
+      if (!this.holds(r.e, cx.world, -1, NO_VARS)) {
         cx.violate(r.name, `\`at end ${r.text}\` does not hold when the scenario ends`);
       }
     }
@@ -312,6 +320,8 @@ export class Monitor {
 }
 
 
+
+const NO_VARS: ReadonlyMap<string, Value> = new Map();
 
 function sharedVars(a: PatternMatcher, b: PatternMatcher): string[] {
   const va = new Set(a.args.filter((x) => x.k === 'var').map((x) => (x as { name: string }).name));

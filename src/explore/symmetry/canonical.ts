@@ -1,0 +1,162 @@
+/**
+ * The symmetry reduction's canonical form: a state is keyed by the
+ * arrangement that sorts each class's members by a signature of their own
+ * parts (and, where signatures tie, by what the rest of the state says about
+ * them), so every image of a state under a swap of members gets one key.
+ */
+import type { CompiledProgram } from '../../runtime/compiled.js';
+import type { Value } from '../../runtime/values.js';
+import type { World } from '../../runtime/world.js';
+import { refNumber, renameWorld, worldKey, type KeyLayout, type Renaming } from '../key.js';
+import { mergeable, type Member, type Symmetry, type SymmetryClass } from './detect.js';
+
+/** A member's own parts, with references abstracted so the signature does not depend on object numbering. */
+export function signature(w: World, m: Member, sym: Symmetry): string {
+  // Built by concatenation: this runs for every member of every successor state.
+  let s = '';
+  const abs = (v: Value): void => {
+    if (typeof v === 'string' && v.charCodeAt(0) === 35) {
+      const o = w.objects[refNumber(v)];
+      s += `#${o?.kind ?? ''}${o?.alive ? '' : '!'},`;
+    } else if (typeof v === 'string' && (v.charCodeAt(0) === 38 || v.charCodeAt(0) === 34) && v.startsWith(m.name, 1) && (v.length === m.name.length + 1 || v[m.name.length + 1] === '.')) {
+      // Its own name (`&importer3.iops`) says nothing about its situation: a swap renames it.
+      s += `${v[0]}SELF${v.slice(m.name.length + 1)},`;
+    } else if (Array.isArray(v)) {
+      s += '[';
+      for (const x of v) abs(x);
+      s += '],';
+    } else s += `${String(v)},`;
+  };
+  for (const v of w.fields[m.driver]!) abs(v);
+  s += w.bindings[m.driver] !== null ? '|b|' : '|u|';
+  const thread = w.threads.find((t) => t.root === m.branch);
+  if (thread) {
+    s += thread.done ? 'd' : 'r';
+    for (const f of thread.frames) {
+      if (f.k === 'c') {
+        s += `(${m.roleOf.get(f.body) ?? f.body}:${f.pc}:${f.held.length}:${f.entry}:`;
+        for (const v of f.locals) abs(v);
+        s += ':';
+        for (const v of f.stack) abs(v);
+        s += ')';
+      } else s += `(${f.prim}:${f.phase})`;
+    }
+  }
+  const dev = w.objects[m.device]!;
+  s += `|${dev.alive}`;
+  for (const k in dev.f) {
+    const v = dev.f[k] ?? null;
+    // The device's name is its place, which a swap keeps: it says nothing about the member.
+    if (k === 'name') continue;
+    if (sym.threadFields.has(k)) s += v !== -1 ? 'h,' : 'f,';
+    else abs(v);
+  }
+  let armed = 0;
+  for (const a of w.armed) if (a[0] === m.device) armed++;
+  return `${s}|${armed}`;
+}
+
+/**
+ * What the rest of the state says about each member: the frames of other
+ * threads running one of its bodies (the unplug thread inside its
+ * `move_notify`), and the values in other threads' frames that name its own
+ * objects (the attachment a walk is notifying, or still has to). Two members
+ * alike in their own parts but unalike here must not tie, or the sort would
+ * leave them in index order and two images of one state would get two keys.
+ */
+export function outsideMarks(w: World, sym: Symmetry, c: SymmetryClass, layout: KeyLayout): Map<Member, string> {
+  const marks = new Map(c.members.map((m) => [m, '']));
+  const mark = (m: Member, text: string) => marks.set(m, marks.get(m)! + text);
+  const owner = new Map<number, Member | null>();
+  for (const m of c.members) {
+    const claim = (v: Value): void => {
+      if (typeof v === 'string' && v.charCodeAt(0) === 35) {
+        const id = refNumber(v);
+        owner.set(id, owner.has(id) && owner.get(id) !== m ? null : m);
+      } else if (Array.isArray(v)) v.forEach(claim);
+    };
+    w.fields[m.driver]!.forEach(claim);
+  }
+  w.threads.forEach((t, ti) => {
+    if (sym.branches.has(t.root)) return;
+    t.frames.forEach((f, depth) => {
+      const at = `${ti}.${depth}`;
+      const note = (v: Value, slot: string): void => {
+        if (typeof v === 'string' && v.charCodeAt(0) === 35) {
+          const m = owner.get(refNumber(v));
+          if (m) mark(m, `${at}${slot};`);
+        } else if (Array.isArray(v)) v.forEach((x) => note(x, slot));
+      };
+      if (f.k === 'c') {
+        const b = sym.byBody.get(f.body);
+        if (b && marks.has(b[0])) mark(b[0], `${at}=${b[1]}:${f.pc};`);
+        f.locals.forEach((v, k) => note(v, `l${k}`));
+        f.stack.forEach((v, k) => note(v, `s${k}`));
+      } else {
+        const from = layout.regs.get(f.prim) ?? f.regs.length;
+        f.regs.forEach((v, k) => note(v, k < from ? `r${k}` : 'r*'));
+        f.args.forEach((v, k) => note(v, `a${k}`));
+      }
+    });
+  });
+  return marks;
+}
+
+/** The state's key under symmetry: its members sorted by signature, then the ordinary canonical key of that arrangement. */
+export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry, layout: KeyLayout): string {
+  if (!mergeable(w, sym)) return worldKey(w, sym.fixed, layout, sym.base);
+  const orders = sym.classes.map((c) => {
+    const sigs = c.members.map((m) => signature(w, m, sym));
+    // What the rest of the state says about members only matters between members whose signatures tie.
+    const marks = new Set(sigs).size < sigs.length ? outsideMarks(w, sym, c, layout) : undefined;
+    const mk = (i: number) => marks?.get(c.members[i]!) ?? '';
+    return c.members.map((_, i) => i).sort((a, b) => (sigs[a]! < sigs[b]! ? -1 : sigs[a]! > sigs[b]! ? 1 : mk(a) < mk(b) ? -1 : mk(a) > mk(b) ? 1 : a - b));
+  });
+  return worldKey(w, sym.fixed, layout, sym.base, arrangement(w, sym, orders));
+}
+
+/**
+ * The renaming that puts member `orders[c][k]` of each class `c` into slot k
+ * (a class without an order stays as it is). Undefined when it moves nothing,
+ * or when a member's branch has not started (such a state is keyed as it is:
+ * a missed merge at most).
+ */
+export function arrangement(w: World, sym: Symmetry, orders: readonly (readonly number[] | undefined)[]): Renaming | undefined {
+  let R: { threadAt: number[]; threadTo: number[]; driverAt: number[]; objectAt: number[]; objectTo: number[]; body: Map<number, number>; name: Map<string, string> } | undefined;
+  let rootIndex: Map<number, number> | undefined;
+  for (let ci = 0; ci < sym.classes.length; ci++) {
+    const order = orders[ci];
+    if (!order || order.every((v, i) => v === i)) continue;
+    const c = sym.classes[ci]!;
+    rootIndex ??= new Map(w.threads.map((t, i) => [t.root, i]));
+    const ident = (n: number) => Array.from({ length: n }, (_, i) => i);
+    R ??= { threadAt: ident(w.threads.length), threadTo: ident(w.threads.length), driverAt: ident(w.fields.length), objectAt: ident(sym.fixed), objectTo: ident(sym.fixed), body: new Map(), name: new Map() };
+    for (let slot = 0; slot < order.length; slot++) {
+      const src = c.members[order[slot]!]!;
+      const dst = c.members[slot]!;
+      const from = rootIndex.get(src.branch);
+      const to = rootIndex.get(dst.branch);
+      if (from === undefined || to === undefined) return undefined;
+      R.threadAt[to] = from;
+      R.threadTo[from] = to;
+      R.driverAt[dst.driver] = src.driver;
+      R.objectAt[dst.device] = src.device;
+      R.objectTo[src.device] = dst.device;
+      src.mutexes.forEach((x, k) => {
+        R!.objectAt[dst.mutexes[k]!] = x;
+        R!.objectTo[x] = dst.mutexes[k]!;
+      });
+      R.body.set(src.branch, dst.branch);
+      for (const [role, b] of src.bodies) R.body.set(b, dst.bodies.get(role)!);
+      R.name.set(src.name, dst.name);
+    }
+  }
+  return R;
+}
+
+/** The world with member `order[k]` of class `c` moved into slot k, as `symmetricKey` arranges it. */
+export function permute(w: World, sym: Symmetry, c: SymmetryClass, order: readonly number[], layout: KeyLayout): World {
+  const R = arrangement(w, sym, sym.classes.map((x) => (x === c ? order : undefined)));
+  return R ? renameWorld(w, sym.fixed, R, layout) : w;
+}
+

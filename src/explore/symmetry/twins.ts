@@ -1,0 +1,321 @@
+/**
+ * Twins: interchangeable members that are alike in everything that is
+ * theirs in a state take one step for all of them, and a model choosing
+ * among their objects offers one of each kind (`ModelContext.interchangeable`).
+ */
+import type { CompiledProgram } from '../../runtime/compiled.js';
+import type { Value } from '../../runtime/values.js';
+import type { Obj, World } from '../../runtime/world.js';
+import { refNumber, type KeyLayout } from '../key.js';
+import { signature } from './canonical.js';
+import { mergeable, type Member, type Symmetry } from './detect.js';
+
+/** What `twins` finds in a state: threads to skip, and objects that stand for each other. */
+export interface Twins {
+  /** Threads of members whose steps a twin's steps stand for. */
+  readonly skip: ReadonlySet<number>;
+  /** Object id → its place among twins (`group:Pn`): objects with the same place are interchangeable. */
+  readonly place: ReadonlyMap<number, string>;
+  /** A member's thread → its twin group (`class.group`): a swap within the group moves the thread. */
+  readonly groupOf: ReadonlyMap<number, string>;
+}
+
+/**
+ * Whether a step of `thread` may treat objects `a` and `b` as one: they
+ * have the same place among twins, and the swap that exchanges them leaves
+ * the stepping thread where it is.
+ */
+export function interchangeable(tw: Twins, thread: number, a: number, b: number): boolean {
+  const p = tw.place.get(a);
+  if (p === undefined || p !== tw.place.get(b)) return false;
+  return tw.groupOf.get(thread) !== p.slice(0, p.indexOf(':'));
+}
+
+/**
+ * Interchangeable members that are twins in `w`: alike in everything that is
+ * theirs (state, branch thread, device, state mutexes, armed DMA, and the
+ * objects only they reach), where nothing else in the state names anything
+ * of theirs except as an element of a set (a buffer's attachments, the
+ * attachments a walk has still to notify). Swapping two twins maps `w` onto
+ * itself up to object numbering, so the second twin's steps lead to images
+ * of the first one's (same rules, same trace lengths) and need not be taken;
+ * likewise a choice between their objects (`ModelContext.interchangeable`).
+ * A member something shared names in order (a lock it holds, a callback of
+ * its that another thread runs, the attachment a walk is notifying) is no
+ * twin: that only costs the saving. Undefined when there are none.
+ */
+export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: CompiledProgram, canStep: (thread: number) => boolean): Twins | undefined {
+  if (!mergeable(w, sym)) return undefined;
+  // Finding twins pays off only for a twin's step that can be skipped, or for a choice
+  // among a set of objects: one a frame holds, or one a primitive about to be called makes.
+  const choosing = w.threads.some((t) => {
+    const top = t.frames[t.frames.length - 1];
+    if (top?.k === 'c') {
+      const ins = program.bodies[top.body]!.code[top.pc];
+      if (ins?.op === 'prim' && layout.regs.has(ins.name)) return true;
+    }
+    return t.frames.some((f) => f.k === 'n' && f.regs.length - (layout.regs.get(f.prim) ?? f.regs.length) >= 2);
+  });
+  // Twins have equal signatures; where no two members do, there is nothing to find.
+  // (A filter only: a pair it wrongly dropped would cost a saving, not a state.)
+  const candidates = new Set<Member>();
+  const threadOf = new Map(w.threads.map((t, i) => [t.root, i]));
+  for (const c of sym.classes) {
+    const bySig = new Map<string, Member>();
+    for (const m of c.members) {
+      if (!choosing) {
+        const t = threadOf.get(m.branch);
+        if (t === undefined || !canStep(t)) continue;
+      }
+      const sig = signature(w, m, sym);
+      const first = bySig.get(sig);
+      if (first) {
+        candidates.add(first);
+        candidates.add(m);
+      } else bySig.set(sig, m);
+    }
+  }
+  if (candidates.size === 0) return undefined;
+  const { fixed, members, specific, byName, byBody, memberDrivers } = sym;
+  const byThread = new Map<number, Member>();
+  for (const m of members) {
+    const t = threadOf.get(m.branch);
+    if (t !== undefined) byThread.set(t, m);
+  }
+  const leaked = new Set<Member>();
+  const nameOf = (v: string): string => {
+    const dot = v.indexOf('.');
+    return dot < 0 ? v.slice(1) : v.slice(1, dot);
+  };
+
+  // What the rest of the state reaches is shared; naming a member's own things there leaks the member.
+  // Elements of sets are set aside: a swap of twins maps a set holding both onto itself.
+  // By object id (arrays, not maps: this runs for every state).
+  const shared = new Uint8Array(w.objects.length);
+  const claimedBy: (Member | undefined)[] = new Array(w.objects.length);
+  const inSets: (string[] | undefined)[] = new Array(w.objects.length);
+  const setElements: number[] = [];
+  const pending: number[] = [];
+  const outside = (v: Value | undefined): void => {
+    if (typeof v === 'string') {
+      const c = v.charCodeAt(0);
+      if (c === 35) {
+        const id = refNumber(v);
+        const s = specific[id];
+        if (s) leaked.add(s[0]);
+        else if (id >= fixed && shared[id] === 0) {
+          shared[id] = 1;
+          pending.push(id);
+          const owner = claimedBy[id];
+          if (owner) leaked.add(owner);
+        }
+      } else if (c === 38 || c === 34) {
+        const m = byName.get(nameOf(v));
+        if (m) leaked.add(m);
+      }
+    } else if (Array.isArray(v)) for (const x of v) outside(x);
+  };
+  const element = (v: Value | undefined, label: string): void => {
+    if (typeof v === 'string' && v.charCodeAt(0) === 35 && refNumber(v) >= fixed) {
+      const id = refNumber(v);
+      const l = inSets[id];
+      if (l) l.push(label);
+      else {
+        inSets[id] = [label];
+        setElements.push(id);
+      }
+    } else outside(v);
+  };
+  const outsideObject = (id: number): void => {
+    const o = w.objects[id]!;
+    const sets = layout.fields.get(o.kind);
+    for (const k in o.f) {
+      const v = o.f[k] ?? null;
+      if (sym.threadFields.has(k) && typeof v === 'number') {
+        const m = byThread.get(v);
+        if (m) leaked.add(m);
+      } else if (sets?.has(k) && Array.isArray(v)) for (const x of v) element(x, `${id}.${k}`);
+      else outside(v);
+    }
+  };
+  const drain = () => {
+    while (pending.length > 0) outsideObject(pending.pop()!);
+  };
+  w.fields.forEach((fs, d) => {
+    if (memberDrivers.has(d)) return;
+    fs.forEach(outside);
+    outside(w.bindings[d]);
+  });
+  for (const k in w.providers) outside(w.providers[k]);
+  w.threads.forEach((t, ti) => {
+    if (byThread.has(ti)) return;
+    t.frames.forEach((f, depth) => {
+      if (f.k === 'c') {
+        const b = byBody.get(f.body);
+        if (b) leaked.add(b[0]);
+        f.locals.forEach(outside);
+        f.stack.forEach(outside);
+        f.held.forEach(outside);
+        f.args?.forEach(outside);
+      } else {
+        f.args.forEach(outside);
+        const from = layout.regs.get(f.prim) ?? f.regs.length;
+        f.regs.forEach((v, k) => (k < from ? outside(v) : element(v, `t${ti}.${depth}`)));
+      }
+    });
+  });
+  for (const a of w.armed) if (specific[a[0]] === undefined) outside(`#${a[1]}`);
+  for (const k in w.mem) for (const t of w.mem[k]!) outside(JSON.parse(t) as Value);
+  for (let i = 0; i < fixed; i++) if (specific[i] === undefined) outsideObject(i);
+  drain();
+
+  // Each member's own parts, its own things as placeholders, shared objects by number.
+  const encoding = new Map<Member, string>();
+  const privates = new Map<Member, number[]>();
+  for (const m of members) {
+    if (leaked.has(m) || !candidates.has(m)) continue;
+    const ti = threadOf.get(m.branch);
+    const local = new Map<number, number>();
+    const queue: number[] = [];
+    let s = '';
+    const val = (v: Value | undefined): void => {
+      if (v === null || v === undefined) s += '_';
+      else if (typeof v === 'boolean' || typeof v === 'number') s += `${String(v)},`;
+      else if (typeof v === 'string') {
+        const c = v.charCodeAt(0);
+        if (c === 35) {
+          const id = refNumber(v);
+          const sp = id < fixed ? specific[id] : undefined;
+          if (sp) {
+            if (sp[0] === m) s += `#${sp[1]},`;
+            else leaked.add(m);
+          } else if (id < fixed || shared[id] === 1) s += `#${id},`;
+          else {
+            const other = claimedBy[id];
+            if (other !== undefined && other !== m) {
+              leaked.add(m);
+              leaked.add(other);
+            }
+            claimedBy[id] = m;
+            let n = local.get(id);
+            if (n === undefined) {
+              n = local.size;
+              local.set(id, n);
+              queue.push(id);
+            }
+            s += `#P${n},`;
+          }
+        } else if (c === 38 || c === 34) {
+          const name = nameOf(v);
+          if (name === m.name) s += `${v[0]}SELF${v.slice(1 + name.length)};`;
+          else if (byName.has(name)) leaked.add(m);
+          else s += `'${v.length}:${v}`;
+        } else s += `'${v.length}:${v}`;
+      } else {
+        s += '[';
+        for (const x of v) val(x);
+        s += ']';
+      }
+    };
+    const objFields = (o: Obj, place: boolean): void => {
+      s += o.alive ? 'T' : 'F';
+      const sets = layout.fields.get(o.kind);
+      for (const k in o.f) {
+        const v = o.f[k] ?? null;
+        // A device's or state mutex's name is its place, which a swap keeps.
+        if (place && k === 'name') continue;
+        if (sym.threadFields.has(k) && typeof v === 'number' && v >= 0) {
+          if (v === ti) s += 'self,';
+          else if (byThread.has(v)) leaked.add(m);
+          else s += `${v},`;
+        } else if (sets?.has(k) && Array.isArray(v)) {
+          // A set of the member's own: its elements' encodings, sorted.
+          const before = s;
+          const parts = v.map((x) => {
+            s = '';
+            val(x);
+            return s;
+          });
+          s = `${before}{${parts.sort().join('')}}`;
+        } else val(v);
+      }
+      s += ';';
+    };
+    for (const v of w.fields[m.driver]!) val(v);
+    s += '|';
+    val(w.bindings[m.driver]);
+    s += '|';
+    if (ti === undefined) s += 'none';
+    else {
+      const t = w.threads[ti]!;
+      s += t.done ? 'D' : 'R';
+      for (const f of t.frames) {
+        if (f.k === 'c') {
+          const role = m.roleOf.get(f.body);
+          if (role === undefined && byBody.has(f.body)) leaked.add(m);
+          s += `(${role ?? f.body}:${f.pc}:${f.tr}:${f.entry}:`;
+          for (const x of [f.locals, f.stack, f.held, f.args ?? []]) val(x);
+          s += ')';
+        } else {
+          s += `(${f.prim}:${f.phase}:${f.tr}:${f.waiting}:`;
+          val(f.args);
+          const from = layout.regs.get(f.prim) ?? f.regs.length;
+          val(f.regs.slice(0, from));
+          if (from < f.regs.length) {
+            const before = s;
+            const parts = f.regs.slice(from).map((x) => {
+              s = '';
+              val(x);
+              return s;
+            });
+            s = `${before}{${parts.sort().join('')}}`;
+          }
+          s += ')';
+        }
+      }
+    }
+    s += '|';
+    objFields(w.objects[m.device]!, true);
+    for (const x of m.mutexes) objFields(w.objects[x]!, true);
+    for (const a of w.armed) if (a[0] === m.device) val(`#${a[1]}`);
+    s += '|';
+    for (let i = 0; i < queue.length; i++) {
+      const o = w.objects[queue[i]!]!;
+      s += o.kind;
+      objFields(o, false);
+      // The shared sets it is in, by place: a twin's counterpart must be in the same ones.
+      const sets = inSets[queue[i]!];
+      if (sets) s += `in${[...sets].sort().join(',')};`;
+    }
+    encoding.set(m, s);
+    privates.set(m, queue);
+  }
+  // Set elements no member claims are shared after all: what they name leaks.
+  for (const id of setElements) {
+    if (claimedBy[id] === undefined && shared[id] === 0) {
+      shared[id] = 1;
+      pending.push(id);
+    }
+  }
+  drain();
+
+  let skip: Set<number> | undefined;
+  const place = new Map<number, string>();
+  const groupOf = new Map<number, string>();
+  sym.classes.forEach((c, ci) => {
+    const firstWith = new Map<string, number>();
+    for (const m of c.members) {
+      const e = encoding.get(m);
+      const ti = threadOf.get(m.branch);
+      if (e === undefined || leaked.has(m) || ti === undefined) continue;
+      let group = firstWith.get(e);
+      if (group === undefined) {
+        group = firstWith.size;
+        firstWith.set(e, group);
+      } else (skip ??= new Set()).add(ti);
+      groupOf.set(ti, `${ci}.${group}`);
+      privates.get(m)!.forEach((id, n) => place.set(id, `${ci}.${group}:P${n}`));
+    }
+  });
+  return skip || place.size > 0 ? { skip: skip ?? new Set(), place, groupOf } : undefined;
+}

@@ -1,0 +1,171 @@
+/**
+ * The interpreter: which threads can step, what a blocked thread waits for,
+ * and one step of one thread on a copy of the world (the step itself is
+ * step.ts). A step executes one visible instruction (a primitive call,
+ * `lock`, a callback's entry, a scenario line) and every invisible one after
+ * it, up to the next visible one. Driver state is read and written
+ * atomically with the step that precedes the access (see docs/semantics.md).
+ * Hardware steps (the DMA of armed devices) are the models' own.
+ */
+import type { Instr } from './bytecode.js';
+import type { CompiledProgram } from './compiled.js';
+import type { Monitor } from './monitor.js';
+import type { Natives, Violation } from './natives.js';
+import { showValue } from './show.js';
+import { Step } from './step.js';
+import { isRef, ref, refId, type Value } from './values.js';
+import { cloneWorld, type CodeFrame, type World } from './world.js';
+
+export type { Violation };
+
+/** Frames deeper than this end the run as incomplete: a runaway recursion, not a verdict. */
+export const MAX_DEPTH = 200;
+/** Instructions one step may run before it is called a runaway callback. */
+export const MAX_STEP_INSTRUCTIONS = 100_000;
+
+/** One step as a trace shows it. */
+export interface StepInfo {
+  /** `main`, `t1`, or `hw:nic`. */
+  readonly thread: string;
+  /** What happened: `dma_buf_map_attachment(attachment#6) → sg_table#7`. */
+  readonly text: string;
+  /** Where: the source of the statement (or callback) that made the step. */
+  readonly uri: string;
+  readonly at: number;
+  /**
+   * The locks the stepping thread holds after the step, in object order
+   * (empty for a DMA step). This and the next two are object numbers, named
+   * only when a trace is built: `showValue` on any later world of the same
+   * run names an object as this step's world would (kinds, device names and
+   * a mutex's owner never change), so no step pays for names never shown.
+   */
+  readonly locks: readonly number[];
+  /** Objects the step created, in order; lock objects are left out (`locks` shows them). */
+  readonly created: readonly number[];
+  /** Objects the step ended, in order; as for `created`, lock objects left out. */
+  readonly ended: readonly number[];
+  /**
+   * The step changed nothing but its own thread's frames and did nothing a
+   * rule observes (an action call or a callback's entry that no rule names,
+   * with the local work after it). Another thread cannot tell whether it has
+   * happened, so the explorer may take it alone (partial-order reduction),
+   * and a trace may drop it when its thread does nothing later.
+   */
+  readonly local: boolean;
+}
+
+/** The empty list of `StepInfo`'s `locks`, `created` and `ended`, shared so that most steps allocate none. */
+export const NO_OBJECTS: readonly number[] = Object.freeze([]);
+
+export interface StepOutcome {
+  readonly world: World;
+  readonly info: StepInfo;
+  readonly violations: readonly Violation[];
+  /** The number of options at each nondeterministic choice the step met, in order. */
+  readonly points: number[];
+  /** A bound was exceeded: the run cannot be judged (incomplete). */
+  readonly bound?: { readonly message: string; readonly uri: string; readonly at: number };
+}
+
+export class Machine {
+  constructor(
+    readonly program: CompiledProgram,
+    readonly natives: Natives,
+    readonly monitor: Monitor,
+  ) {}
+
+  /** A value as traces show it, with the objects of `w`. */
+  show(w: World, v: Value): string {
+    return showValue(w, this.natives, v);
+  }
+
+  /** The lock objects thread `t` holds in `w`, in object order. */
+  locksHeld(w: World, t: number): readonly number[] {
+    let out: number[] | undefined;
+    const objects = w.objects;
+    for (let i = 0; i < objects.length; i++) {
+      const o = objects[i]!;
+      const lock = this.natives.kind(o.kind)?.lock;
+      if (lock && lock.holder(o) === t) (out ??= []).push(i);
+    }
+    return out ?? NO_OBJECTS;
+  }
+
+  /** Whether thread `t` can take a step in `w`. */
+  canStep(w: World, t: number): boolean {
+    const th = w.threads[t]!;
+    if (th.done || w.halted) return false;
+    const f = th.frames[th.frames.length - 1];
+    if (!f) return false;
+    if (f.k === 'n') return f.waiting ? (this.natives.primitive(f.prim)?.ready?.(w, f, this.program) ?? true) : true;
+    if (f.entry) return true;
+    const ins = this.program.bodies[f.body]!.code[f.pc];
+    return !ins || this.canRun(w, f, ins, t);
+  }
+
+  /** Whether a frame may run instruction `ins` now: a `lock` of a held lock and a `join` of live threads wait. */
+  canRun(w: World, f: CodeFrame, ins: Instr, t: number): boolean {
+    if (ins.op === 'lock') {
+      const m = f.stack[f.stack.length - 1] ?? null;
+      const o = isRef(m) ? w.objects[refId(m)] : undefined;
+      const lock = o ? this.natives.kind(o.kind)?.lock : undefined;
+      // A `lock` of none or of an ended object goes ahead, to be reported as the misuse it is.
+      return !o || !o.alive || !lock || lock.free(o, t);
+    }
+    if (ins.op === 'join') return w.threads.every((x) => !ins.threads.includes(x.root) || x.done);
+    return true;
+  }
+
+  /** What a blocked thread waits for, for a deadlock report. */
+  blockedOn(w: World, t: number): string {
+    const th = w.threads[t]!;
+    const f = th.frames[th.frames.length - 1];
+    const show = (v: Value) => this.show(w, v);
+    if (!f) return 'nothing';
+    if (f.k === 'n') return this.natives.primitive(f.prim)?.waitsFor?.(w, f, show) ?? `${f.prim} to finish`;
+    const ins = this.program.bodies[f.body]!.code[f.pc];
+    if (ins?.op === 'lock') {
+      const m = f.stack[f.stack.length - 1] ?? null;
+      const o = isRef(m) ? w.objects[refId(m)] : undefined;
+      const h = o ? this.natives.kind(o.kind)?.lock?.holder(o) : undefined;
+      const holder = h !== undefined && h >= 0 ? w.threads[h]?.label : undefined;
+      return `${show(m)} held by ${holder === th.label ? 'itself' : (holder ?? 'nobody')}`;
+    }
+    if (ins?.op === 'join') return 'its parallel branches';
+    return 'nothing';
+  }
+
+  /**
+   * Runs one step of thread `t`, taking `choices` at the nondeterministic
+   * points it meets. `same` (from the symmetry reduction) says which objects
+   * are interchangeable in this step, so a model may choose among them once.
+   */
+  step(w0: World, t: number, choices: readonly number[], same?: (a: number, b: number) => boolean): StepOutcome {
+    return new Step(this, cloneWorld(w0, t), t, choices, same).run();
+  }
+
+  /** The hardware steps `w` allows: `[model index, armed index]` pairs, in a fixed order. */
+  hardwareSteps(w: World): [number, number][] {
+    const out: [number, number][] = [];
+    this.natives.hardware.forEach((h, m) => {
+      for (let a = 0; a < w.armed.length; a++) if (h.enabled(w, a)) out.push([m, a]);
+    });
+    return out;
+  }
+
+  /**
+   * A hardware step: an armed device's DMA through its mapping, a step of
+   * the device's implicit thread. It changes nothing, so the outcome's world
+   * is `w` itself: the explorer knows the state without keying it again.
+   */
+  hardware(w: World, model: number, index: number): StepOutcome {
+    const [dev, , at, body] = w.armed[index]!;
+    const r = this.natives.hardware[model]!.run(w, index, (v) => this.show(w, v));
+    return {
+      world: w,
+      info: { thread: `hw:${this.show(w, ref(dev))}`, text: r.text, uri: this.program.bodies[body]!.uri, at, locks: NO_OBJECTS, created: NO_OBJECTS, ended: NO_OBJECTS, local: false },
+      violations: r.violations,
+      points: [],
+    };
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The instructions that read the world and change only the running frame
+ * (its stack, locals and program counter): constants, locals, driver state,
+ * operators, jumps, the queries and set iteration. The machine and the
+ * evaluator run them with this one implementation; each handles the rest
+ * itself (the machine takes steps, the evaluator refuses to).
+ */
+import type { Instr } from './bytecode.js';
+import type { CompiledProgram } from './compiled.js';
+import type { Natives } from './natives.js';
+import { equal, isErrno, isOpsRef, isRef, refId, type Value } from './values.js';
+import type { World } from './world.js';
+
+/** The operators of the language on run-time values. */
+export function binaryOp(op: string, a: Value, b: Value): Value {
+  const n = (v: Value) => (typeof v === 'number' ? v : 0);
+  switch (op) {
+    case '==':
+      return equal(a, b);
+    case '!=':
+      return !equal(a, b);
+    case '<':
+      return n(a) < n(b);
+    case '<=':
+      return n(a) <= n(b);
+    case '>':
+      return n(a) > n(b);
+    case '>=':
+      return n(a) >= n(b);
+    case '+':
+      return n(a) + n(b);
+    case '-':
+      return n(a) - n(b);
+    case '&&':
+      return a === true && b === true;
+    case '||':
+      return a === true || b === true;
+    default:
+      return null;
+  }
+}
+
+/** What a pure instruction may read. */
+export interface PureEnv {
+  readonly world: World;
+  /** The thread running (for `held`), or -1 (a condition judged on no thread's step). */
+  readonly thread: number;
+  readonly program: CompiledProgram;
+  readonly natives: Natives;
+}
+
+/** The frame parts a pure instruction changes. */
+export interface PureFrame {
+  pc: number;
+  readonly locals: Value[];
+  readonly stack: Value[];
+}
+
+/** Whether thread `t` holds lock object `m` (per its kind's lock protocol). */
+export function heldBy(env: Pick<PureEnv, 'world' | 'natives'>, m: Value, t: number): boolean {
+  if (!isRef(m) || t < 0) return false;
+  const o = env.world.objects[refId(m)];
+  const lock = o ? env.natives.kind(o.kind)?.lock : undefined;
+  return lock !== undefined && lock.holder(o!) === t;
+}
+
+/** `table.slot` of an ops table value: the flag's value, or whether the table fills the callback slot. */
+export function opsSlot(program: CompiledProgram, ops: Value, slot: string): Value {
+  if (!isOpsRef(ops)) return null;
+  const [driver, table] = ops.slice(1).split('.') as [string, string];
+  const d = program.driverIndex.get(driver);
+  const t = d === undefined ? undefined : program.drivers[d]!.ops.get(table);
+  if (t?.callbacks.has(slot)) return true;
+  return t?.flags.has(slot) ? (t.flags.get(slot) ?? null) : false;
+}
+
+/** Runs `ins` if it is pure and returns true; returns false, changing nothing, for any other instruction. */
+export function execPure(env: PureEnv, f: PureFrame, ins: Instr): boolean {
+  const st = f.stack;
+  switch (ins.op) {
+    case 'const':
+      st.push(ins.v);
+      break;
+    case 'load':
+      st.push(f.locals[ins.slot] ?? null);
+      break;
+    case 'store':
+      f.locals[ins.slot] = st.pop() ?? null;
+      break;
+    case 'loadf':
+      st.push(env.world.fields[ins.d]?.[ins.f] ?? null);
+      break;
+    case 'provider':
+      st.push(env.world.providers[ins.name] ?? null);
+      break;
+    case 'bin': {
+      const b = st.pop() ?? null;
+      const a = st.pop() ?? null;
+      st.push(binaryOp(ins.o, a, b));
+      break;
+    }
+    case 'not':
+      st.push(st.pop() !== true);
+      break;
+    case 'neg': {
+      const v = st.pop();
+      st.push(typeof v === 'number' ? -v : 0);
+      break;
+    }
+    case 'dup':
+      st.push(st[st.length - 1] ?? null);
+      break;
+    case 'pop':
+      st.pop();
+      break;
+    case 'jmp':
+      f.pc = ins.t;
+      return true;
+    case 'jf':
+      f.pc = st.pop() === true ? f.pc + 1 : ins.t;
+      return true;
+    case 'jt':
+      f.pc = st.pop() === true ? ins.t : f.pc + 1;
+      return true;
+    case 'query':
+      if (ins.name === 'count') {
+        let n = 0;
+        for (const o of env.world.objects) if (o.alive && o.kind === ins.kind) n++;
+        st.push(n);
+      } else if (ins.name === 'held') {
+        st.push(heldBy(env, st.pop() ?? null, env.thread));
+      } else {
+        st.push(isErrno(st.pop() ?? null));
+      }
+      break;
+    case 'slot':
+      st.push(opsSlot(env.program, st.pop() ?? null, ins.name));
+      break;
+    case 'iter': {
+      const s = f.locals[ins.set];
+      const i = f.locals[ins.idx] as number;
+      if (Array.isArray(s) && i < s.length) {
+        f.locals[ins.v] = s[i]!;
+        f.locals[ins.idx] = i + 1;
+        f.pc++;
+      } else {
+        f.pc = ins.t;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+  f.pc++;
+  return true;
+}

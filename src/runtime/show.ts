@@ -1,0 +1,29 @@
+/** How values read in traces and messages: `sg_table#7`, `gpu`, `dma_buf#6.resv`, `ENODEV`. */
+import type { Natives } from './natives.js';
+import { refId, type Value } from './values.js';
+import type { World } from './world.js';
+
+/** A value as traces and messages show it; an object as its kind names it (`KIND#ID` unless the kind says otherwise). */
+export function showValue(w: World, natives: Natives, v: Value): string {
+  if (v === null) return 'none';
+  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return `{${v.map((x) => showValue(w, natives, x)).join(', ')}}`;
+  const s = v as string;
+  switch (s[0]) {
+    case '#': {
+      const id = refId(s);
+      const o = w.objects[id];
+      if (!o) return s;
+      const show = natives.kind(o.kind)?.show;
+      return show ? show(o, id, (x) => showValue(w, natives, x)) : `${o.kind}#${id}`;
+    }
+    case '!':
+    case '@':
+    case '&':
+      return s.slice(1);
+    case '"':
+      return JSON.stringify(s.slice(1));
+    default:
+      return s;
+  }
+}

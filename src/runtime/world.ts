@@ -1,0 +1,106 @@
+/**
+ * The run-time state: every thread's frames, every model object, every
+ * driver's state, and what the constraint monitors remember. Plain data,
+ * immutable by convention: a step works on a copy made by `cloneWorld`, so
+ * the explorer can keep states, compare and replay them (its canonical
+ * encoding is explore/key.ts).
+ */
+import type { Value } from './values.js';
+
+/** A model object: an object of one of the kinds the models declare (a pci_dev, a dma_buf, a mutex…). */
+export interface Obj {
+  readonly kind: string;
+  alive: boolean;
+  /** Its fields, in an order fixed by the model that creates it. */
+  f: Record<string, Value>;
+}
+
+/** A frame running compiled code: a callback, action, fn or scenario thread. */
+export interface CodeFrame {
+  readonly k: 'c';
+  readonly body: number;
+  pc: number;
+  locals: Value[];
+  stack: Value[];
+  /** Mutexes taken by `lock` blocks of this frame, innermost last; released on any exit. */
+  held: string[];
+  /** A failure of this frame becomes a value in the caller (`try`, and scenario lines). */
+  readonly tr: boolean;
+  /** The callback's entry is still to happen (it is a step of its own). */
+  entry: boolean;
+  /** For a callback or action: the arguments it was called with, for its end event. */
+  readonly args?: readonly Value[];
+}
+
+/** A frame of a primitive implemented by a model, possibly waiting on a callback or a condition. */
+export interface NativeFrame {
+  readonly k: 'n';
+  readonly prim: string;
+  /** The arguments it was called with (for its completion event). */
+  readonly args: readonly Value[];
+  phase: number;
+  regs: Value[];
+  readonly tr: boolean;
+  /** Source offset and body of the call, for traces. */
+  readonly at: number;
+  readonly body: number;
+  /** Blocked until the model says the condition holds (a pgmap destroy waiting for page references). */
+  waiting: boolean;
+}
+
+export type Frame = CodeFrame | NativeFrame;
+
+export interface Thread {
+  /** `main`, or `t1`, `t2`, … for parallel branches. */
+  readonly label: string;
+  readonly root: number;
+  frames: Frame[];
+  done: boolean;
+}
+
+/** A device armed for DMA through a mapping: `[device object, sg_table object, source offset, body]`. */
+export type Armed = readonly [number, number, number, number];
+
+export interface World {
+  threads: Thread[];
+  objects: Obj[];
+  /** Driver state, by driver index then field index. */
+  fields: Value[][];
+  /** Each driver's current binding object, or none. */
+  bindings: Value[];
+  /** Each provider declaration's current object, or none. */
+  providers: Record<string, Value>;
+  armed: Armed[];
+  faults: boolean;
+  /** What `before` / `never … after` rules have seen: rule key → sorted tuples. */
+  mem: Record<string, string[]>;
+  /** The model could not go on (a use of a destroyed object): no step follows. */
+  halted: boolean;
+}
+
+function cloneFrame(f: Frame): Frame {
+  if (f.k === 'c') return { ...f, locals: f.locals.slice(), stack: f.stack.slice(), held: f.held.slice() };
+  return { ...f, regs: f.regs.slice() };
+}
+
+/**
+ * A copy a step may change freely; values themselves are immutable and shared.
+ * A step changes the frames of its own thread only, so the other threads'
+ * frames are shared with the original (pass the stepping thread, or -1 for a
+ * step of no thread).
+ */
+export function cloneWorld(w: World, thread: number): World {
+  const mem: Record<string, string[]> = {};
+  for (const k in w.mem) mem[k] = w.mem[k]!;
+  return {
+    threads: w.threads.map((t, i) => (i === thread ? { ...t, frames: t.frames.map(cloneFrame) } : t)),
+    objects: w.objects.map((o) => ({ kind: o.kind, alive: o.alive, f: { ...o.f } })),
+    fields: w.fields.map((f) => f.slice()),
+    bindings: w.bindings.slice(),
+    providers: { ...w.providers },
+    armed: w.armed.slice(),
+    faults: w.faults,
+    mem,
+    halted: w.halted,
+  };
+}
