@@ -10,7 +10,7 @@
  * exits 1 when there is one.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { check, explore, type ScenarioResult, type TraceStep } from '../src/index.js';
+import { check, explore, locatedTrace, type ScenarioResult, type Sources, type StepJson } from '../src/index.js';
 import { lockedImporters } from '../test/support/specs.js';
 import { importerRace } from './generate.js';
 
@@ -28,7 +28,7 @@ interface Entry {
 }
 
 /** FNV-1a over a trace's steps: equal digests mean the same trace, step for step. */
-function digest(trace: readonly TraceStep[]): string {
+function digest(trace: readonly StepJson[]): string {
   let h = 0x811c9dc5;
   for (const s of trace) {
     const text = `${s.thread}|${s.event}|${s.uri}:${s.line}:${s.column}\n`;
@@ -40,9 +40,9 @@ function digest(trace: readonly TraceStep[]): string {
   return h.toString(16).padStart(8, '0');
 }
 
-function entry(r: ScenarioResult): Entry {
-  const findings: Finding[] = r.violations.map((v) => ({ rule: v.rule, steps: v.trace.length, digest: digest(v.trace) }));
-  if (r.deadlock) findings.push({ rule: 'deadlock', steps: r.deadlock.trace.length, digest: digest(r.deadlock.trace) });
+function entry(r: ScenarioResult, sources: Sources): Entry {
+  const findings: Finding[] = r.violations.map((v) => ({ rule: v.rule, steps: v.trace.length, digest: digest(locatedTrace(v.trace, sources)) }));
+  if (r.deadlock) findings.push({ rule: 'deadlock', steps: r.deadlock.trace.length, digest: digest(locatedTrace(r.deadlock.trace, sources)) });
   return { verdict: r.verdict, states: r.states, transitions: r.transitions, findings: findings.sort((a, b) => (a.rule < b.rule ? -1 : 1)) };
 }
 
@@ -68,7 +68,7 @@ function snapshot(): Record<string, Entry> {
       // The large bench sizes are only run with their reductions: without them they are out of reach.
       if (!reduce && /-(8|16)$/.test(s.name)) continue;
       for (const r of explore(program, { reduce, maxStates: 400_000 }).scenarios) {
-        out[`${s.name} ${r.scenario} ${reduce ? 'reduced' : 'full'}`] = entry(r);
+        out[`${s.name} ${r.scenario} ${reduce ? 'reduced' : 'full'}`] = entry(r, program.sources);
       }
     }
   }

@@ -55,8 +55,8 @@ function run(m: Extract<Request, { type: 'run' }>): void {
       onProgress: (p) => post({ type: 'progress', run: m.run, ...p }),
       onScenario: (result) => {
         const timelines = [
-          ...result.violations.map((v) => renderTimeline(result, v, { program: checked.program, heading: false })),
-          ...(result.deadlock ? [renderTimeline(result, result.deadlock, { program: checked.program, heading: false })] : []),
+          ...result.violations.map((v) => renderTimeline(result, v, { sources: checked.program.sources, heading: false })),
+          ...(result.deadlock ? [renderTimeline(result, result.deadlock, { sources: checked.program.sources, heading: false })] : []),
         ];
         post({ type: 'scenario', run: m.run, result, timelines });
       },

@@ -29,9 +29,13 @@ export type { Vocabulary, KindSpec, FieldSpec, EventSpec, ConstantSpec, Primitiv
 export { queries } from './semantics/builtins.js';
 export { stdlibModules, type StdlibModule } from './stdlib/index.js';
 export type { ParseOptions, ParseResult, CheckResult, ExploreOptions, ExploreResult };
-export type { ScenarioResult, ViolationReport, DeadlockReport, TraceStep, Verdict, Progress } from './explore/search.js';
-export { formatScenarioResult, scenarioToJson } from './explore/report.js';
-export { renderTimeline, renderTimelines, timelineModel, type TimelineOptions, type TimelineModel, type TimelineLane, type TimelineObject, type StepRange } from './explore/timeline.js';
+export type { ScenarioResult, ViolationReport, DeadlockReport, TraceStep, Verdict, Progress, Bound, Incomplete } from './explore/result.js';
+export { DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, type SearchOptions } from './explore/budget.js';
+export { formatScenarioResult, formatTrace, incompleteText, mismatchText, expectText, statsLine, type ReportOptions } from './report/text.js';
+export { scenarioToJson, locatedTrace, type ScenarioJson, type StepJson } from './report/json.js';
+export { locate, type Sources } from './report/positions.js';
+export { timelineModel, type TimelineOptions, type TimelineModel, type TimelineLane, type TimelineObject, type StepRange } from './report/timeline-model.js';
+export { renderTimeline, renderTimelines } from './report/timeline-svg.js';
 export { ModelRegistry, defaultRegistry, builtinRegistry, builtinModels } from './models/registry.js';
 export type { Model, PrimitiveImpl, ModelContext, NativeResult, CallResult, KindImpl, LockProtocol, HardwareImpl, FixedObject, Violation } from './models/model.js';
 export { ret, fail, call, wait } from './models/model.js';

@@ -6,17 +6,17 @@
 // importer `nic2_drv`, and `fpga_drv` with a `manual` provider.
 import { describe, expect, test } from 'vitest';
 import { check, type ScenarioResult } from '../src/index.js';
-import { expectQuiet, fixture, rules, runSpec, scenario, violation } from './support/specs.js';
+import { expectQuiet, fixture, rules, runSpec, scenario, violation, type Located } from './support/specs.js';
 
 const base = fixture('constraints-base.lspec');
 
 /** The base drivers plus `extra` (constraints and scenarios), explored. */
-function withBase(extra: string): Map<string, ScenarioResult> {
+function withBase(extra: string): Map<string, Located> {
   return runSpec(`${base}\n${extra}`, 'constraints.lspec');
 }
 
 /** The last step of a rule's shortest trace. */
-function lastEvent(r: ScenarioResult, rule: string): string {
+function lastEvent(r: Located, rule: string): string {
   return violation(r, rule).trace.at(-1)!.event;
 }
 

@@ -79,7 +79,8 @@ describe('deadlocks', () => {
     expect(cycle).toMatchObject({ verdict: 'deadlock', violations: [], expectMet: true });
     const d = cycle.deadlock!;
     // bind, then t1 enters ioctl and takes dev_lock, t2 enters reclaim_inverted and takes mem_lock.
-    expect(d.trace.map((s) => [s.thread, s.event, s.line])).toEqual([
+    const deadlockText = fixture('model-deadlock.lspec');
+    expect(d.trace.map((s) => [s.thread, s.event, lineAt(deadlockText, s.offset)])).toEqual([
       ['main', 'bind gpu_drv', 57],
       ['t1', 'gpu_drv.ioctl()', 59],
       ['t1', 'lock gpu_drv.dev_lock', 19],
@@ -124,7 +125,7 @@ scenario sequential { bind gpu_drv; gpu_drv.sequential() }
     const res = runSpec(text);
     const nested = scenario(res, 'nested');
     expect(nested).toMatchObject({ verdict: 'deadlock', expectMet: true });
-    expect(nested.deadlock!.trace.map((s) => s.line)).toEqual([15, 15, 6]);
+    expect(nested.deadlock!.trace.map((s) => lineAt(text, s.offset))).toEqual([15, 15, 6]);
     expect(nested.deadlock!.waiting).toEqual([{ thread: 'main', on: 'gpu_drv.m held by itself' }]);
     expectQuiet(scenario(res, 'sequential'));
   });

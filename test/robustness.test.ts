@@ -87,7 +87,7 @@ scenario s {
     const p = file('race.lspec', importerRace(3));
     const r = cli('run', '--max-states', '100', p);
     expect(r.code).toBe(3);
-    expect(r.out).toContain('stopped at the state limit (100 states; raise it with --max-states)');
+    expect(r.out).toContain('stopped at the state limit (100 states); raise it with --max-states');
     expect(r.out).toContain('1 scenario: 0 ok, 0 violated, 1 incomplete');
     const t = cli('test', '--max-states', '100', p);
     expect(t.code).toBe(3);
@@ -100,7 +100,7 @@ scenario s {
     expect(cli('run', '--timeout', '0.2', p)).toMatchObject({ code: 3 });
     const m = cli('run', '--max-memory', '1', p);
     expect(m.code).toBe(3);
-    expect(m.out).toContain('stopped at the memory limit (about 1 MB of states; raise it with --max-memory)');
+    expect(m.out).toContain('stopped at the memory limit (about 1 MB of states); raise it with --max-memory');
   });
 });
 

@@ -2,7 +2,7 @@
 // generator makes of them today.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { check, explore } from '../src/index.js';
+import { check, explore, locatedTrace } from '../src/index.js';
 import { stdlibModules } from '../src/stdlib/index.js';
 import { ruleDocs, rulesMarkdown } from '../scripts/rules-doc.js';
 
@@ -36,6 +36,6 @@ describe('pci.no_mmio_after_remove', () => {
       ['rebind', 'ok', [], true],
       ['after_unbind', 'violated', ['pci.no_mmio_after_remove'], true],
     ]);
-    expect(results[1]!.violations[0]!.trace.at(-1)).toMatchObject({ event: 'mmio_read(gpu) → 0', line: 7 });
+    expect(locatedTrace(results[1]!.violations[0]!.trace, program.sources).at(-1)).toMatchObject({ event: 'mmio_read(gpu) → 0', line: 7 });
   });
 });

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { check, explore, type ScenarioResult } from '../src/index.js';
+import { located, type Located } from './support/specs.js';
 
 const seed = readFileSync(new URL('../examples/vfio_mlx5_hotunplug.lspec', import.meta.url), 'utf8');
 
@@ -12,17 +13,17 @@ function mutate(from: string, to: string): string {
   return seed.replace(from, to);
 }
 
-function run(text: string): Map<string, ScenarioResult> {
+function run(text: string): Map<string, Located> {
   const { program, diagnostics } = check(text, { uri: 'seed.lspec' });
   expect(diagnostics).toEqual([]);
-  return new Map(explore(program).scenarios.map((s) => [s.scenario, s]));
+  return new Map(explore(program).scenarios.map((s) => [s.scenario, located(s, program.sources)]));
 }
 
-function rules(r: ScenarioResult): string[] {
+function rules(r: Pick<ScenarioResult, 'violations'> | Located): string[] {
   return r.violations.map((v) => v.rule).sort();
 }
 
-function traceLength(r: ScenarioResult, rule: string): number {
+function traceLength(r: Located, rule: string): number {
   const v = r.violations.find((x) => x.rule === rule);
   expect(v, `${rule} in ${r.scenario}`).toBeDefined();
   return v!.trace.length;

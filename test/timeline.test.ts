@@ -1,14 +1,13 @@
-// The SVG timeline (src/explore/timeline.ts): what it reads out of a trace
-// (lanes, locks held, armed devices, object lifetimes) from the steps'
-// structured fields, and from the event texts of older traces without them;
-// the SVG it draws; and `lifespec run --svg`.
+// The SVG timeline (src/report/timeline-model.ts, timeline-svg.ts): what it
+// reads out of a trace (lanes, locks held, armed devices, object lifetimes)
+// from the steps' structured fields; the SVG it draws; and `lifespec run --svg`.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { check, explore, renderTimeline, renderTimelines, timelineModel, type DeadlockReport, type ScenarioResult, type ViolationReport } from '../src/index.js';
-import { wrapText } from '../src/explore/timeline.js';
+import { check, explore, locate, renderTimeline, renderTimelines, timelineModel, type ScenarioResult } from '../src/index.js';
+import { wrapText } from '../src/report/timeline-svg.js';
 import { abba } from './support/specs.js';
 
 const seed = readFileSync(new URL('../examples/vfio_mlx5_hotunplug.lspec', import.meta.url), 'utf8');
@@ -27,17 +26,12 @@ function finding(r: ScenarioResult, rule: string) {
   return v!;
 }
 
-/** The finding as a version without the structured step fields reported it: event texts and positions only. */
-function legacy<T extends ViolationReport | DeadlockReport>(v: T): T {
-  return { ...v, trace: v.trace.map(({ locks: _l, created: _c, ended: _e, ...s }) => s) };
-}
-
 describe('timelineModel', () => {
   const { program, results } = run(noZap);
   const hot = results.get('hot_unplug')!;
 
   test('a lane per thread, then one per armed device; the last step is marked', () => {
-    const m = timelineModel(hot, finding(hot, 'model.dma_after_free'), { program });
+    const m = timelineModel(hot, finding(hot, 'model.dma_after_free'), { sources: program.sources });
     expect(m.lanes.map((l) => l.thread)).toEqual(['main', 'hw:nic']);
     expect(m.marked).toBe(16);
     expect(m.steps[m.marked]).toMatchObject({ thread: 'hw:nic', event: 'DMA through sg_table#8' });
@@ -49,7 +43,7 @@ describe('timelineModel', () => {
   test('locks: from the step after which the thread holds it to the step after which it no longer does', () => {
     const v = finding(hot, 'no_mapping_outlives_provider');
     expect(v.trace.map((s) => s.locks)).toEqual([[], [], [], [], [], [], ...Array(4).fill(['dma_buf#6.resv']), [], [], [], ['dma_buf#6.resv'], ['dma_buf#6.resv'], []]);
-    const m = timelineModel(hot, v, { program });
+    const m = timelineModel(hot, v, { sources: program.sources });
     // reg_mr holds the resv from step 7 through hw_start (step 11), whose
     // step leaves the block; remove() takes it in step 14 and lets it go in
     // step 16, after the move_notify callback of that step.
@@ -64,7 +58,7 @@ describe('timelineModel', () => {
     // `bind vfio_pci` makes the binding and, in its probe, the provider: neither is in the step's text.
     expect(v.trace[0]).toMatchObject({ event: 'bind vfio_pci', created: ['binding#2', 'gpu_bar0#3'], ended: [] });
     expect(v.trace.at(-1)).toMatchObject({ created: [], ended: ['gpu_bar0#3', 'binding#2', 'gpu'] });
-    const m = timelineModel(hot, v, { program });
+    const m = timelineModel(hot, v, { sources: program.sources });
     expect(m.objects).toEqual([
       { name: 'gpu', ended: 15, involved: false },
       { name: 'binding#2', created: 0, ended: 15, involved: false },
@@ -96,7 +90,7 @@ describe('timelineModel', () => {
       't1 dma_buf#6.resv',
       't1 dma_buf#6.resv',
     ]);
-    const m = timelineModel(race, v, { program: p2 });
+    const m = timelineModel(race, v, { sources: p2.sources });
     expect(m.lanes).toEqual([
       { thread: 'main', locks: [], armed: [] },
       // t1 takes it after t2 let it go, and holds it to the end (the violating step).
@@ -114,8 +108,8 @@ describe('timelineModel', () => {
       // The message names sg_table#8, which the violating step creates.
       { name: 'sg_table#8', created: 13, involved: true },
     ]);
-    // The same picture is drawn with or without the program: only older traces need it.
-    expect(timelineModel(race, v)).toEqual(m);
+    // The same picture without the program's texts, but for the steps' lines and columns.
+    expect(timelineModel(race, v).lanes).toEqual(m.lanes);
   });
 
   test('what the texts do not say: an IOVA made and removed inside p2pdma_map / p2pdma_unmap', () => {
@@ -135,39 +129,6 @@ describe('timelineModel', () => {
       { name: 'iova#5', created: 4, ended: 7, involved: true },
       { name: 'sg_table#6', created: 4, ended: 7, involved: true },
     ]);
-    // Read back from the texts, the IOVA seems made by the violating DMA, and the second binding is missed.
-    expect(timelineModel(r, legacy(v), { program: p5 }).objects).toEqual([
-      { name: 'gpu_bar0#3', created: 0, involved: false },
-      { name: 'sg_table#6', created: 4, ended: 7, involved: true },
-      { name: 'iova#5', created: 8, involved: true },
-    ]);
-  });
-
-  test('older traces without the structured fields: locks and objects read back from the event texts', () => {
-    const v = legacy(finding(hot, 'no_mapping_outlives_provider'));
-    // With the program, leaving the `lock` block is found from the positions of later steps.
-    expect(timelineModel(hot, v, { program }).lanes[0]!.locks).toEqual([
-      { name: 'dma_buf#6.resv', from: 6, to: 10 },
-      { name: 'dma_buf#6.resv', from: 13, to: 15 },
-    ]);
-    // Without it, the second `lock` of the same mutex by the same thread ends the first hold.
-    expect(timelineModel(hot, v).lanes[0]!.locks).toEqual([
-      { name: 'dma_buf#6.resv', from: 6, to: 12 },
-      { name: 'dma_buf#6.resv', from: 13, to: 15 },
-    ]);
-    // Created at `→ X`, ended at `· X ends`; bindings and providers placed at their bind.
-    const byName = new Map(timelineModel(hot, v, { program }).objects.map((o) => [o.name, o]));
-    expect(byName.get('gpu')).toEqual({ name: 'gpu', ended: 15, involved: false });
-    expect(byName.get('binding#2')).toEqual({ name: 'binding#2', created: 0, ended: 15, involved: false });
-    expect(byName.get('gpu_bar0#3')).toEqual({ name: 'gpu_bar0#3', created: 0, ended: 15, involved: true });
-    expect(byName.get('dma_buf#6')).toEqual({ name: 'dma_buf#6', created: 3, involved: false });
-    expect(byName.get('sg_table#8')).toEqual({ name: 'sg_table#8', created: 9, involved: true });
-    const { program: p2, results: r2 } = run(noRevoke);
-    const race = r2.get('unplug_races_registration')!;
-    const m = timelineModel(race, legacy(finding(race, 'no_mapping_outlives_provider')), { program: p2 });
-    expect(m.lanes.find((l) => l.thread === 't2')!.locks).toEqual([{ name: 'dma_buf#6.resv', from: 7, to: 8 }]);
-    expect(m.lanes.find((l) => l.thread === 't1')!.locks).toEqual([{ name: 'dma_buf#6.resv', from: 10, to: 13 }]);
-    expect(m.objects.find((o) => o.name === 'sg_table#8')).toEqual({ name: 'sg_table#8', created: 13, involved: true });
   });
 
   test('a deadlock: the waiting threads hold their locks to the end', () => {
@@ -175,14 +136,12 @@ describe('timelineModel', () => {
     expect(diagnostics).toEqual([]);
     const r = explore(p3).scenarios[0]!;
     expect(r.deadlock).toBeDefined();
-    const m = timelineModel(r, r.deadlock!, { program: p3 });
+    const m = timelineModel(r, r.deadlock!, { sources: p3.sources });
     expect(m.rule).toBe('deadlock');
     expect(m.lanes.find((l) => l.thread === 't1')!.locks).toEqual([{ name: 'd.a', from: 2, to: 4 }]);
     expect(m.lanes.find((l) => l.thread === 't2')!.locks).toEqual([{ name: 'd.b', from: 4, to: 4 }]);
     expect(r.deadlock!.trace.map((s) => s.locks)).toEqual([[], [], ['d.a'], [], ['d.b']]);
-    // Read back from the texts, the picture is the same.
-    expect(timelineModel(r, legacy(r.deadlock!), { program: p3 }).lanes).toEqual(m.lanes);
-    expect(renderTimeline(r, r.deadlock!, { program: p3 })).toContain('step after which nothing can move');
+    expect(renderTimeline(r, r.deadlock!, { sources: p3.sources })).toContain('step after which nothing can move');
   });
 
   test('explicit mutex_lock / mutex_unlock', () => {
@@ -208,13 +167,12 @@ scenario s {
     expect(diagnostics).toEqual([]);
     const r = explore(p4).scenarios[0]!;
     const v = finding(r, 'model.assert');
-    const m = timelineModel(r, v, { program: p4 });
+    const m = timelineModel(r, v, { sources: p4.sources });
     const lockStep = v.trace.findIndex((s) => s.event.startsWith('mutex_lock('));
     const unlockStep = v.trace.findIndex((s) => s.event.startsWith('mutex_unlock('));
     expect(m.lanes[0]!.locks).toEqual([{ name: 'd.m', from: lockStep, to: unlockStep }]);
     expect(v.trace[lockStep]!.locks).toEqual(['d.m']);
     expect(v.trace[unlockStep]!.locks).toEqual([]);
-    expect(timelineModel(r, legacy(v), { program: p4 }).lanes).toEqual(m.lanes);
   });
 });
 
@@ -222,14 +180,14 @@ describe('the SVG', () => {
   const { program, results } = run(noZap);
   const hot = results.get('hot_unplug')!;
   const v = finding(hot, 'model.dma_after_free');
-  const svg = renderTimeline(hot, v, { program });
+  const svg = renderTimeline(hot, v, { sources: program.sources });
 
   test('a standalone SVG document with a box per step, each linked to its source position', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     const steps = [...svg.matchAll(/<g class="lt-step[^"]*" data-step="(\d+)" data-thread="([^"]*)" data-uri="([^"]*)" data-line="(\d+)" data-column="(\d+)"/g)];
     expect(steps.map((s) => Number(s[1]))).toEqual(v.trace.map((s) => s.step));
-    expect(steps.map((s) => [s[2], s[3], Number(s[4]), Number(s[5])])).toEqual(v.trace.map((s) => [s.thread, s.uri, s.line, s.column]));
+    expect(steps.map((s) => [s[2], s[3], Number(s[4]), Number(s[5])])).toEqual(v.trace.map((s) => { const p = locate(program.sources, s.uri, s.offset); return [s.thread, s.uri, p.line, p.column]; }));
     expect(svg.match(/lt-step lt-marked/g)).toHaveLength(1);
     expect(svg).toMatch(/<g class="lt-step lt-marked" data-step="17" data-thread="hw:nic"/);
   });
@@ -237,7 +195,7 @@ describe('the SVG', () => {
   test('the heading names the scenario and the rule; text is escaped; tags balance', () => {
     expect(svg).toContain('scenario hot_unplug');
     expect(svg).toContain('model.dma_after_free');
-    expect(renderTimeline(hot, v, { program, heading: false })).not.toContain('scenario hot_unplug —');
+    expect(renderTimeline(hot, v, { sources: program.sources, heading: false })).not.toContain('scenario hot_unplug —');
     for (const tag of ['g', 'text', 'svg', 'title']) {
       const open = (svg.match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length;
       const close = (svg.match(new RegExp(`</${tag}>`, 'g')) ?? []).length;
@@ -255,7 +213,7 @@ describe('the SVG', () => {
   });
 
   test('renderTimelines stacks every finding, or says there is none', () => {
-    const all = renderTimelines([...results.values()], { program });
+    const all = renderTimelines([...results.values()], { sources: program.sources });
     const count = [...results.values()].reduce((n, r) => n + r.violations.length, 0);
     expect(all.match(/class="lifespec-timeline"/g)).toHaveLength(count);
     const ok = run(seed);

@@ -38,6 +38,7 @@ const schema: Record<string, Record<string, string>> = {
     thread: 'string',
     event: 'string',
     uri: 'string',
+    offset: 'integer',
     line: 'integer',
     column: 'integer',
     locks: 'string[]',
@@ -46,7 +47,7 @@ const schema: Record<string, Record<string, string>> = {
   },
   Deadlock: { trace: 'Step[]', waiting: 'Waiting[]' },
   Waiting: { thread: 'string', on: 'string' },
-  Incomplete: { reason: 'string', uri: 'string (optional)', line: 'integer (optional)', column: 'integer (optional)' },
+  Incomplete: { bound: '"states" | "time" | "memory" | "stopped" | "spec"', reason: 'string', uri: 'string (optional)', line: 'integer (optional)', column: 'integer (optional)' },
   Expect: { outcome: '"ok" | "violation" | "deadlock"', rules: 'string[]' },
   Diagnostic: {
     uri: 'string',
@@ -373,8 +374,8 @@ describe('docs/trace-format.md', () => {
   test('the incomplete reasons of the bounds are as documented', () => {
     const seedPath = spec('seed_bounded2.lspec', seed);
     const bounded = JSON.parse(runJson('--max-states', '10', seedPath).out);
-    expect(bounded.scenarios[0].incomplete).toEqual({ reason: 'stopped at the state limit (10 states; raise it with --max-states)' });
-    expect(doc).toContain('`stopped at the state limit (N states; raise it with --max-states)`');
-    expect(doc).toContain('"incomplete": { "reason": "stopped at the state limit (10 states; raise it with --max-states)" }');
+    expect(bounded.scenarios[0].incomplete).toEqual({ bound: 'states', reason: 'stopped at the state limit (10 states); raise it with --max-states' });
+    expect(doc).toContain('`stopped at the state limit (N states); raise it with --max-states`');
+    expect(doc).toContain('"incomplete": { "bound": "states", "reason": "stopped at the state limit (10 states); raise it with --max-states" }');
   });
 });

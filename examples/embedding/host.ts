@@ -5,7 +5,7 @@
  * to stop, and hands back the results in the JSON shape of
  * docs/trace-format.md.
  */
-import { check, explore, hasErrors, ModelRegistry, scenarioToJson, type Diagnostic, type Progress } from '../../src/index.js';
+import { check, explore, hasErrors, ModelRegistry, scenarioToJson, type Diagnostic, type Progress, type ScenarioJson } from '../../src/index.js';
 import { fenceModel } from './fence-model.js';
 
 export interface RunOptions {
@@ -21,7 +21,7 @@ export type RunOutcome =
   /** The spec has errors: nothing was explored. */
   | { readonly kind: 'errors'; readonly diagnostics: Diagnostic[] }
   /** What `lifespec run --format json` would print for it. */
-  | { readonly kind: 'explored'; readonly report: { readonly file: string; readonly scenarios: unknown[] } };
+  | { readonly kind: 'explored'; readonly report: { readonly file: string; readonly scenarios: ScenarioJson[] } };
 
 /** One registry for both the checker and the explorer: built-in models plus fences. */
 export const registry = new ModelRegistry().register(fenceModel);
@@ -30,5 +30,5 @@ export function runSpec(text: string, uri: string, options: RunOptions = {}): Ru
   const { program, diagnostics } = check(text, { uri, registry });
   if (hasErrors(diagnostics)) return { kind: 'errors', diagnostics };
   const { scenarios } = explore(program, { registry, ...options });
-  return { kind: 'explored', report: { file: uri, scenarios: scenarios.map(scenarioToJson) } };
+  return { kind: 'explored', report: { file: uri, scenarios: scenarios.map((r) => scenarioToJson(r, program.sources)) } };
 }

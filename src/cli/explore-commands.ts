@@ -7,10 +7,23 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { check, explore, hasErrors, type Program, type Progress, type ScenarioResult } from '../index.js';
-import { expectText, formatScenarioResult, formatTrace, mismatchText, scenarioToJson } from '../explore/report.js';
-import { DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES } from '../explore/search.js';
-import { renderTimelines } from '../explore/timeline.js';
+import {
+  check,
+  DEFAULT_MAX_MEMORY_MB,
+  DEFAULT_MAX_STATES,
+  expectText,
+  explore,
+  formatScenarioResult,
+  formatTrace,
+  hasErrors,
+  mismatchText,
+  renderTimelines,
+  scenarioToJson,
+  type Bound,
+  type Program,
+  type Progress,
+  type ScenarioResult,
+} from '../index.js';
 import { diagnosticToJson } from '../diagnostics/format.js';
 import { count, printDiagnostics, readAll, sourcesFor } from './check-command.js';
 import { UsageError, type Io } from './io.js';
@@ -67,6 +80,13 @@ ${common}
 Exit codes: 0 every expectation met, 1 a mismatch (or check errors), 2 usage
 or I/O error, 3 a bound was reached before a verdict (and nothing mismatched).
 `;
+
+/** The option that raises each bound, as a bound's reason tells the user. */
+function raiseIt(bound: Bound): string | undefined {
+  if (bound === 'states') return 'raise it with --max-states';
+  if (bound === 'memory') return 'raise it with --max-memory';
+  return undefined;
+}
 
 interface Common {
   /** The search options `run` and `test` share: bounds and reductions. */
@@ -179,13 +199,13 @@ export function commandRun(argv: string[], io: Io): number {
     onProgress: progress.onProgress,
     onScenario: (r) => {
       progress.done();
-      if (format === 'text') io.out(`${formatScenarioResult(r, { color: opts.color })}\n`);
+      if (format === 'text') io.out(`${formatScenarioResult(r, checked.program.sources, { color: opts.color, hint: raiseIt })}\n`);
     },
   });
   if (format === 'json') {
     // The file first: a write error then leaves stdout without a half-true report.
     if (values.svg !== undefined) writeTimelines(values.svg, result.scenarios, checked.program, io.err);
-    io.out(`${JSON.stringify({ file: path, scenarios: result.scenarios.map(scenarioToJson) }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ file: path, scenarios: result.scenarios.map((r) => scenarioToJson(r, checked.program.sources, { hint: raiseIt })) }, null, 2)}\n`);
   } else {
     const by = (v: ScenarioResult['verdict']) => result.scenarios.filter((r) => r.verdict === v).length;
     const parts = [`${by('ok')} ok`, `${by('violated') + by('deadlock')} violated`, ...(by('incomplete') ? [`${by('incomplete')} incomplete`] : [])];
@@ -199,7 +219,7 @@ export function commandRun(argv: string[], io: Io): number {
 function writeTimelines(out: string, results: readonly ScenarioResult[], program: Program, say: (s: string) => void): void {
   const findings = results.reduce((n, r) => n + r.violations.length + (r.deadlock ? 1 : 0), 0);
   try {
-    writeFileSync(out, renderTimelines(results, { program }));
+    writeFileSync(out, renderTimelines(results, { sources: program.sources }));
   } catch (e) {
     throw new UsageError(`${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
@@ -241,14 +261,15 @@ export function commandTest(argv: string[], io: Io): number {
         }
         if (r.expectMet === undefined) undecided++;
         failed++;
-        io.out(`${r.expectMet === undefined ? 'INCOMPLETE' : 'FAIL'} ${name}: ${mismatchText(r)}\n`);
+        const sources = checked.program.sources;
+        io.out(`${r.expectMet === undefined ? 'INCOMPLETE' : 'FAIL'} ${name}: ${mismatchText(r, sources, { hint: raiseIt })}\n`);
         // Show the trace behind the first unexpected finding.
         const wanted = new Set(r.expect?.outcome === 'violation' ? r.expect.rules : []);
         const v = r.violations.find((x) => !wanted.has(x.rule));
         if (v && r.expect?.outcome !== 'violation') {
-          io.out(`  ${v.rule}: ${v.message}\n${formatTrace(v.trace, '    ', { color: opts.color }).join('\n')}\n`);
+          io.out(`  ${v.rule}: ${v.message}\n${formatTrace(v.trace, sources, '    ', { color: opts.color }).join('\n')}\n`);
         } else if (r.deadlock && r.expect?.outcome === 'ok') {
-          io.out(`  deadlock: ${r.deadlock.waiting.map((w) => `${w.thread} waits for ${w.on}`).join('; ')}\n${formatTrace(r.deadlock.trace, '    ', { color: opts.color }).join('\n')}\n`);
+          io.out(`  deadlock: ${r.deadlock.waiting.map((w) => `${w.thread} waits for ${w.on}`).join('; ')}\n${formatTrace(r.deadlock.trace, sources, '    ', { color: opts.color }).join('\n')}\n`);
         }
       },
     });

@@ -5,7 +5,9 @@ import { compileProgram } from '../runtime/compile.js';
 import type { ScenarioRt } from '../runtime/compiled.js';
 import { defaultRegistry, type ModelRegistry } from '../models/registry.js';
 import type { Program } from '../semantics/program.js';
-import { exploreScenario, type ScenarioResult, type SearchOptions } from './search.js';
+import type { SearchOptions } from './budget.js';
+import type { ScenarioResult } from './result.js';
+import { exploreScenario } from './search.js';
 
 export interface ExploreOptions extends SearchOptions {
   /** Explore only this scenario. */
@@ -46,7 +48,7 @@ function notExplored(name: string, expect: ScenarioRt['expect']): ScenarioResult
     transitions: 0,
     timeMs: 0,
     violations: [],
-    incomplete: { reason: 'not explored: stopped on request' },
+    incomplete: { bound: 'stopped', reason: 'not explored: stopped on request' },
     ...(expect ? { expect: { outcome: expect.outcome, rules: expect.rules.map((r) => r.name) } } : {}),
     expectMet: undefined,
     reductions: [],

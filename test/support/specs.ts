@@ -1,7 +1,7 @@
 // Shared by the behaviour tests: load a fixture, check it cleanly, explore it.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { check, explore, type ExploreOptions, type ScenarioResult, type ViolationReport } from '../../src/index.js';
+import { check, explore, locatedTrace, type ExploreOptions, type ScenarioResult, type Sources, type StepJson, type ViolationReport } from '../../src/index.js';
 
 export const specsDir = new URL('../fixtures/specs/', import.meta.url).pathname;
 
@@ -10,34 +10,50 @@ export function fixture(name: string): string {
   return readFileSync(`${specsDir}${name}`, 'utf8');
 }
 
-/** Checks a spec (it must check cleanly) and explores every scenario, by name. */
-export function runSpec(text: string, uri = 'spec.lspec', options: ExploreOptions = {}): Map<string, ScenarioResult> {
+/** A scenario's result whose trace steps also carry their line and column, as the JSON report gives them. */
+export type Located = Omit<ScenarioResult, 'violations' | 'deadlock'> & {
+  readonly violations: (Omit<ViolationReport, 'trace'> & { readonly trace: StepJson[] })[];
+  readonly deadlock?: { readonly trace: StepJson[]; readonly waiting: { readonly thread: string; readonly on: string }[] };
+};
+
+/** The result with each trace step located in the program's texts. */
+export function located(r: ScenarioResult, sources: Sources): Located {
+  const { deadlock, violations, ...rest } = r;
+  return {
+    ...rest,
+    violations: violations.map((v) => ({ ...v, trace: locatedTrace(v.trace, sources) })),
+    ...(deadlock ? { deadlock: { ...deadlock, trace: locatedTrace(deadlock.trace, sources) } } : {}),
+  };
+}
+
+/** Checks a spec (it must check cleanly) and explores every scenario, by name; traces carry lines. */
+export function runSpec(text: string, uri = 'spec.lspec', options: ExploreOptions = {}): Map<string, Located> {
   const { program, diagnostics } = check(text, { uri });
   expect(diagnostics.map((d) => `${lineAt(text, d.span.start)}: ${d.message} [${d.code}]`)).toEqual([]);
-  return new Map(explore(program, options).scenarios.map((s) => [s.scenario, s]));
+  return new Map(explore(program, options).scenarios.map((s) => [s.scenario, located(s, program.sources)]));
 }
 
 /** One scenario's result; fails the test when there is no such scenario. */
-export function scenario(results: Map<string, ScenarioResult>, name: string): ScenarioResult {
+export function scenario(results: Map<string, Located>, name: string): Located {
   const r = results.get(name);
   expect(r, `scenario ${name}`).toBeDefined();
   return r!;
 }
 
 /** The violated rules, sorted. */
-export function rules(r: ScenarioResult): string[] {
+export function rules(r: Pick<ScenarioResult, 'violations'> | Located): string[] {
   return r.violations.map((v) => v.rule).sort();
 }
 
 /** The report of one violated rule; fails the test when it was not violated. */
-export function violation(r: ScenarioResult, rule: string): ViolationReport {
+export function violation(r: Located, rule: string): Located['violations'][number] {
   const v = r.violations.find((x) => x.rule === rule);
   expect(v, `${rule} in ${r.scenario} (found: ${rules(r).join(', ') || 'nothing'})`).toBeDefined();
   return v!;
 }
 
 /** A scenario that must hold completely, with nothing found. */
-export function expectQuiet(r: ScenarioResult): void {
+export function expectQuiet(r: Located): void {
   expect({ scenario: r.scenario, verdict: r.verdict, rules: rules(r), deadlock: r.deadlock?.waiting }).toEqual({
     scenario: r.scenario,
     verdict: 'ok',

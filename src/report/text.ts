@@ -1,11 +1,15 @@
 /**
- * Exploration results as people read them (the CLI's text output) and as
- * tools read them (the JSON of docs/trace-format.md). Platform-neutral.
+ * Exploration results as people read them: the CLI's text output, and the
+ * lines `lifespec test` prints. Platform-neutral; positions are computed here,
+ * from the program's texts, and names of a tool's options are the tool's.
  */
-import type { DeadlockReport, ScenarioResult, TraceStep, ViolationReport } from './search.js';
+import type { Bound, DeadlockReport, ScenarioResult, TraceStep, ViolationReport } from '../explore/result.js';
+import { locate, type Sources } from './positions.js';
 
 export interface ReportOptions {
   readonly color?: boolean;
+  /** What the host adds to a bound's reason (the CLI names its option: `raise it with --max-states`). */
+  readonly hint?: (bound: Bound) => string | undefined;
 }
 
 const ansi = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
@@ -25,35 +29,45 @@ export function statsLine(r: ScenarioResult): string {
 }
 
 /** A trace as a numbered table: step, thread, event, source line; the last step is marked. */
-export function formatTrace(trace: readonly TraceStep[], indent: string, options: ReportOptions = {}): string[] {
+export function formatTrace(trace: readonly TraceStep[], sources: Sources, indent: string, options: ReportOptions = {}): string[] {
   const threadWidth = Math.max(6, ...trace.map((t) => t.thread.length));
   const stepWidth = String(trace.length).length;
   return trace.map((t, i) => {
     const last = i === trace.length - 1;
-    const where = `${t.uri}:${t.line}`;
+    const where = `${t.uri}:${locate(sources, t.uri, t.offset).line}`;
     const line = `${indent}${String(t.step).padStart(stepWidth)}  ${t.thread.padEnd(threadWidth)}  ${t.event}  ${paint(options.color, ansi.dim, where)}`;
     return last ? `${line}  ${paint(options.color, ansi.red, '← here')}` : line;
   });
 }
 
-function violationLines(v: ViolationReport, options: ReportOptions): string[] {
+function violationLines(v: ViolationReport, sources: Sources, options: ReportOptions): string[] {
   return [
     `    ${paint(options.color, ansi.bold, v.rule)}: ${v.message}`,
     `      shortest trace, ${count(v.trace.length, 'step')}:`,
-    ...formatTrace(v.trace, '        ', options),
+    ...formatTrace(v.trace, sources, '        ', options),
   ];
 }
 
-function deadlockLines(d: DeadlockReport, options: ReportOptions): string[] {
+function deadlockLines(d: DeadlockReport, sources: Sources, options: ReportOptions): string[] {
   return [
     `    ${paint(options.color, ansi.bold, 'deadlock')}: no thread can move — ${d.waiting.map((w) => `${w.thread} waits for ${w.on}`).join('; ')}`,
     `      shortest trace, ${count(d.trace.length, 'step')}:`,
-    ...formatTrace(d.trace, '        ', options),
+    ...formatTrace(d.trace, sources, '        ', options),
   ];
 }
 
+/** Why a search stopped early, where, and what the host suggests. */
+export function incompleteText(r: ScenarioResult, sources: Sources, options: ReportOptions = {}): string {
+  const inc = r.incomplete;
+  if (!inc) return '';
+  const p = inc.uri !== undefined && inc.offset !== undefined ? locate(sources, inc.uri, inc.offset) : undefined;
+  const where = p && p.line > 0 ? ` at ${inc.uri}:${p.line}:${p.column}` : '';
+  const hint = options.hint?.(inc.bound);
+  return `${inc.reason}${hint ? `; ${hint}` : ''}${where}`;
+}
+
 /** What `lifespec run` prints for one scenario. */
-export function formatScenarioResult(r: ScenarioResult, options: ReportOptions = {}): string {
+export function formatScenarioResult(r: ScenarioResult, sources: Sources, options: ReportOptions = {}): string {
   const verdictText: Record<ScenarioResult['verdict'], string> = {
     ok: paint(options.color, ansi.green, `ok: holds in all ${count(r.states, 'state')}`),
     violated: paint(options.color, ansi.red, `VIOLATED: ${r.violations.map((v) => v.rule).join(', ')}${r.deadlock ? ', deadlock' : ''}`),
@@ -62,12 +76,9 @@ export function formatScenarioResult(r: ScenarioResult, options: ReportOptions =
   };
   const lines = [`  scenario ${r.scenario}: ${verdictText[r.verdict]} (${statsLine(r)})`];
   if (r.reductions.length > 0) lines.push(`    reduced by ${r.reductions.join('; ')}`);
-  if (r.incomplete) {
-    const where = r.incomplete.uri && r.incomplete.line ? ` at ${r.incomplete.uri}:${r.incomplete.line}:${r.incomplete.column}` : '';
-    lines.push(`    ${r.incomplete.reason}${where}${r.verdict === 'incomplete' ? '' : '; what was found so far is shown'}`);
-  }
-  for (const v of r.violations) lines.push(...violationLines(v, options));
-  if (r.deadlock) lines.push(...deadlockLines(r.deadlock, options));
+  if (r.incomplete) lines.push(`    ${incompleteText(r, sources, options)}${r.verdict === 'incomplete' ? '' : '; what was found so far is shown'}`);
+  for (const v of r.violations) lines.push(...violationLines(v, sources, options));
+  if (r.deadlock) lines.push(...deadlockLines(r.deadlock, sources, options));
   return lines.join('\n');
 }
 
@@ -78,10 +89,10 @@ export function expectText(r: ScenarioResult): string {
 }
 
 /** Why a scenario's outcome does not match its `expect`, in one line. */
-export function mismatchText(r: ScenarioResult): string {
+export function mismatchText(r: ScenarioResult, sources: Sources, options: ReportOptions = {}): string {
   const e = r.expect ?? { outcome: 'ok' as const, rules: [] };
   const found = [...r.violations.map((v) => v.rule), ...(r.deadlock ? ['deadlock'] : [])];
-  if (r.expectMet === undefined) return `no verdict: ${r.incomplete?.reason ?? 'the search was cut short'}`;
+  if (r.expectMet === undefined) return `no verdict: ${r.incomplete ? incompleteText(r, sources, options) : 'the search was cut short'}`;
   switch (e.outcome) {
     case 'ok':
       return `found ${found.join(', ')}`;
@@ -92,22 +103,4 @@ export function mismatchText(r: ScenarioResult): string {
       return `${missing.join(', ')} not violated in ${count(r.states, 'state')}${found.length ? `; found ${found.join(', ')}` : ''}`;
     }
   }
-}
-
-/** The JSON form of one scenario's result (schema in docs/trace-format.md). */
-export function scenarioToJson(r: ScenarioResult): unknown {
-  return {
-    scenario: r.scenario,
-    verdict: r.verdict,
-    complete: r.complete,
-    states: r.states,
-    transitions: r.transitions,
-    timeMs: Math.round(r.timeMs),
-    violations: r.violations,
-    deadlock: r.deadlock ?? null,
-    incomplete: r.incomplete ?? null,
-    expect: r.expect ?? null,
-    expectMet: r.expectMet ?? null,
-    reductions: r.reductions,
-  };
 }

@@ -1,0 +1,94 @@
+/**
+ * The bounds of a search and its progress reports: states, estimated
+ * memory, time and the host's stop signal, checked as the search goes.
+ */
+import type { Incomplete, Progress } from './result.js';
+
+export interface SearchOptions {
+  /** Stop (verdict incomplete) after this many distinct states. Default 500,000. */
+  readonly maxStates?: number;
+  /** Stop (verdict incomplete) after this long, in milliseconds. */
+  readonly timeoutMs?: number;
+  /**
+   * Stop (verdict incomplete) when the visited states and the search frontier
+   * are estimated to take this many megabytes. Default 1,500: the JavaScript
+   * heap would run out long before the machine does.
+   */
+  readonly maxMemoryMb?: number;
+  /**
+   * Apply state-space reductions: symmetry of interchangeable drivers (states
+   * merged up to renaming them, and one step taken for twins), and
+   * partial-order reduction of local steps. Default true; verdicts, the rules
+   * found and trace lengths are the same either way.
+   */
+  readonly reduce?: boolean;
+  /** Called about every `progressIntervalMs` during the search. */
+  readonly onProgress?: (p: Progress) => void;
+  readonly progressIntervalMs?: number;
+  /** Stops the search (verdict incomplete) when aborted. */
+  readonly signal?: { readonly aborted: boolean };
+  /** Monotonic clock in milliseconds; injectable so hosts without `performance` can run. */
+  readonly now?: () => number;
+}
+
+export const DEFAULT_MAX_STATES = 500_000;
+export const DEFAULT_MAX_MEMORY_MB = 1_500;
+
+/** How many transitions pass between two looks at the clock and the stop signal. */
+const CHECK_EVERY = 256;
+
+export class Budget {
+  private readonly now: () => number;
+  readonly start: number;
+  private readonly maxStates: number;
+  private readonly maxBytes: number;
+  private readonly interval: number;
+  /** Estimated bytes held: each visited key (UTF-16) and its tables, and each frontier world. */
+  private bytes = 0;
+  private lastProgress: number;
+  private lastCheck = -Infinity;
+
+  constructor(
+    private readonly options: SearchOptions,
+    private readonly scenario: string,
+  ) {
+    this.now = options.now ?? (() => Date.now());
+    this.start = this.now();
+    this.lastProgress = this.start;
+    this.maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
+    this.maxBytes = (options.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB) * 1024 * 1024;
+    this.interval = options.progressIntervalMs ?? 250;
+  }
+
+  /** Counts a new state whose key has `keyLength` characters. */
+  addState(keyLength: number): void {
+    this.bytes += keyLength * 3 + 256;
+  }
+
+  /** Milliseconds since the search began. */
+  elapsed(): number {
+    return this.now() - this.start;
+  }
+
+  /**
+   * Whether the search must stop before expanding another state, and why;
+   * reports progress on the way.
+   */
+  exceeded(states: number, transitions: number): Incomplete | undefined {
+    if (this.bytes >= this.maxBytes) {
+      return { bound: 'memory', reason: `stopped at the memory limit (about ${Math.round(this.maxBytes / 1024 / 1024).toLocaleString('en-US')} MB of states)` };
+    }
+    if (states >= this.maxStates) return { bound: 'states', reason: `stopped at the state limit (${this.maxStates.toLocaleString('en-US')} states)` };
+    if (transitions - this.lastCheck < CHECK_EVERY) return undefined;
+    this.lastCheck = transitions;
+    const t = this.now();
+    if (this.options.signal?.aborted) return { bound: 'stopped', reason: 'stopped on request' };
+    const limit = this.options.timeoutMs;
+    if (limit !== undefined && t - this.start > limit) return { bound: 'time', reason: `stopped at the time limit of ${Number((limit / 1000).toPrecision(3))} s` };
+    if (this.options.onProgress && t - this.lastProgress >= this.interval) {
+      this.lastProgress = t;
+      this.options.onProgress({ scenario: this.scenario, states, transitions, elapsedMs: t - this.start });
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * What a search returns: per scenario a verdict, the counts, a shortest
+ * trace per violated rule, a deadlock if any, and why it stopped early. In
+ * offsets: line and column are the presentation's (src/report) business.
+ */
+
+/** One step of a counterexample, as users read it. */
+export interface TraceStep {
+  /** 1-based step number. */
+  readonly step: number;
+  /** `main`, `t1`, … or `hw:DEVICE`. */
+  readonly thread: string;
+  /** What happened, with object names: `dma_buf_map_attachment(attachment#6) → sg_table#7`. */
+  readonly event: string;
+  /** Where in the source: the statement or callback that made the step (an offset into the text of `uri`). */
+  readonly uri: string;
+  readonly offset: number;
+  /**
+   * The locks the step's thread holds after the step, sorted by name, as
+   * values are shown: `dma_buf#6.resv`, `acc_drv.maps_lock`. Empty for a DMA
+   * step.
+   */
+  readonly locks: readonly string[];
+  /** The objects the step created, in creation order: `sg_table#8`, `iova#9`. Locks are left out (see `locks`). */
+  readonly created: readonly string[];
+  /** The objects that ended in the step, in order: `gpu_bar0#3`, `gpu`. Locks are left out. */
+  readonly ended: readonly string[];
+}
+
+export interface ViolationReport {
+  /** `no_mapping_outlives_provider`, `dmabuf.move_notify_locked`, `model.dma_after_free`. */
+  readonly rule: string;
+  readonly message: string;
+  /** A shortest trace that violates it: its last step is the violating one. */
+  readonly trace: TraceStep[];
+}
+
+export interface DeadlockReport {
+  readonly trace: TraceStep[];
+  /** Each stuck thread and what it waits for. */
+  readonly waiting: { readonly thread: string; readonly on: string }[];
+}
+
+export type Verdict = 'ok' | 'violated' | 'deadlock' | 'incomplete';
+
+/** Which bound stopped a search. */
+export type Bound =
+  /** The `maxStates` limit. */
+  | 'states'
+  /** The `timeoutMs` limit. */
+  | 'time'
+  /** The `maxMemoryMb` limit. */
+  | 'memory'
+  /** The host's stop signal. */
+  | 'stopped'
+  /** A step inside the spec went past a fixed bound (recursion depth, instructions per step). */
+  | 'spec';
+
+export interface Incomplete {
+  readonly bound: Bound;
+  /** What stopped it, in words that name no tool's option. */
+  readonly reason: string;
+  /** For a bound inside the spec: where. */
+  readonly uri?: string;
+  readonly offset?: number;
+}
+
+export interface ScenarioResult {
+  readonly scenario: string;
+  /** `violated` / `deadlock` when something was found (even if the search was cut short); `incomplete` when a bound was reached first. */
+  readonly verdict: Verdict;
+  /** Whether every reachable state was explored. */
+  readonly complete: boolean;
+  readonly states: number;
+  readonly transitions: number;
+  readonly timeMs: number;
+  readonly violations: ViolationReport[];
+  readonly deadlock?: DeadlockReport;
+  /** Why the search stopped early, and where (for a bound inside the spec). */
+  readonly incomplete?: Incomplete;
+  /** The scenario's `expect` line, if any. */
+  readonly expect?: { readonly outcome: 'ok' | 'violation' | 'deadlock'; readonly rules: string[] };
+  /** Whether the outcome matches `expect` (no `expect` means `expect ok`); undefined when an incomplete search cannot tell. */
+  readonly expectMet: boolean | undefined;
+  /** The reductions the search used, e.g. `symmetry: importer1, importer2` (empty when none applied). */
+  readonly reductions: string[];
+}
+
+export interface Progress {
+  readonly scenario: string;
+  readonly states: number;
+  readonly transitions: number;
+  readonly elapsedMs: number;
+}

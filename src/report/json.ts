@@ -1,0 +1,51 @@
+/** Exploration results as tools read them: the JSON of docs/trace-format.md, typed. */
+import type { Bound, ScenarioResult, TraceStep, Verdict } from '../explore/result.js';
+import { locate, type Sources } from './positions.js';
+import type { ReportOptions } from './text.js';
+
+/** A trace step in the JSON: the result's step with its 1-based line and column. */
+export interface StepJson extends TraceStep {
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface ScenarioJson {
+  readonly scenario: string;
+  readonly verdict: Verdict;
+  readonly complete: boolean;
+  readonly states: number;
+  readonly transitions: number;
+  readonly timeMs: number;
+  readonly violations: { readonly rule: string; readonly message: string; readonly trace: StepJson[] }[];
+  readonly deadlock: { readonly trace: StepJson[]; readonly waiting: { readonly thread: string; readonly on: string }[] } | null;
+  readonly incomplete: { readonly bound: Bound; readonly reason: string; readonly uri?: string; readonly line?: number; readonly column?: number } | null;
+  readonly expect: { readonly outcome: 'ok' | 'violation' | 'deadlock'; readonly rules: string[] } | null;
+  readonly expectMet: boolean | null;
+  readonly reductions: string[];
+}
+
+/** Each step with its line and column in the program's texts. */
+export function locatedTrace(trace: readonly TraceStep[], sources: Sources | undefined): StepJson[] {
+  return trace.map((s) => ({ ...s, ...locate(sources, s.uri, s.offset) }));
+}
+
+/** The JSON form of one scenario's result (schema in docs/trace-format.md); `options.hint` adds the host's advice to a bound's reason. */
+export function scenarioToJson(r: ScenarioResult, sources: Sources, options: Pick<ReportOptions, 'hint'> = {}): ScenarioJson {
+  const inc = r.incomplete;
+  const hint = inc ? options.hint?.(inc.bound) : undefined;
+  const where = inc?.uri !== undefined && inc.offset !== undefined ? { uri: inc.uri, ...locate(sources, inc.uri, inc.offset) } : {};
+  return {
+    scenario: r.scenario,
+    verdict: r.verdict,
+    complete: r.complete,
+    states: r.states,
+    transitions: r.transitions,
+    timeMs: Math.round(r.timeMs),
+    violations: r.violations.map((v) => ({ rule: v.rule, message: v.message, trace: locatedTrace(v.trace, sources) })),
+    deadlock: r.deadlock ? { trace: locatedTrace(r.deadlock.trace, sources), waiting: r.deadlock.waiting } : null,
+    incomplete: inc ? { bound: inc.bound, reason: hint ? `${inc.reason}; ${hint}` : inc.reason, ...where } : null,
+    expect: r.expect ?? null,
+    expectMet: r.expectMet ?? null,
+    reductions: r.reductions,
+  };
+}
