@@ -45,7 +45,7 @@ export type { CompletionItem, CompletionKind, Completions, Hover, Location, Docu
 export { ref, refId, isRef, errno, isErrno, errnoName, type Value } from './runtime/values.js';
 export type { World, Obj, NativeFrame, Thread } from './runtime/world.js';
 export type { CompiledProgram } from './runtime/compiled.js';
-export { T as types } from './semantics/types.js';
+export { T as types, typeToString } from './semantics/types.js';
 
 const builtins = builtinRegistry();
 

@@ -31,6 +31,12 @@ const rows: [string, string, string[]][] = [
     `${topo}driver d for nic {\n ops i : dma_buf_attach_ops { allow_peer2peer = true\n move_notify(a) { } }\n action a() { assert i.move_notify && i.allow_peer2peer\n assert i.mov } }`,
     ['12:unknown-member'],
   ],
+  [
+    'a constraint condition is judged on a state: no primitive, fn or set change in it, queries and .has/.size are fine',
+    `${topo}fn f() -> bool { return true }\ndriver d for gpu { state { s: set<sg_table> } }\nconstraint c {\n always count(sg_table) < 2 && d.s.size() < 3\n always p2pdma_map(gbar, nic) != none\n always f()\n p2pdma_unmap(m) requires !d.s.has(m)\n p2pdma_unmap(m) requires d.s.remove(m)\n}`,
+    ['12:not-callable', '13:not-callable', '15:not-callable'],
+  ],
+  ['a flag is a value, not a call', `${topo}fn yes() -> bool { return true }\ndriver d for nic {\n ops i : dma_buf_attach_ops {\n  allow_peer2peer = yes()\n  move_notify(a) { }\n }\n}`, ['11:not-callable']],
   ['queries are not events', 'constraint c {\n never held(m)\n never count(x)\n}', ['2:unknown-event', '3:unknown-event']],
   ['a device name in a pattern matches that device', `${topo}constraint c {\n never unplug(gpu)\n}`, []],
   [

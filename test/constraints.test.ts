@@ -732,3 +732,50 @@ scenario named_device {
     expect(violation(named, 'gpu_bar_unmapped').message).toBe('p2pdma_map(gpu_bar0#5, nic) happened (`never p2pdma_map(gpu_bar0, _)`)');
   });
 });
+
+describe('conditions run as compiled code, as bodies do', () => {
+  const text = `topology {
+  host_bridge hb
+  device gpu under hb
+  device nic under hb
+}
+driver d for gpu {
+  state { s: set<int> }
+  action add(x: int) { s.add(x) }
+}
+driver imp for nic {
+  ops i : dma_buf_attach_ops {
+    allow_peer2peer = true
+    move_notify(a) { }
+  }
+  action ask() {
+    assert i.allow_peer2peer && i.move_notify, "the table's flag and slot read back"
+  }
+}
+constraint small {
+  always d.s.size() < 2 && !d.s.has(7)
+}
+scenario grows {
+  d.add(1)
+  d.add(2)
+  expect violation small
+}
+scenario seven {
+  d.add(7)
+  expect violation small
+}
+scenario stays {
+  d.add(1)
+  d.add(1)
+  imp.ask()
+}
+`;
+  const r = runSpec(text, 'conditions.lspec');
+
+  test('a condition asks a driver set its size and members', () => {
+    expect(violation(scenario(r, 'grows'), 'small').message).toBe('`always d.s.size() < 2 && !d.s.has(7)` does not hold');
+    expect(violation(scenario(r, 'grows'), 'small').trace).toHaveLength(2);
+    expect(violation(scenario(r, 'seven'), 'small').trace).toHaveLength(1);
+    expectQuiet(scenario(r, 'stays'));
+  });
+});

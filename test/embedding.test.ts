@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import {
   builtinModels,
+  builtinRegistry,
   check,
   errno,
   errnoName,
@@ -34,9 +35,9 @@ driver gpu_drv for gpu {
   remove(dev) {
     fence_signal(dev)   // force-complete every fence: no waiter is left behind
   }
-  action submit() -> int { return fence_emit(gpu) }
+  action submit() -> seqno_fence { return fence_emit(gpu) }
   action irq() { fence_signal(gpu) }
-  action sync(seq: int) { fence_wait(gpu, seq) }
+  action sync(f: seqno_fence) { fence_wait(f) }
 }
 
 scenario job_completes {
@@ -74,8 +75,9 @@ describe('a model of our own', () => {
     const registry = fenceRegistry();
     expect(registry.models.map((m) => m.name)).toEqual([...builtinModels.map((m) => m.name), 'fence']);
     expect(registry.primitive('p2pdma_map')).toBeDefined();
-    expect(registry.primitive('fence_wait')?.sig.params.map((p) => p.name)).toEqual(['dev', 'seq']);
-    expect(registry.primitives.get('fence_emit')?.returns).toEqual({ k: 'int' });
+    expect(registry.primitive('fence_wait')?.sig.params.map((p) => p.name)).toEqual(['f']);
+    expect(registry.primitives.get('fence_emit')?.returns).toEqual({ k: 'object', kind: 'seqno_fence' });
+    expect(Object.keys(registry.kinds.get('seqno_fence')?.fields ?? {})).toEqual(['dev', 'seqno', 'signalled']);
     expect(registry.violations.get('model.fence_timeout')).toMatch(/never|can never end/);
     expect(registry.violations.has('model.use_after_free')).toBe(true);
   });
@@ -100,6 +102,15 @@ describe('a model of our own', () => {
     expect(() => new ModelRegistry(withoutP2pdma).register(named('p2pdma_map'))).toThrow(/cannot define primitive 'p2pdma_map'/);
     // A registry from exactly the built-in models is fine.
     expect(new ModelRegistry([...builtinModels]).models).toHaveLength(builtinModels.length);
+  });
+
+  test('a kind is declared by one model, with a plain name that is not a type or a keyword', () => {
+    const withKind = (name: string): Model => ({ name: 'mine', primitives: [], kinds: [{ name, doc: '', fields: {} }] });
+    expect(() => new ModelRegistry().register(withKind('dma_buf'))).toThrow("model 'mine' cannot define kind 'dma_buf': another model declares it");
+    expect(() => fenceRegistry().register(withKind('seqno_fence'))).toThrow("model 'mine' cannot define kind 'seqno_fence': another model declares it");
+    for (const name of ['int', 'set', 'lock', 'job-queue', 'count']) expect(() => new ModelRegistry().register(withKind(name)), name).toThrow(`model 'mine' cannot define kind '${name}'`);
+    expect(new ModelRegistry().register(withKind('job_queue')).kind('job_queue')?.name).toBe('job_queue');
+    expect(() => builtinRegistry().register(withKind('job_queue'))).toThrow(/shared built-in registry/);
   });
 
   test('a violation is named model.NAME and is defined once', () => {
@@ -129,9 +140,11 @@ describe('a model of our own', () => {
   test('without the model, its primitives and violations are unknown to the checker', () => {
     expect(noForcedCompletion).not.toBe(fenceSpec);
     const { diagnostics } = check(noForcedCompletion, { uri: 'fence.lspec' });
-    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+    expect(diagnostics.map((d) => [d.code, d.message.replace(/;.*/, '')])).toEqual([
+      ['unknown-type', 'unknown type `seqno_fence`'],
       ['unknown-name', 'unknown function `fence_emit`'],
       ['unknown-name', 'unknown function `fence_signal`'],
+      ['unknown-type', 'unknown type `seqno_fence`'],
       ['unknown-name', 'unknown function `fence_wait`'],
       ['unknown-rule', 'unknown rule `model.fence_timeout`'],
     ]);
@@ -141,10 +154,10 @@ describe('a model of our own', () => {
     const registry = fenceRegistry();
     expect(check(fenceSpec, { uri: 'fence.lspec', registry }).diagnostics).toEqual([]);
     expect(check(noForcedCompletion, { uri: 'fence.lspec', registry }).diagnostics).toEqual([]);
-    const wrong = check(fenceSpec.replace('fence_wait(gpu, seq)', 'fence_wait(gpu)'), { uri: 'fence.lspec', registry });
+    const wrong = check(fenceSpec.replace('fence_wait(f)', 'fence_wait(f, gpu)'), { uri: 'fence.lspec', registry });
     expect(wrong.diagnostics.map((d) => d.code)).toEqual(['wrong-arity']);
-    const mistyped = check(fenceSpec.replace('fence_wait(gpu, seq)', 'fence_wait(seq, gpu)'), { uri: 'fence.lspec', registry });
-    expect(mistyped.diagnostics.map((d) => d.code)).toEqual(['type-mismatch', 'type-mismatch']);
+    const mistyped = check(fenceSpec.replace('fence_wait(f)', 'fence_wait(gpu)'), { uri: 'fence.lspec', registry });
+    expect(mistyped.diagnostics.map((d) => [d.code, d.message])).toEqual([['type-mismatch', 'expected a `seqno_fence`, found a `pci_dev`']]);
   });
 
   test('a driver that force-completes its fences passes under every interleaving', () => {
@@ -167,11 +180,11 @@ describe('a model of our own', () => {
     expect(v.message).toBe('fence 1 of gpu never signals: the device is gone and nothing completed it');
     // The waiter's thread makes the last step: its wait fails with ETIMEDOUT once the device is gone.
     const last = v.trace.at(-1)!;
-    expect(last.event).toBe('fence_wait(gpu, 1) → ETIMEDOUT · gpu_drv.sync → ETIMEDOUT');
+    expect(last.event).toBe('fence_wait(seqno_fence#2) → ETIMEDOUT · gpu_drv.sync → ETIMEDOUT');
     expect(v.trace.some((s) => s.event.startsWith('unplug gpu') && s.thread !== last.thread)).toBe(true);
     expect(v.trace.map((s) => s.step)).toEqual(v.trace.map((_, i) => i + 1));
     expect(last.uri).toBe('fence.lspec');
-    expect(noForcedCompletion.slice(0, last.offset).split('\n').length).toBe(fenceSpec.split('\n').findIndex((l) => l.includes('fence_wait(gpu, seq)')) + 1);
+    expect(noForcedCompletion.slice(0, last.offset).split('\n').length).toBe(fenceSpec.split('\n').findIndex((l) => l.includes('fence_wait(f)')) + 1);
   });
 
   test('a wait nothing can end while the device stays is a deadlock that names the fence', () => {
@@ -182,14 +195,88 @@ describe('a model of our own', () => {
     expect(diagnostics).toEqual([]);
     const r = explore(program, { registry, scenario: 'forgotten_irq' }).scenarios[0]!;
     expect(r).toMatchObject({ verdict: 'deadlock', expectMet: true, violations: [] });
-    expect(r.deadlock!.waiting).toEqual([{ thread: 'main', on: 'fence 1 of gpu (signalled up to 0)' }]);
-    expect(r.deadlock!.trace.at(-1)!.event).toBe('fence_wait(gpu, 1)');
+    expect(r.deadlock!.waiting).toEqual([{ thread: 'main', on: 'fence 1 of gpu to signal' }]);
+    expect(r.deadlock!.trace.at(-1)!.event).toBe('fence_wait(seqno_fence#2)');
   });
 
   test('exploring runs against the registry the program was checked with, unless told otherwise', () => {
     const { program } = check(fenceSpec, { uri: 'fence.lspec', registry: fenceRegistry() });
     expect(explore(program).scenarios.map((s) => s.verdict)).toEqual(['ok', 'ok']);
     expect(() => explore(program, { registry: new ModelRegistry() })).toThrow(/no model implements primitive fence_/);
+  });
+});
+
+const embeddingDoc = readFileSync(new URL('../docs/embedding.md', import.meta.url), 'utf8');
+
+/** docs/embedding.md's driver and constraint that use the fence model's own kind, with a topology and scenarios around them. */
+const kindSpec = `
+topology {
+  host_bridge hb
+  device gpu under hb
+}
+
+${[...embeddingDoc.matchAll(/```lspec\n([^]*?)\n```/g)].map((m) => m[1]!).find((b) => b.includes('constraint fences_retired'))}
+
+scenario retired_in_time {
+  bind gpu_drv
+  let a = gpu_drv.submit()
+  let b = gpu_drv.submit()
+  gpu_drv.irq()
+  gpu_drv.retire(a)
+  gpu_drv.retire(b)
+  unplug gpu
+  expect ok
+}
+
+scenario outlives_its_device {
+  bind gpu_drv
+  let a = gpu_drv.submit()
+  unplug gpu
+  expect violation fences_retired
+}
+
+scenario three_in_flight {
+  bind gpu_drv
+  let a = gpu_drv.submit()
+  let b = gpu_drv.submit()
+  let c = gpu_drv.submit()
+  expect violation fences_retired
+}
+
+scenario retired_too_early {
+  bind gpu_drv
+  let a = gpu_drv.submit()
+  gpu_drv.retire(a)
+  expect violation model.assert
+}
+`;
+
+describe("the model's own kind in a spec", () => {
+  test('it is a type, its fields can be read, count() counts it and a lifetime rule names its reference field', () => {
+    const registry = fenceRegistry();
+    const { program, diagnostics } = check(kindSpec, { uri: 'kinds.lspec', registry });
+    expect(diagnostics).toEqual([]);
+    const results = explore(program).scenarios;
+    expect(results.map((r) => [r.scenario, r.verdict, r.violations.map((v) => v.rule), r.expectMet])).toEqual([
+      ['retired_in_time', 'ok', [], true],
+      ['outlives_its_device', 'violated', ['fences_retired'], true],
+      ['three_in_flight', 'violated', ['fences_retired'], true],
+      ['retired_too_early', 'violated', ['model.assert'], true],
+    ]);
+    expect(results[1]!.violations[0]!.message).toBe('seqno_fence#2 outlives its dev gpu (pci_dev ended first)');
+    expect(results[2]!.violations[0]!.message).toBe('`always count(seqno_fence) <= 2` does not hold');
+  });
+
+  test('the checker knows its fields and reference fields, and suggests them', () => {
+    const registry = fenceRegistry();
+    const misspelt = check(kindSpec.replace('assert f.signalled', 'assert f.signaled').replace('within dev', 'within device'), { uri: 'kinds.lspec', registry });
+    expect(misspelt.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['unknown-member', 'seqno_fence has no field `signaled` (did you mean `signalled`?); it has `dev`, `seqno`, `signalled`'],
+      ['unknown-member', 'seqno_fence has no reference field `device`; its reference fields are `dev`'],
+    ]);
+    // Without the model the kind is unknown wherever it is named.
+    const without = check(kindSpec, { uri: 'kinds.lspec' });
+    expect(without.diagnostics.map((d) => d.code)).toEqual(expect.arrayContaining(['unknown-type', 'unknown-kind']));
   });
 });
 
@@ -320,7 +407,7 @@ scenario quick {
 
 describe('the host program of docs/embedding.md', () => {
   test('errors come back as diagnostics, and nothing is explored', () => {
-    const r = runSpec(fenceSpec.replace('fence_wait(gpu, seq)', 'fence_wait(gpu, nic)'), 'fence.lspec');
+    const r = runSpec(fenceSpec.replace('fence_wait(f)', 'fence_wait(nic)'), 'fence.lspec');
     expect(r.kind).toBe('errors');
     if (r.kind === 'errors') expect(r.diagnostics.map((d) => d.code)).toEqual(['unknown-name']);
   });

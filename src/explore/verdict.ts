@@ -1,16 +1,9 @@
 /** A scenario's verdict from what its search found, and whether it meets the scenario's `expect` line. */
 import type { ScenarioRt } from '../runtime/compiled.js';
-import type { DeadlockReport, Incomplete, ScenarioResult, Verdict, ViolationReport } from './result.js';
+import type { ScenarioResult, Verdict } from './result.js';
 
-export interface Findings {
-  readonly states: number;
-  readonly transitions: number;
-  readonly timeMs: number;
-  readonly violations: ViolationReport[];
-  readonly deadlock?: DeadlockReport;
-  readonly incomplete?: Incomplete;
-  readonly reductions: string[];
-}
+/** What a search found, before the verdict and the expectation are judged. */
+export type Findings = Pick<ScenarioResult, 'states' | 'transitions' | 'timeMs' | 'violations' | 'deadlock' | 'incomplete' | 'reductions'>;
 
 export function scenarioResult(scenario: ScenarioRt, f: Findings): ScenarioResult {
   const complete = f.incomplete === undefined;

@@ -60,10 +60,6 @@ export class ModelRegistry implements Vocabulary, Natives {
     };
     const reserved = (name: string) =>
       !plainName.test(name) || hardKeywords.includes(name) || /^E[A-Z0-9]+$/.test(name) || queries.has(name) || objectEvents.has(name) || this.primAliases.has(name) || (scalarTypeNames as readonly string[]).includes(name) || name === 'set';
-    for (const k of model.kinds ?? []) {
-      if (this.kindMap.has(k.name)) taken('kind', k.name, 'another model declares it');
-      if (reserved(k.name)) taken('kind', k.name);
-    }
     const builtin = builtinModels.includes(model);
     for (const p of model.primitives) {
       const owner = this.owners.get(p.sig.name);
@@ -74,6 +70,10 @@ export class ModelRegistry implements Vocabulary, Natives {
     }
     for (const name of Object.keys(model.violations ?? {})) {
       if (!name.startsWith('model.') || this.violationMap.has(name)) taken('violation', name, "names start with 'model.' and may not repeat one already defined");
+    }
+    for (const k of model.kinds ?? []) {
+      if (this.kindMap.has(k.name)) taken('kind', k.name, 'another model declares it');
+      if (reserved(k.name)) taken('kind', k.name);
     }
     for (const name of Object.keys(model.events ?? {})) if (this.eventMap.has(name) || this.prims.has(name) || reserved(name)) taken('event', name);
     for (const name of Object.keys(model.constants ?? {})) if (this.constantMap.has(name) || !plainName.test(name)) taken('constant', name);

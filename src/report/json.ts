@@ -1,5 +1,5 @@
 /** Exploration results as tools read them: the JSON of docs/trace-format.md, typed. */
-import type { Bound, ScenarioResult, TraceStep, Verdict } from '../explore/result.js';
+import type { Bound, DeadlockReport, ScenarioResult, TraceStep, ViolationReport } from '../explore/result.js';
 import { locate, type Sources } from './positions.js';
 import type { ReportOptions } from './text.js';
 
@@ -9,20 +9,14 @@ export interface StepJson extends TraceStep {
   readonly column: number;
 }
 
-export interface ScenarioJson {
-  readonly scenario: string;
-  readonly verdict: Verdict;
-  readonly complete: boolean;
-  readonly states: number;
-  readonly transitions: number;
-  readonly timeMs: number;
-  readonly violations: { readonly rule: string; readonly message: string; readonly trace: StepJson[] }[];
-  readonly deadlock: { readonly trace: StepJson[]; readonly waiting: { readonly thread: string; readonly on: string }[] } | null;
+/** A scenario's result as the JSON has it: located traces, `null` where the result leaves a field out. */
+export type ScenarioJson = Pick<ScenarioResult, 'scenario' | 'verdict' | 'complete' | 'states' | 'transitions' | 'timeMs' | 'reductions'> & {
+  readonly violations: (Omit<ViolationReport, 'trace'> & { readonly trace: StepJson[] })[];
+  readonly deadlock: (Omit<DeadlockReport, 'trace'> & { readonly trace: StepJson[] }) | null;
   readonly incomplete: { readonly bound: Bound; readonly reason: string; readonly uri?: string; readonly line?: number; readonly column?: number } | null;
-  readonly expect: { readonly outcome: 'ok' | 'violation' | 'deadlock'; readonly rules: string[] } | null;
+  readonly expect: NonNullable<ScenarioResult['expect']> | null;
   readonly expectMet: boolean | null;
-  readonly reductions: string[];
-}
+};
 
 /** Each step with its line and column in the program's texts. */
 export function locatedTrace(trace: readonly TraceStep[], sources: Sources | undefined): StepJson[] {

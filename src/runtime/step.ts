@@ -6,8 +6,9 @@
  */
 import { visibleOps, type Instr } from './bytecode.js';
 import type { CompiledProgram } from './compiled.js';
-import { MAX_DEPTH, MAX_STEP_INSTRUCTIONS, NO_OBJECTS, type Machine, type StepOutcome } from './machine.js';
-import type { CallResult, ModelContext, NativeResult, PrimitiveImpl, Violation } from './natives.js';
+import type { Monitor } from './monitor.js';
+import { MAX_DEPTH, MAX_STEP_INSTRUCTIONS, NO_OBJECTS, type StepOutcome } from './steps.js';
+import type { CallResult, ModelContext, Natives, NativeResult, PrimitiveImpl, Violation } from './natives.js';
 import { execPure, opsSlot } from './pure.js';
 import { equal, errno, errnoName, isErrno, isOpsRef, isRef, ref, refId, type Value } from './values.js';
 import type { CodeFrame, Frame, NativeFrame, Obj, World } from './world.js';
@@ -19,6 +20,16 @@ import type { CodeFrame, Frame, NativeFrame, Obj, World } from './world.js';
  * judges; `ret` and `fail` because `finish` judges the locks and events.
  */
 const localOps: ReadonlySet<Instr['op']> = new Set<Instr['op']>(['const', 'load', 'store', 'bin', 'not', 'neg', 'dup', 'pop', 'jmp', 'jf', 'jt', 'fn', 'set', 'iter', 'action', 'ret', 'fail', 'assert', 'slot']);
+
+/** What a step needs of the machine that runs it. */
+export interface StepHost {
+  readonly program: CompiledProgram;
+  readonly natives: Natives;
+  readonly monitor: Monitor;
+  show(w: World, v: Value): string;
+  locksHeld(w: World, t: number): readonly number[];
+  canRun(w: World, f: CodeFrame, ins: Instr, t: number): boolean;
+}
 
 /** Everything one step touches; discarded when the step ends. */
 export class Step implements ModelContext {
@@ -40,7 +51,7 @@ export class Step implements ModelContext {
   readonly program: CompiledProgram;
 
   constructor(
-    private readonly m: Machine,
+    private readonly m: StepHost,
     readonly world: World,
     readonly thread: number,
     private readonly choices: readonly number[],

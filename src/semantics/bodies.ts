@@ -490,7 +490,7 @@ export class BodyChecker {
     if (sig && this.env.pure && sig.returns.k === 'void') {
       for (const a of e.args) this.expr(a, scope);
       this.bag.error('not-callable', `${this.env.pure} is judged on a state and changes nothing: it cannot \`.${method.name}\` (it may ask \`.has\` and \`.size\`)`, method.span);
-      return T.void;
+      return T.unknown;
     }
     if (!sig) {
       for (const a of e.args) this.expr(a, scope);

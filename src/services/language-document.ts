@@ -9,16 +9,11 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { builtinRegistry, type ModelRegistry } from '../models/registry.js';
 import { checkParsed } from '../semantics/check.js';
 import type { Program } from '../semantics/program.js';
-import type { Span } from '../source.js';
 import type { SourceFile } from '../source.js';
 import { parseText, type ParseResult } from '../syntax/parse.js';
-import { buildIndex, type Reference } from './symbols.js';
+import { buildIndex, type Location, type Reference } from './symbols.js';
 
-/** A place in some text: the spec's own, or a stdlib module's (`stdlib:dmabuf/rules.lspec`). */
-export interface Location {
-  readonly uri: string;
-  readonly span: Span;
-}
+export type { Location };
 
 export interface DocumentOptions {
   /** The name the text goes by in diagnostics; `<input>` by default. */
@@ -51,7 +46,7 @@ export class LanguageDocument {
 
   /** Every name in the text that the services can explain, with what it refers to. */
   references(): readonly Reference[] {
-    return (this.index ??= buildIndex(this));
+    return (this.index ??= buildIndex(this.program, this.uri));
   }
 
   /** The references whose span holds `offset`, innermost first. */

@@ -10,8 +10,14 @@ import { findStdlibModule } from '../stdlib/index.js';
 import { strip, typeToString } from '../semantics/types.js';
 import type * as A from '../syntax/ast.js';
 import { walk } from '../syntax/walk.js';
-import type { LanguageDocument, Location } from './language-document.js';
+import type { Span } from '../source.js';
 import { code, kindDoc, params, primitiveDoc, returns, ruleDoc, slotDoc, symbolDoc, withDoc } from './markdown.js';
+
+/** A place in some text: the spec's own, or a stdlib module's (`stdlib:dmabuf/rules.lspec`). */
+export interface Location {
+  readonly uri: string;
+  readonly span: Span;
+}
 
 /** A name in the text and what it refers to. */
 export interface Reference {
@@ -66,11 +72,9 @@ function paramOf(program: Program, body: A.Block, name: string): A.Param | undef
   return found;
 }
 
-/** Every reference of the document's own text. */
-export function buildIndex(doc: LanguageDocument): Reference[] {
+/** Every reference of the spec's own text (`uri`). */
+export function buildIndex(p: Program, uri: string): Reference[] {
   const out: Reference[] = [];
-  const p = doc.program;
-  const uri = doc.uri;
   const here = (span: A.Node['span']): Location => ({ uri, span });
   const add = (span: A.Node['span'], hover: () => string | undefined, definition?: () => Location | undefined) => out.push({ span, hover, ...(definition ? { definition } : {}) });
   const decl = (id: A.Ident, head: string, docText: string | undefined) => add(id.span, () => withDoc(head, docText), () => here(id.span));
@@ -233,7 +237,7 @@ export function buildIndex(doc: LanguageDocument): Reference[] {
     }
     // A constraint pattern: its event's parts.
     if ('event' in node && Array.isArray((node as A.Pattern).event)) {
-      patternRefs(doc, node as A.Pattern, add);
+      patternRefs(p, uri, node as A.Pattern, add);
       return false;
     }
     return true;
@@ -241,9 +245,8 @@ export function buildIndex(doc: LanguageDocument): Reference[] {
   return out;
 }
 
-function patternRefs(doc: LanguageDocument, pt: A.Pattern, add: (span: A.Node['span'], hover: () => string | undefined, definition?: () => Location | undefined) => void): void {
-  const p = doc.program;
-  const here = (span: A.Node['span'] | undefined): Location | undefined => (span ? { uri: doc.uri, span } : undefined);
+function patternRefs(p: Program, uri: string, pt: A.Pattern, add: (span: A.Node['span'], hover: () => string | undefined, definition?: () => Location | undefined) => void): void {
+  const here = (span: A.Node['span'] | undefined): Location | undefined => (span ? { uri, span } : undefined);
   const [a, b, c] = pt.event;
   if (!a) return;
   if (pt.event.length === 1) {

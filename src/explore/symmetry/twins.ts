@@ -46,8 +46,19 @@ export function interchangeable(tw: Twins, thread: number, a: number, b: number)
  */
 export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: CompiledProgram, canStep: (thread: number) => boolean): Twins | undefined {
   if (!mergeable(w, sym)) return undefined;
-  // Finding twins pays off only for a twin's step that can be skipped, or for a choice
-  // among a set of objects: one a frame holds, or one a primitive about to be called makes.
+  const candidates = candidatesIn(w, sym, layout, program, canStep);
+  if (candidates.size === 0) return undefined;
+  return new TwinSearch(w, sym, layout, candidates).run();
+}
+
+/**
+ * Members that may have a twin: those whose signatures tie with another's.
+ * Finding twins pays off only for a twin's step that can be skipped, or for
+ * a choice among a set of objects: one a frame holds, or one a primitive
+ * about to be called makes. (A filter only: a pair it wrongly dropped would
+ * cost a saving, not a state.)
+ */
+function candidatesIn(w: World, sym: Symmetry, layout: KeyLayout, program: CompiledProgram, canStep: (thread: number) => boolean): Set<Member> {
   const choosing = w.threads.some((t) => {
     const top = t.frames[t.frames.length - 1];
     if (top?.k === 'c') {
@@ -56,8 +67,6 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
     }
     return t.frames.some((f) => f.k === 'n' && f.regs.length - (layout.regs.get(f.prim) ?? f.regs.length) >= 2);
   });
-  // Twins have equal signatures; where no two members do, there is nothing to find.
-  // (A filter only: a pair it wrongly dropped would cost a saving, not a state.)
   const candidates = new Set<Member>();
   const threadOf = new Map(w.threads.map((t, i) => [t.root, i]));
   for (const c of sym.classes) {
@@ -75,106 +84,154 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
       } else bySig.set(sig, m);
     }
   }
-  if (candidates.size === 0) return undefined;
-  const { fixed, members, specific, byName, byBody, memberDrivers } = sym;
-  const byThread = new Map<number, Member>();
-  for (const m of members) {
-    const t = threadOf.get(m.branch);
-    if (t !== undefined) byThread.set(t, m);
-  }
-  const leaked = new Set<Member>();
-  const nameOf = (v: string): string => {
-    const dot = v.indexOf('.');
-    return dot < 0 ? v.slice(1) : v.slice(1, dot);
-  };
+  return candidates;
+}
 
-  // What the rest of the state reaches is shared; naming a member's own things there leaks the member.
-  // Elements of sets are set aside: a swap of twins maps a set holding both onto itself.
-  // By object id (arrays, not maps: this runs for every state).
-  const shared = new Uint8Array(w.objects.length);
-  const claimedBy: (Member | undefined)[] = new Array(w.objects.length);
-  const inSets: (string[] | undefined)[] = new Array(w.objects.length);
-  const setElements: number[] = [];
-  const pending: number[] = [];
-  const outside = (v: Value | undefined): void => {
+const nameOf = (v: string): string => {
+  const dot = v.indexOf('.');
+  return dot < 0 ? v.slice(1) : v.slice(1, dot);
+};
+
+/**
+ * One search for twins in one state, in three passes: what the rest of the
+ * state reaches (shared, and naming a member's own things there leaks the
+ * member), each candidate's own parts with its own things as placeholders,
+ * then groups of members with equal encodings. Tables are indexed by object
+ * id (arrays, not maps: this runs for every state).
+ */
+class TwinSearch {
+  private readonly threadOf: Map<number, number>;
+  private readonly byThread = new Map<number, Member>();
+  private readonly leaked = new Set<Member>();
+  /** Objects the rest of the state reaches. */
+  private readonly shared: Uint8Array;
+  /** Objects a member's own parts reach, by the member. */
+  private readonly claimedBy: (Member | undefined)[];
+  /** The shared sets each object is an element of, by place (`5.attachments`, `t2.1`). */
+  private readonly inSets: (string[] | undefined)[];
+  private readonly setElements: number[] = [];
+  private readonly pending: number[] = [];
+  private readonly encoding = new Map<Member, string>();
+  private readonly privates = new Map<Member, number[]>();
+
+  constructor(
+    private readonly w: World,
+    private readonly sym: Symmetry,
+    private readonly layout: KeyLayout,
+    private readonly candidates: ReadonlySet<Member>,
+  ) {
+    this.threadOf = new Map(w.threads.map((t, i) => [t.root, i]));
+    for (const m of sym.members) {
+      const t = this.threadOf.get(m.branch);
+      if (t !== undefined) this.byThread.set(t, m);
+    }
+    this.shared = new Uint8Array(w.objects.length);
+    this.claimedBy = new Array(w.objects.length);
+    this.inSets = new Array(w.objects.length);
+  }
+
+  run(): Twins | undefined {
+    this.markShared();
+    for (const m of this.sym.members) if (!this.leaked.has(m) && this.candidates.has(m)) this.encode(m);
+    // Set elements no member claims are shared after all: what they name leaks.
+    for (const id of this.setElements) {
+      if (this.claimedBy[id] === undefined && this.shared[id] === 0) {
+        this.shared[id] = 1;
+        this.pending.push(id);
+      }
+    }
+    this.drain();
+    return this.group();
+  }
+
+  // ---- what the rest of the state reaches ---------------------------------------
+
+  /** A value reached from outside the members: what it names is shared. */
+  private outside(v: Value | undefined): void {
     if (typeof v === 'string') {
       const c = v.charCodeAt(0);
       if (c === 35) {
         const id = refNumber(v);
-        const s = specific[id];
-        if (s) leaked.add(s[0]);
-        else if (id >= fixed && shared[id] === 0) {
-          shared[id] = 1;
-          pending.push(id);
-          const owner = claimedBy[id];
-          if (owner) leaked.add(owner);
+        const s = this.sym.specific[id];
+        if (s) this.leaked.add(s[0]);
+        else if (id >= this.sym.fixed && this.shared[id] === 0) {
+          this.shared[id] = 1;
+          this.pending.push(id);
+          const owner = this.claimedBy[id];
+          if (owner) this.leaked.add(owner);
         }
       } else if (c === 38 || c === 34) {
-        const m = byName.get(nameOf(v));
-        if (m) leaked.add(m);
+        const m = this.sym.byName.get(nameOf(v));
+        if (m) this.leaked.add(m);
       }
-    } else if (Array.isArray(v)) for (const x of v) outside(x);
-  };
-  const element = (v: Value | undefined, label: string): void => {
-    if (typeof v === 'string' && v.charCodeAt(0) === 35 && refNumber(v) >= fixed) {
+    } else if (Array.isArray(v)) for (const x of v) this.outside(x);
+  }
+
+  /** An element of a shared set: set aside, since a swap of twins maps a set holding both onto itself. */
+  private element(v: Value | undefined, label: string): void {
+    if (typeof v === 'string' && v.charCodeAt(0) === 35 && refNumber(v) >= this.sym.fixed) {
       const id = refNumber(v);
-      const l = inSets[id];
+      const l = this.inSets[id];
       if (l) l.push(label);
       else {
-        inSets[id] = [label];
-        setElements.push(id);
+        this.inSets[id] = [label];
+        this.setElements.push(id);
       }
-    } else outside(v);
-  };
-  const outsideObject = (id: number): void => {
-    const o = w.objects[id]!;
-    const sets = layout.fields.get(o.kind);
+    } else this.outside(v);
+  }
+
+  private outsideObject(id: number): void {
+    const o = this.w.objects[id]!;
+    const sets = this.layout.fields.get(o.kind);
     for (const k in o.f) {
       const v = o.f[k] ?? null;
-      if (sym.threadFields.has(k) && typeof v === 'number') {
-        const m = byThread.get(v);
-        if (m) leaked.add(m);
-      } else if (sets?.has(k) && Array.isArray(v)) for (const x of v) element(x, `${id}.${k}`);
-      else outside(v);
+      if (this.sym.threadFields.has(k) && typeof v === 'number') {
+        const m = this.byThread.get(v);
+        if (m) this.leaked.add(m);
+      } else if (sets?.has(k) && Array.isArray(v)) for (const x of v) this.element(x, `${id}.${k}`);
+      else this.outside(v);
     }
-  };
-  const drain = () => {
-    while (pending.length > 0) outsideObject(pending.pop()!);
-  };
-  w.fields.forEach((fs, d) => {
-    if (memberDrivers.has(d)) return;
-    fs.forEach(outside);
-    outside(w.bindings[d]);
-  });
-  for (const k in w.providers) outside(w.providers[k]);
-  w.threads.forEach((t, ti) => {
-    if (byThread.has(ti)) return;
-    t.frames.forEach((f, depth) => {
-      if (f.k === 'c') {
-        const b = byBody.get(f.body);
-        if (b) leaked.add(b[0]);
-        f.locals.forEach(outside);
-        f.stack.forEach(outside);
-        f.held.forEach(outside);
-        f.args?.forEach(outside);
-      } else {
-        f.args.forEach(outside);
-        const from = layout.regs.get(f.prim) ?? f.regs.length;
-        f.regs.forEach((v, k) => (k < from ? outside(v) : element(v, `t${ti}.${depth}`)));
-      }
-    });
-  });
-  for (const a of w.armed) if (specific[a[0]] === undefined) outside(`#${a[1]}`);
-  for (const k in w.mem) for (const t of w.mem[k]!) outside(JSON.parse(t) as Value);
-  for (let i = 0; i < fixed; i++) if (specific[i] === undefined) outsideObject(i);
-  drain();
+  }
 
-  // Each member's own parts, its own things as placeholders, shared objects by number.
-  const encoding = new Map<Member, string>();
-  const privates = new Map<Member, number[]>();
-  for (const m of members) {
-    if (leaked.has(m) || !candidates.has(m)) continue;
-    const ti = threadOf.get(m.branch);
+  private drain(): void {
+    while (this.pending.length > 0) this.outsideObject(this.pending.pop()!);
+  }
+
+  /** Everything the state holds outside the members: other drivers, providers, other threads, armed DMA, monitor memory, fixed objects. */
+  private markShared(): void {
+    const { w, sym, layout } = this;
+    w.fields.forEach((fs, d) => {
+      if (sym.memberDrivers.has(d)) return;
+      fs.forEach((v) => this.outside(v));
+      this.outside(w.bindings[d]);
+    });
+    for (const k in w.providers) this.outside(w.providers[k]);
+    w.threads.forEach((t, ti) => {
+      if (this.byThread.has(ti)) return;
+      t.frames.forEach((f, depth) => {
+        if (f.k === 'c') {
+          const b = sym.byBody.get(f.body);
+          if (b) this.leaked.add(b[0]);
+          for (const list of [f.locals, f.stack, f.held, f.args ?? []]) for (const v of list) this.outside(v);
+        } else {
+          f.args.forEach((v) => this.outside(v));
+          const from = layout.regs.get(f.prim) ?? f.regs.length;
+          f.regs.forEach((v, k) => (k < from ? this.outside(v) : this.element(v, `t${ti}.${depth}`)));
+        }
+      });
+    });
+    for (const a of w.armed) if (sym.specific[a[0]] === undefined) this.outside(`#${a[1]}`);
+    for (const k in w.mem) for (const t of w.mem[k]!) this.outside(JSON.parse(t) as Value);
+    for (let i = 0; i < sym.fixed; i++) if (sym.specific[i] === undefined) this.outsideObject(i);
+    this.drain();
+  }
+
+  // ---- a member's own parts -------------------------------------------------------
+
+  /** Member `m`'s own parts, its own things as placeholders, shared objects by number. */
+  private encode(m: Member): void {
+    const { w, sym, layout } = this;
+    const ti = this.threadOf.get(m.branch);
     const local = new Map<number, number>();
     const queue: number[] = [];
     let s = '';
@@ -185,18 +242,18 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
         const c = v.charCodeAt(0);
         if (c === 35) {
           const id = refNumber(v);
-          const sp = id < fixed ? specific[id] : undefined;
+          const sp = id < sym.fixed ? sym.specific[id] : undefined;
           if (sp) {
             if (sp[0] === m) s += `#${sp[1]},`;
-            else leaked.add(m);
-          } else if (id < fixed || shared[id] === 1) s += `#${id},`;
+            else this.leaked.add(m);
+          } else if (id < sym.fixed || this.shared[id] === 1) s += `#${id},`;
           else {
-            const other = claimedBy[id];
+            const other = this.claimedBy[id];
             if (other !== undefined && other !== m) {
-              leaked.add(m);
-              leaked.add(other);
+              this.leaked.add(m);
+              this.leaked.add(other);
             }
-            claimedBy[id] = m;
+            this.claimedBy[id] = m;
             let n = local.get(id);
             if (n === undefined) {
               n = local.size;
@@ -208,7 +265,7 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
         } else if (c === 38 || c === 34) {
           const name = nameOf(v);
           if (name === m.name) s += `${v[0]}SELF${v.slice(1 + name.length)};`;
-          else if (byName.has(name)) leaked.add(m);
+          else if (sym.byName.has(name)) this.leaked.add(m);
           else s += `'${v.length}:${v}`;
         } else s += `'${v.length}:${v}`;
       } else {
@@ -216,6 +273,16 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
         for (const x of v) val(x);
         s += ']';
       }
+    };
+    /** A set of the member's own: its elements' encodings, sorted. */
+    const setOf = (vs: readonly Value[]): void => {
+      const before = s;
+      const parts = vs.map((x) => {
+        s = '';
+        val(x);
+        return s;
+      });
+      s = `${before}{${parts.sort().join('')}}`;
     };
     const objFields = (o: Obj, place: boolean): void => {
       s += o.alive ? 'T' : 'F';
@@ -226,18 +293,10 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
         if (place && k === 'name') continue;
         if (sym.threadFields.has(k) && typeof v === 'number' && v >= 0) {
           if (v === ti) s += 'self,';
-          else if (byThread.has(v)) leaked.add(m);
+          else if (this.byThread.has(v)) this.leaked.add(m);
           else s += `${v},`;
-        } else if (sets?.has(k) && Array.isArray(v)) {
-          // A set of the member's own: its elements' encodings, sorted.
-          const before = s;
-          const parts = v.map((x) => {
-            s = '';
-            val(x);
-            return s;
-          });
-          s = `${before}{${parts.sort().join('')}}`;
-        } else val(v);
+        } else if (sets?.has(k) && Array.isArray(v)) setOf(v);
+        else val(v);
       }
       s += ';';
     };
@@ -252,7 +311,7 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
       for (const f of t.frames) {
         if (f.k === 'c') {
           const role = m.roleOf.get(f.body);
-          if (role === undefined && byBody.has(f.body)) leaked.add(m);
+          if (role === undefined && sym.byBody.has(f.body)) this.leaked.add(m);
           s += `(${role ?? f.body}:${f.pc}:${f.tr}:${f.entry}:`;
           for (const x of [f.locals, f.stack, f.held, f.args ?? []]) val(x);
           s += ')';
@@ -261,15 +320,7 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
           val(f.args);
           const from = layout.regs.get(f.prim) ?? f.regs.length;
           val(f.regs.slice(0, from));
-          if (from < f.regs.length) {
-            const before = s;
-            const parts = f.regs.slice(from).map((x) => {
-              s = '';
-              val(x);
-              return s;
-            });
-            s = `${before}{${parts.sort().join('')}}`;
-          }
+          if (from < f.regs.length) setOf(f.regs.slice(from));
           s += ')';
         }
       }
@@ -284,38 +335,35 @@ export function twins(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
       s += o.kind;
       objFields(o, false);
       // The shared sets it is in, by place: a twin's counterpart must be in the same ones.
-      const sets = inSets[queue[i]!];
+      const sets = this.inSets[queue[i]!];
       if (sets) s += `in${[...sets].sort().join(',')};`;
     }
-    encoding.set(m, s);
-    privates.set(m, queue);
+    this.encoding.set(m, s);
+    this.privates.set(m, queue);
   }
-  // Set elements no member claims are shared after all: what they name leaks.
-  for (const id of setElements) {
-    if (claimedBy[id] === undefined && shared[id] === 0) {
-      shared[id] = 1;
-      pending.push(id);
-    }
-  }
-  drain();
 
-  let skip: Set<number> | undefined;
-  const place = new Map<number, string>();
-  const groupOf = new Map<number, string>();
-  sym.classes.forEach((c, ci) => {
-    const firstWith = new Map<string, number>();
-    for (const m of c.members) {
-      const e = encoding.get(m);
-      const ti = threadOf.get(m.branch);
-      if (e === undefined || leaked.has(m) || ti === undefined) continue;
-      let group = firstWith.get(e);
-      if (group === undefined) {
-        group = firstWith.size;
-        firstWith.set(e, group);
-      } else (skip ??= new Set()).add(ti);
-      groupOf.set(ti, `${ci}.${group}`);
-      privates.get(m)!.forEach((id, n) => place.set(id, `${ci}.${group}:P${n}`));
-    }
-  });
-  return skip || place.size > 0 ? { skip: skip ?? new Set(), place, groupOf } : undefined;
+  // ---- groups --------------------------------------------------------------------------
+
+  /** Members with equal encodings that nothing leaked: the first of each group steps, its twins are skipped. */
+  private group(): Twins | undefined {
+    let skip: Set<number> | undefined;
+    const place = new Map<number, string>();
+    const groupOf = new Map<number, string>();
+    this.sym.classes.forEach((c, ci) => {
+      const firstWith = new Map<string, number>();
+      for (const m of c.members) {
+        const e = this.encoding.get(m);
+        const ti = this.threadOf.get(m.branch);
+        if (e === undefined || this.leaked.has(m) || ti === undefined) continue;
+        let group = firstWith.get(e);
+        if (group === undefined) {
+          group = firstWith.size;
+          firstWith.set(e, group);
+        } else (skip ??= new Set()).add(ti);
+        groupOf.set(ti, `${ci}.${group}`);
+        this.privates.get(m)!.forEach((id, n) => place.set(id, `${ci}.${group}:P${n}`));
+      }
+    });
+    return skip || place.size > 0 ? { skip: skip ?? new Set(), place, groupOf } : undefined;
+  }
 }
