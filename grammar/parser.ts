@@ -112,6 +112,7 @@ class LifespecParser extends CstParser {
           this.OR3([
             { ALT: () => this.CONSUME(K.allowed, { LABEL: 'value' }) },
             { ALT: () => this.CONSUME(K.denied, { LABEL: 'value' }) },
+            { ALT: () => this.CONSUME(K.same_bridge, { LABEL: 'value' }) },
           ]);
         },
       },
@@ -124,6 +125,21 @@ class LifespecParser extends CstParser {
     this.CONSUME(T.Name, { LABEL: 'name' });
     this.CONSUME(K.under);
     this.CONSUME2(T.Name, { LABEL: 'parent' });
+    this.OPTION(() => {
+      this.CONSUME(T.LBrace);
+      this.MANY(() => this.SUBRULE(this.switchProp));
+      this.CONSUME(T.RBrace);
+    });
+  });
+
+  /** A switch's ports: `acs on` sets ACS redirect (request/completion redirect, egress control) on them. */
+  public switchProp = this.RULE('switchProp', () => {
+    this.CONSUME(K.acs, { LABEL: 'prop' });
+    this.OR([
+      { ALT: () => this.CONSUME(K.on, { LABEL: 'value' }) },
+      { ALT: () => this.CONSUME(K.off, { LABEL: 'value' }) },
+    ]);
+    this.OPTION(() => this.CONSUME(T.Semicolon));
   });
 
   public deviceItem = this.RULE('deviceItem', () => {

@@ -68,7 +68,7 @@ const hardKeywordNames = [
 const softKeywordNames = [
   'provider', 'driver', 'state', 'probe', 'remove', 'ops', 'action', 'required', 'flag',
   'host_bridge', 'switch', 'device', 'under', 'iommu', 'translated', 'passthrough', 'off',
-  'p2p', 'allowed', 'denied', 'bar', 'size', 'acs', 'on', 'p2pdma', 'lifetime', 'devres', 'pgmap', 'manual',
+  'p2p', 'allowed', 'denied', 'same_bridge', 'bar', 'size', 'acs', 'on', 'p2pdma', 'lifetime', 'devres', 'pgmap', 'manual',
   'within', 'before', 'after', 'requires', 'at', 'end', 'ok', 'fails',
   'bind', 'unbind', 'unplug', 'faults', 'expect', 'violation', 'deadlock',
 ] as const;

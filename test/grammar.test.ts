@@ -79,12 +79,14 @@ const rows: Row[] = [
   [
     'hbProp',
     () =>
-      expect((decl('topology { host_bridge hb { iommu passthrough  p2p allowed } }', 'topology').items[0] as A.HostBridgeItem).props.map((p) => `${p.kind}=${p.mode}`)).toEqual([
+      expect((decl('topology { host_bridge hb { iommu passthrough  p2p allowed }\n host_bridge xe { p2p same_bridge } }', 'topology').items as A.HostBridgeItem[]).flatMap((i) => i.props.map((p) => `${p.kind}=${p.mode}`))).toEqual([
         'iommu=passthrough',
         'p2p=allowed',
+        'p2p=same_bridge',
       ]),
   ],
-  ['switchItem', () => expect(decl('topology { switch sw0 under hb0 }', 'topology').items[0]).toMatchObject({ kind: 'switch', name: { name: 'sw0' }, parent: { name: 'hb0' } })],
+  ['switchItem', () => expect(decl('topology { switch sw0 under hb0 }', 'topology').items[0]).toMatchObject({ kind: 'switch', name: { name: 'sw0' }, parent: { name: 'hb0' }, props: [] })],
+  ['switchProp', () => expect((decl('topology { switch sw0 under hb0 { acs on } }', 'topology').items[0] as A.SwitchItem).props).toMatchObject([{ kind: 'acs', on: true }])],
   ['deviceItem', () => expect(decl('topology { device gpu under sw0 }', 'topology').items[0]).toMatchObject({ kind: 'device', name: { name: 'gpu' }, parent: { name: 'sw0' } })],
   [
     'devProp',

@@ -462,7 +462,7 @@ describe('P2PDMA routes from the topology', () => {
 topology {
   host_bridge hb0 { p2p allowed }
   device gpu under hb0 { bar 0 size 64M }
-  host_bridge hb1 { p2p allowed }
+  host_bridge hb1 { p2p denied }
   device nic under hb1
 }
 provider gpu_bar0 : p2pdma { device gpu; bar 0 }

@@ -78,7 +78,7 @@ describe('GPU and NIC under different host bridges', () => {
     // The exporter's p2pdma_map fails; in the same step map_dma_buf, dma_buf_map_attachment and the line fail with it.
     expect(trace.at(-2)).toMatchObject({
       event: 'p2pdma_map(gpu_vram#3, nic) → EREMOTEIO · dma_buf_map_attachment(attachment#7) → EREMOTEIO · mlx5_ib.reg_mr_strict → EREMOTEIO',
-      line: 22,
+      line: 24,
     });
     expect(trace.at(-1)).toMatchObject({ event: 'the scenario ends' });
   });

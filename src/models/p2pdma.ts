@@ -2,12 +2,20 @@
  * The P2PDMA model (drivers/pci/p2pdma.c): providers of PCI BAR memory, the
  * route a peer-to-peer transfer takes, and the mappings made through them.
  *
- * `pci_p2pdma_map_type`: BUS_ADDR when both devices sit under one switch with
- * no ACS redirect on either (calc_map_type_and_dist: a common upstream
- * bridge); THRU_HOST_BRIDGE when the path crosses a host bridge that allows
- * P2P (the kernel's host-bridge whitelist, here `p2p allowed`); otherwise
- * NOT_SUPPORTED, and `p2pdma_map` fails with EREMOTEIO. A THRU_HOST_BRIDGE
- * mapping gets an IOVA when the client's host bridge has `iommu translated`.
+ * `pci_p2pdma_map_type` follows calc_map_type_and_dist(): BUS_ADDR when the
+ * two devices share an upstream pci_dev (the same function, or a switch
+ * above both) and no port on the way has ACS redirect: every node of the
+ * provider's chain up to and including the common one, and of the client's
+ * chain below it (pci_bridge_has_acs_redir()). Otherwise the traffic goes
+ * through the host bridge: THRU_HOST_BRIDGE when the platform allows it
+ * (cpu_supports_p2pdma(), host_bridge_whitelist()) — under one host bridge
+ * that is `p2p allowed` or `p2p same_bridge` (a whitelist entry with
+ * REQ_SAME_HOST_BRIDGE), across two when both are `p2p allowed` — else
+ * NOT_SUPPORTED. A THRU_HOST_BRIDGE mapping gets an IOVA when the client's
+ * host bridge has `iommu translated`. `p2pdma_map` is the page-based DMA
+ * path (dma_map_sgtable() of P2P pages, pci_p2pdma_state()): no route fails
+ * with EREMOTEIO; the provider path of dma-buf exporters
+ * (dma_buf_phys_vec_to_sgt()) fails with EINVAL instead (dmabuf-map.ts).
  */
 import type { CompiledProgram } from '../runtime/compiled.js';
 import { isRef, mapType, ref, refId, type Value } from '../runtime/values.js';
@@ -39,22 +47,33 @@ function ancestors(program: CompiledProgram, name: string): TopoNode[] {
   return out;
 }
 
-function hostBridgeOf(program: CompiledProgram, device: string): HostBridgeInfo | undefined {
+export function hostBridgeOf(program: CompiledProgram, device: string): HostBridgeInfo | undefined {
   return ancestors(program, device).find((n): n is HostBridgeInfo => n.kind === 'host_bridge');
 }
 
-/** The kernel's `pci_p2pdma_map_type` for a provider on `provider` and a client `client`. */
+/** A device and the pci_devs above it (its switches), lowest first: what pci_upstream_bridge() walks. A host bridge is not a pci_dev. */
+function upstreamChain(program: CompiledProgram, name: string): TopoNode[] {
+  const self = program.program.topology.get(name);
+  return [...(self ? [self] : []), ...ancestors(program, name).filter((n) => n.kind !== 'host_bridge')];
+}
+
+/** The kernel's `pci_p2pdma_map_type` for a provider on `provider` and a client `client` (calc_map_type_and_dist()). */
 export function mapTypeOf(program: CompiledProgram, provider: string, client: string): 'BUS_ADDR' | 'THRU_HOST_BRIDGE' | 'NOT_SUPPORTED' {
-  if (provider === client) return 'BUS_ADDR';
-  const topo = program.program.topology;
-  const a = ancestors(program, provider);
-  const b = ancestors(program, client);
-  const common = a.find((n) => b.includes(n));
-  if (!common) return 'NOT_SUPPORTED';
-  const acs = (d: string) => (topo.get(d) as { acs?: boolean } | undefined)?.acs === true;
-  if (common.kind === 'switch' && !acs(provider) && !acs(client)) return 'BUS_ADDR';
-  const hb = hostBridgeOf(program, provider);
-  return hb && hb.p2p === 'allowed' && hb === hostBridgeOf(program, client) ? 'THRU_HOST_BRIDGE' : 'NOT_SUPPORTED';
+  const a = upstreamChain(program, provider);
+  const b = upstreamChain(program, client);
+  const acs = (n: TopoNode) => (n as { acs?: boolean }).acs === true;
+  const common = a.findIndex((n) => b.includes(n));
+  if (common >= 0) {
+    // ACS redirect on the provider's side up to and including the common node, and on the client's side below it.
+    const redirected = a.slice(0, common + 1).some(acs) || b.slice(0, b.indexOf(a[common]!)).some(acs);
+    if (!redirected) return 'BUS_ADDR';
+  }
+  const ha = hostBridgeOf(program, provider);
+  const hb = hostBridgeOf(program, client);
+  if (!ha || !hb) return 'NOT_SUPPORTED';
+  // host_bridge_whitelist(): one host bridge, a whitelist entry of either kind; two, both without REQ_SAME_HOST_BRIDGE.
+  if (ha === hb) return ha.p2p === 'denied' ? 'NOT_SUPPORTED' : 'THRU_HOST_BRIDGE';
+  return ha.p2p === 'allowed' && hb.p2p === 'allowed' ? 'THRU_HOST_BRIDGE' : 'NOT_SUPPORTED';
 }
 
 function deviceName(cx: ModelContext, v: Value): string | undefined {
@@ -105,6 +124,9 @@ const map: PrimitiveImpl = {
     }
     const bad = liveProvider(cx, p ?? null, 'p2pdma_map');
     if (bad) return bad;
+    // A pgmap whose percpu_ref was killed (memunmap_pages()) hands out no new page reference:
+    // get_dev_pagemap() / pci_alloc_p2pmem() fail once percpu_ref_tryget_live() does.
+    if (cx.obj(p ?? null)!.f.dying === true) return fail('ENOMEM');
     const client = deviceName(cx, dev ?? null);
     if (!client) return cx.fatal('model.null_deref', `p2pdma_map for ${cx.show(dev ?? null)}, not a device`);
     const prov = cx.obj(p ?? null)!;
@@ -165,7 +187,8 @@ const destroy: PrimitiveImpl = {
       return ret(null);
     }
     frame.regs = [p!];
-    // A pgmap provider's teardown waits for every page reference (memunmap_pages).
+    // A pgmap provider's teardown kills its percpu_ref and waits for every page reference (memunmap_pages).
+    if (o.f.lifetime === 'pgmap') o.f.dying = true;
     if (o.f.lifetime === 'pgmap' && pageHolders(cx.world, p!).length > 0) return wait(1);
     cx.destroy(p!);
     return ret(null);

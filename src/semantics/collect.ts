@@ -16,6 +16,7 @@ import type {
   OpstypeInfo,
   ProviderInfo,
   SlotInfo,
+  SwitchInfo,
 } from './program.js';
 import { closest, didYouMean } from './suggest.js';
 import { compatible, T, typeToString, type Type } from './types.js';
@@ -110,7 +111,15 @@ function collectTopology(cx: CheckContext, d: A.TopologyDecl, uri: string): void
       const hb: HostBridgeInfo = { kind: 'host_bridge', name, decl: item, iommu, p2p };
       cx.topology.set(name, hb);
     } else if (item.kind === 'switch') {
-      cx.topology.set(name, { kind: 'switch', name, decl: item, parent: item.parent.name });
+      let acs = false;
+      const seen = new Set<string>();
+      for (const p of item.props) {
+        if (seen.has(p.kind)) bag.error('duplicate-property', `switch \`${name}\` sets \`${p.kind}\` twice`, p.span);
+        seen.add(p.kind);
+        acs = p.on;
+      }
+      const sw: SwitchInfo = { kind: 'switch', name, decl: item, parent: item.parent.name, acs };
+      cx.topology.set(name, sw);
     } else {
       const bars = new Map<number, number>();
       let acs = false;

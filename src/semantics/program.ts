@@ -19,7 +19,18 @@ export interface TopoNode {
 export interface HostBridgeInfo extends TopoNode {
   readonly kind: 'host_bridge';
   readonly iommu: 'translated' | 'passthrough' | 'off';
-  readonly p2p: 'allowed' | 'denied';
+  /**
+   * P2P through it: `allowed` (whitelisted without REQ_SAME_HOST_BRIDGE, or a
+   * CPU that supports it: across host bridges too), `same_bridge` (whitelisted
+   * with REQ_SAME_HOST_BRIDGE: only between devices under it), `denied`.
+   */
+  readonly p2p: 'allowed' | 'denied' | 'same_bridge';
+}
+
+export interface SwitchInfo extends TopoNode {
+  readonly kind: 'switch';
+  /** ACS redirect on its ports: P2P through it goes up to the host bridge. */
+  readonly acs: boolean;
 }
 
 export interface DeviceInfo extends TopoNode {

@@ -57,13 +57,16 @@ export interface HostBridgeItem extends Node, Documented {
 
 export type HostBridgeProp =
   | (Node & { readonly kind: 'iommu'; readonly mode: 'translated' | 'passthrough' | 'off' })
-  | (Node & { readonly kind: 'p2p'; readonly mode: 'allowed' | 'denied' });
+  | (Node & { readonly kind: 'p2p'; readonly mode: 'allowed' | 'denied' | 'same_bridge' });
 
 export interface SwitchItem extends Node, Documented {
   readonly kind: 'switch';
   readonly name: Ident;
   readonly parent: Ident;
+  readonly props: SwitchProp[];
 }
+
+export type SwitchProp = Node & { readonly kind: 'acs'; readonly on: boolean };
 
 export interface DeviceItem extends Node, Documented {
   readonly kind: 'device';

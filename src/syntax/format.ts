@@ -226,7 +226,7 @@ class Printer {
       case 'host_bridge':
         return `host_bridge ${i.name.name}${i.props.length ? ` { ${i.props.map((p) => `${p.kind} ${p.mode}`).join('  ')} }` : ''}`;
       case 'switch':
-        return `switch ${i.name.name} under ${i.parent.name}`;
+        return `switch ${i.name.name} under ${i.parent.name}${i.props.length ? ` { ${i.props.map((p) => `acs ${p.on ? 'on' : 'off'}`).join('  ')} }` : ''}`;
       case 'device': {
         const props = i.props.map((p) => (p.kind === 'bar' ? `bar ${p.index.text} size ${p.size.text}` : `acs ${p.on ? 'on' : 'off'}`));
         return `device ${i.name.name} under ${i.parent.name}${props.length ? ` { ${props.join('  ')} }` : ''}`;

@@ -174,17 +174,24 @@ export class Lowering extends BaseVisitor {
     const value = this.tok(ctx, 'value')?.image;
     if (!value) return undefined;
     if (prop === 'iommu') return { kind: 'iommu', mode: value as 'translated' | 'passthrough' | 'off', span };
-    return { kind: 'p2p', mode: value as 'allowed' | 'denied', span };
+    return { kind: 'p2p', mode: value as 'allowed' | 'denied' | 'same_bridge', span };
   }
 
   switchItem(ctx: Ctx, span: Span): A.SwitchItem {
+    const props = this.nodes(ctx, 'switchProp').map((n) => this.visit(n) as A.SwitchProp | undefined);
     return {
       kind: 'switch',
       name: this.ident(this.tok(ctx, 'name'), span),
       parent: this.ident(this.tok(ctx, 'parent'), span),
+      props: props.filter((p): p is A.SwitchProp => p !== undefined),
       span,
       ...this.doc(span),
     };
+  }
+
+  switchProp(ctx: Ctx, span: Span): A.SwitchProp | undefined {
+    const value = this.tok(ctx, 'value')?.image;
+    return value ? { kind: 'acs', on: value === 'on', span } : undefined;
   }
 
   deviceItem(ctx: Ctx, span: Span): A.DeviceItem {

@@ -99,9 +99,9 @@ const intLit = (value: number): A.IntLit => ({ value, text: String(value), span 
 
 const topoItemArb: fc.Arbitrary<A.TopoItem> = fc.oneof(
   fc
-    .record({ name: ident, props: fc.array(fc.oneof(fc.constantFrom('translated', 'passthrough', 'off').map((mode) => ({ kind: 'iommu' as const, mode, span })), fc.constantFrom('allowed', 'denied').map((mode) => ({ kind: 'p2p' as const, mode, span }))), { maxLength: 2 }) })
+    .record({ name: ident, props: fc.array(fc.oneof(fc.constantFrom('translated', 'passthrough', 'off').map((mode) => ({ kind: 'iommu' as const, mode, span })), fc.constantFrom('allowed', 'denied', 'same_bridge').map((mode) => ({ kind: 'p2p' as const, mode, span }))), { maxLength: 2 }) })
     .map((r): A.TopoItem => ({ kind: 'host_bridge', ...r, span })),
-  fc.record({ name: ident, parent: ident }).map((r): A.TopoItem => ({ kind: 'switch', ...r, span })),
+  fc.record({ name: ident, parent: ident, acs: fc.option(fc.boolean(), { nil: undefined }) }).map(({ acs, ...r }): A.TopoItem => ({ kind: 'switch', ...r, props: acs === undefined ? [] : [{ kind: 'acs', on: acs, span }], span })),
   fc
     .record({
       name: ident,
