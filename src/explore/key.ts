@@ -150,7 +150,7 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
     for (const k in o.f) {
       let v = o.f[k] ?? null;
       if (R) {
-        if (layout.threadFields.has(k) && typeof v === 'number' && v >= 0) v = R.threadTo[v] ?? v;
+        if (layout.threadFields.has(k)) v = renameThreads(v, R);
         else if (k === 'name' && place) v = place.f.name ?? null;
       }
       // The start's values name only fixed objects, so `=` skips no object to number.
@@ -181,6 +181,13 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
     }
   }
   return `${threads}|${fields}|${bindings}|${providers}|${armed}|${w.faults ? 'T' : 'F'}|${mem}|${w.halted ? 'T' : 'F'}|${objects}`;
+}
+
+/** A thread field's value with its threads renamed: one thread (-1: none), or a sorted list of them (an rw_semaphore's readers). */
+function renameThreads(v: Value, R: Renaming): Value {
+  if (typeof v === 'number') return v >= 0 ? (R.threadTo[v] ?? v) : v;
+  if (Array.isArray(v)) return (v as number[]).map((t) => R.threadTo[t] ?? t).sort((a, b) => a - b);
+  return v;
 }
 
 /** The object number of a reference `#12`, without the allocation of slice-and-parse: keys parse many. */
@@ -228,7 +235,7 @@ export function renameWorld(w: World, fixed: number, R: Renaming, layout: KeyLay
     for (const k in o.f) {
       const v = o.f[k] ?? null;
       // A fixed object's name is its place, which the renaming keeps.
-      f[k] = layout.threadFields.has(k) && typeof v === 'number' && v >= 0 ? (R.threadTo[v] ?? v) : id < fixed && k === 'name' ? (w.objects[id]!.f.name ?? null) : val(v);
+      f[k] = layout.threadFields.has(k) ? renameThreads(v, R) : id < fixed && k === 'name' ? (w.objects[id]!.f.name ?? null) : val(v);
     }
     return { kind: o.kind, alive: o.alive, f };
   });

@@ -6,7 +6,7 @@
  * known to all of them at once.
  */
 import { hardKeywords } from '../../grammar/tokens.js';
-import type { FixedObject, HardwareImpl, KindImpl, Natives, PrimitiveImpl } from '../runtime/natives.js';
+import type { FixedObject, HardwareImpl, KindImpl, Natives, PrimitiveImpl, ThreadGate } from '../runtime/natives.js';
 import { languageViolations, objectEvents, queries } from '../semantics/builtins.js';
 import type { Program } from '../semantics/program.js';
 import { scalarTypeNames } from '../semantics/types.js';
@@ -40,6 +40,7 @@ export class ModelRegistry implements Vocabulary, Natives {
   private readonly primAliases = new Map<string, string>();
   private readonly slotAliasMap = new Map<string, string>();
   private readonly hardwareList: HardwareImpl[] = [];
+  private readonly gateList: ThreadGate[] = [];
   private kindList: KindImpl[] = [];
   private primList: PrimitiveImpl[] = [];
   private sealed = false;
@@ -94,6 +95,7 @@ export class ModelRegistry implements Vocabulary, Natives {
     for (const [alias, to] of Object.entries(model.aliases?.primitives ?? {})) this.primAliases.set(alias, to);
     for (const [alias, to] of Object.entries(model.aliases?.slots ?? {})) this.slotAliasMap.set(alias, to);
     if (model.hardware) this.hardwareList.push(model.hardware);
+    if (model.threadGate) this.gateList.push(model.threadGate);
     this.kindList = [...this.kindMap.values()];
     this.primList = [...this.prims.values()];
     this.models.push(model);
@@ -142,6 +144,9 @@ export class ModelRegistry implements Vocabulary, Natives {
   }
   get hardware(): readonly HardwareImpl[] {
     return this.hardwareList;
+  }
+  get threadGates(): readonly ThreadGate[] {
+    return this.gateList;
   }
   fixedObjects(program: Program): FixedObject[] {
     return this.models.flatMap((m) => m.fixedObjects?.(program) ?? []);

@@ -18,11 +18,18 @@
  *
  * A worker is a scenario thread: a run has finished only when its workers
  * have, and a worker that can never go on makes the run a deadlock.
+ *
+ * Work items are non-reentrant (dbf2576e37, "workqueue: make all workqueues
+ * non-reentrant"; Documentation/core-api/workqueue.rst, "Non-reentrance
+ * Conditions"): a run queued while an earlier run of the same item is
+ * executing waits until that run has finished (__queue_work() sends it to the
+ * pool where the item runs, and find_worker_executing_work() defers it), so
+ * two runs of one item never interleave.
  */
 import { isRef, refId, type Value } from '../runtime/values.js';
 import type { NativeFrame, World } from '../runtime/world.js';
 import { T } from '../semantics/types.js';
-import { fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl, type ThreadGate } from './model.js';
 import { K, param } from './sig.js';
 
 /** Label prefix of worker threads. */
@@ -165,8 +172,25 @@ const completionKind: KindImpl = {
   fields: {},
 };
 
+/** A worker that has not entered `func` waits while an earlier worker of the same item and data is inside it. */
+const nonReentrant: ThreadGate = {
+  blocked(w, t) {
+    const th = w.threads[t]!;
+    if (!th.label.startsWith(WORKER) || th.frames.length !== 1) return undefined;
+    const f = th.frames[0]!;
+    if (f.k !== 'c' || !f.entry) return undefined;
+    const running = w.threads.find((u, i) => {
+      if (i === t || u.done || !isWorker(w, i, th.root)) return false;
+      const g = u.frames[0];
+      return g?.k === 'c' && g.locals[0] === f.locals[0] && !(u.frames.length === 1 && g.entry);
+    });
+    return running ? `the run of the same work item on ${running.label} to finish` : undefined;
+  },
+};
+
 /** Deferred work on kernel worker threads, and completions. */
 export const workModel: Model = {
+  threadGate: nonReentrant,
   name: 'work',
   kinds: [completionKind],
   primitives: [scheduleWork, flushWork, initCompletion, signal(false), signal(true), reinitCompletion, waitForCompletion],

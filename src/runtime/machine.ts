@@ -39,7 +39,7 @@ export class Machine {
     for (let i = 0; i < objects.length; i++) {
       const o = objects[i]!;
       const lock = this.natives.kind(o.kind)?.lock;
-      if (lock && lock.holder(o) === t) (out ??= []).push(i);
+      if (lock && lock.holds(o, t)) (out ??= []).push(i);
     }
     return out ?? NO_OBJECTS;
   }
@@ -50,6 +50,7 @@ export class Machine {
     if (th.done || w.halted) return false;
     const f = th.frames[th.frames.length - 1];
     if (!f) return false;
+    for (const g of this.natives.threadGates) if (g.blocked(w, t, this.program) !== undefined) return false;
     if (f.k === 'n') return f.waiting ? (this.natives.primitive(f.prim)?.ready?.(w, f, this.program) ?? true) : true;
     if (f.entry) return true;
     const ins = this.program.bodies[f.body]!.code[f.pc];
@@ -75,14 +76,18 @@ export class Machine {
     const f = th.frames[th.frames.length - 1];
     const show = (v: Value) => this.show(w, v);
     if (!f) return 'nothing';
+    for (const g of this.natives.threadGates) {
+      const on = g.blocked(w, t, this.program);
+      if (on !== undefined) return on;
+    }
     if (f.k === 'n') return this.natives.primitive(f.prim)?.waitsFor?.(w, f, show) ?? `${f.prim} to finish`;
     const ins = this.program.bodies[f.body]!.code[f.pc];
     if (ins?.op === 'lock') {
       const m = f.stack[f.stack.length - 1] ?? null;
       const o = isRef(m) ? w.objects[refId(m)] : undefined;
-      const h = o ? this.natives.kind(o.kind)?.lock?.holder(o) : undefined;
-      const holder = h !== undefined && h >= 0 ? w.threads[h]?.label : undefined;
-      return `${show(m)} held by ${holder === th.label ? 'itself' : (holder ?? 'nobody')}`;
+      const holders = (o ? this.natives.kind(o.kind)?.lock?.holders(o) : undefined) ?? [];
+      const names = holders.map((h) => (h === t ? 'itself' : (w.threads[h]?.label ?? `thread ${h}`)));
+      return `${show(m)} held by ${names.length ? names.join(' and ') : 'nobody'}`;
     }
     if (ins?.op === 'join') return 'its parallel branches';
     return 'nothing';

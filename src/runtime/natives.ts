@@ -42,7 +42,7 @@ export interface ModelContext {
   readonly program: CompiledProgram;
   /** Index of the thread taking the step. */
   readonly thread: number;
-  /** Index of the driver whose code made the call, or -1 (a scenario line or a `fn`). */
+  /** Index of the driver whose code made the call (directly or through `fn`s it called), or -1 (a scenario line). */
   readonly callerDriver: number;
   /** Whether `faults on` is in force. */
   readonly faults: boolean;
@@ -99,9 +99,11 @@ export interface PrimitiveImpl {
 
 /** How `lock x { }`, `held(x)` and the traces treat an object of a lockable kind. */
 export interface LockProtocol {
-  /** The thread holding it, or -1. */
-  holder(o: Obj): number;
-  /** Whether `thread` may take it now. */
+  /** The threads holding it (a mutex: at most one; an rw_semaphore's readers: several). */
+  holders(o: Obj): readonly number[];
+  /** Whether `thread` holds it. */
+  holds(o: Obj, thread: number): boolean;
+  /** Whether `thread` may take it now, exclusively (the `lock` statement). */
   free(o: Obj, thread: number): boolean;
   take(o: Obj, thread: number): void;
   release(o: Obj, thread: number): void;
@@ -115,7 +117,7 @@ export interface KindImpl extends KindSpec {
   readonly quietEnd?: boolean;
   /** Its fields may still be read after it ended (a removed pci_dev's name and bridge). */
   readonly readableAfterEnd?: boolean;
-  /** Fields (not for specs to read) that hold a thread index, -1 for none: renamed with threads by the symmetry reduction. */
+  /** Fields (not for specs to read) that hold a thread index (-1 for none) or a sorted list of them: renamed with threads by the symmetry reduction. */
   readonly threadFields?: readonly string[];
   /** Fields holding a set whose order no step depends on; a model that walks one must walk it in every order. */
   readonly setFields?: readonly string[];
@@ -144,6 +146,16 @@ export interface HardwareImpl {
 
 export type { FixedObject };
 
+/**
+ * A model's say over when threads it started may run: a thread a gate
+ * blocks cannot step, and counts as stuck (the work model holds a work item's
+ * second run until its first has finished).
+ */
+export interface ThreadGate {
+  /** What thread `t` waits for before it may step, or undefined when it may. Must not change the world. */
+  blocked(world: World, t: number, program: CompiledProgram): string | undefined;
+}
+
 /** The models as the machine reaches them: primitives by name, kinds by name, hardware steps, fixed objects. */
 export interface Natives {
   /** A primitive's implementation (through the kernel-rename aliases). */
@@ -152,6 +164,7 @@ export interface Natives {
   readonly kindImpls: readonly KindImpl[];
   readonly primitiveImpls: readonly PrimitiveImpl[];
   readonly hardware: readonly HardwareImpl[];
+  readonly threadGates: readonly ThreadGate[];
   /** The objects every run of `program` starts with, in order (devices first). */
   fixedObjects(program: Program): FixedObject[];
 }

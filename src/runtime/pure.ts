@@ -61,7 +61,7 @@ export function heldBy(env: Pick<PureEnv, 'world' | 'natives'>, m: Value, t: num
   if (!isRef(m) || t < 0) return false;
   const o = env.world.objects[refId(m)];
   const lock = o ? env.natives.kind(o.kind)?.lock : undefined;
-  return lock !== undefined && lock.holder(o!) === t;
+  return lock !== undefined && lock.holds(o!, t);
 }
 
 /** `table.slot` of an ops table value: the flag's value, or whether the table fills the callback slot. */

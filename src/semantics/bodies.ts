@@ -318,7 +318,8 @@ export class BodyChecker {
         if (e.expr.kind !== 'call' && e.expr.kind !== 'missing') {
           this.bag.error('type-mismatch', '`try` applies to a call: `try p2pdma_map(p, dev)`', e.expr.span);
         }
-        return t;
+        // `int ret = dma_resv_lock(obj, ctx)`: a call that returns nothing yields none, or its errno.
+        return t.k === 'void' ? T.optional(T.errno) : t;
       }
     }
   }

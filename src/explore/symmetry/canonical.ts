@@ -48,7 +48,8 @@ export function signature(w: World, m: Member, sym: Symmetry): string {
     const v = dev.f[k] ?? null;
     // The device's name is its place, which a swap keeps: it says nothing about the member.
     if (k === 'name') continue;
-    if (sym.threadFields.has(k)) s += v !== -1 ? 'h,' : 'f,';
+    // Who holds it says nothing about the member; whether it is held, and how many times, does.
+    if (sym.threadFields.has(k)) s += Array.isArray(v) ? `h${v.length},` : v !== -1 ? 'h,' : 'f,';
     else abs(v);
   }
   let armed = 0;

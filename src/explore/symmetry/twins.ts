@@ -185,9 +185,11 @@ class TwinSearch {
     const sets = this.layout.fields.get(o.kind);
     for (const k in o.f) {
       const v = o.f[k] ?? null;
-      if (this.sym.threadFields.has(k) && typeof v === 'number') {
-        const m = this.byThread.get(v);
-        if (m) this.leaked.add(m);
+      if (this.sym.threadFields.has(k) && (typeof v === 'number' || Array.isArray(v))) {
+        for (const t of typeof v === 'number' ? [v] : (v as number[])) {
+          const m = this.byThread.get(t);
+          if (m) this.leaked.add(m);
+        }
       } else if (sets?.has(k) && Array.isArray(v)) for (const x of v) this.element(x, `${id}.${k}`);
       else this.outside(v);
     }
@@ -291,7 +293,14 @@ class TwinSearch {
         const v = o.f[k] ?? null;
         // A device's or state mutex's name is its place, which a swap keeps.
         if (place && k === 'name') continue;
-        if (sym.threadFields.has(k) && typeof v === 'number' && v >= 0) {
+        if (sym.threadFields.has(k) && Array.isArray(v)) {
+          // A set of holding threads: the member's own thread as `self`, another member's leaks it.
+          const parts = (v as number[]).map((t) => {
+            if (this.byThread.has(t) && t !== ti) this.leaked.add(m);
+            return t === ti ? 'self' : String(t);
+          });
+          s += `{${parts.sort().join(',')}}`;
+        } else if (sym.threadFields.has(k) && typeof v === 'number' && v >= 0) {
           if (v === ti) s += 'self,';
           else if (this.byThread.has(v)) this.leaked.add(m);
           else s += `${v},`;
