@@ -53,7 +53,7 @@ function specs(): { name: string; text: string }[] {
       .filter((f) => f.endsWith('.lspec'))
       .sort()
       .map((f) => ({ name: `${d}/${f}`, text: readFileSync(`${root}${d}/${f}`, 'utf8') }));
-  const out = [...dir('examples'), ...dir('examples/bugs'), ...dir('test/fixtures/specs')];
+  const out = [...dir('examples'), ...dir('examples/bugs'), ...dir('test/fixtures/specs'), ...dir('test/fixtures/kernel')];
   for (const n of [2, 4, 8, 16]) out.push({ name: `bench:importer-race-${n}`, text: importerRace(n) });
   for (const n of [2, 3, 4]) out.push({ name: `bench:locked-importers-${n}`, text: lockedImporters(n) });
   return out;

@@ -21,6 +21,12 @@ describe('stdlib rules', () => {
     expect(d.source).toMatch(/\.(c|h|rst)\b|Documentation\/|commit|[0-9a-f]{12}/);
   });
 
+  test.each(docs.map((d) => [d.name, d]))('%s says whether the kernel checks it', (_name, d) => {
+    expect(d.kind).toMatch(/^(kernel check( in kernels before [0-9a-f]{12}[^:]*)?: \S|documented convention\b|derived convention\b)/);
+    // A kernel check names what fires: a WARN or an assert.
+    if (d.kind.startsWith('kernel check')) expect(d.kind).toMatch(/WARN_ON|assert/);
+  });
+
   test('docs/rules.md is up to date (run `npm run docs:rules` after changing stdlib/)', () => {
     expect(readFileSync(new URL('../docs/rules.md', import.meta.url), 'utf8')).toBe(rulesMarkdown());
   });

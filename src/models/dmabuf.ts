@@ -5,9 +5,10 @@
  * reference counts and release.
  *
  * What the kernel WARNs about and refuses, the model refuses the same way:
- * `dma_buf_export` of ops with only one of pin/unpin (-EINVAL), a dynamic
- * attach without `move_notify` (-EINVAL), `dma_buf_pin` on a static
- * attachment (-EINVAL). A static importer of a dynamic exporter (one with
+ * `dma_buf_export` of ops with only one of pin/unpin (-EINVAL). A dynamic
+ * importer may leave `move_notify` out (575157b1b5fc): it is then never
+ * notified and not revocable. `dma_buf_pin` on a static attachment WARNs and
+ * still calls the exporter's `pin`, as the kernel does. A static importer of a dynamic exporter (one with
  * `pin`) is pinned at map time and unpinned at unmap (dma_buf_pin_on_map).
  * Misuse the kernel cannot refuse is a violation: an attachment used after
  * detach and a put of a freed buffer are `model.use_after_free`, an unmap of
@@ -20,11 +21,13 @@
  * exporter whether an importer can be revoked, and `dma_map_sgtable` /
  * `dma_unmap_sgtable` map system memory for exporters not backed by a BAR.
  */
-import { isRef, ref, type Value } from '../runtime/values.js';
-import type { Obj } from '../runtime/world.js';
+import type { Value } from '../runtime/values.js';
+import type { NativeFrame, World } from '../runtime/world.js';
 import { T } from '../semantics/types.js';
 import type { PrimitiveSig } from '../semantics/vocabulary.js';
-import { call, fail, ret, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { isResult, liveAtt, liveBuf, liveOf, resvFree, resvWait, takeResv, releaseResv, threadOfFrame } from './dmabuf-common.js';
+import { mappingEvents, mappingPrimitives } from './dmabuf-map.js';
+import { call, fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
 import { K, param } from './sig.js';
 
 /** The signatures of the DMA-BUF primitives (include/linux/dma-buf.h), as the checker sees them. */
@@ -53,21 +56,6 @@ const sigs: Record<string, PrimitiveSig> = {
     faults: ['ENOMEM'],
   },
   dma_buf_detach: { name: 'dma_buf_detach', params: [param('buf', K.buf), param('attach', K.att)], returns: T.void, doc: 'Removes an attachment; every mapping of it must be gone.' },
-  dma_buf_pin: { name: 'dma_buf_pin', params: [param('attach', K.att)], returns: T.void, doc: 'Pins the buffer for a dynamic attachment (resv lock held).' },
-  dma_buf_unpin: { name: 'dma_buf_unpin', params: [param('attach', K.att)], returns: T.void, doc: 'Unpins a pinned dynamic attachment (resv lock held).' },
-  dma_buf_map_attachment: {
-    name: 'dma_buf_map_attachment',
-    params: [param('attach', K.att)],
-    returns: K.sgt,
-    doc: "Maps the attachment through the exporter's `map_dma_buf` (resv lock held).",
-    faults: ['ENOMEM'],
-  },
-  dma_buf_unmap_attachment: {
-    name: 'dma_buf_unmap_attachment',
-    params: [param('attach', K.att), param('sgt', K.sgt)],
-    returns: T.void,
-    doc: "Unmaps through the exporter's `unmap_dma_buf` (resv lock held).",
-  },
   dma_buf_move_notify: {
     name: 'dma_buf_move_notify',
     params: [param('buf', K.buf)],
@@ -80,47 +68,10 @@ const sigs: Record<string, PrimitiveSig> = {
     returns: T.bool,
     doc: 'Whether the importer can be revoked: a dynamic attachment whose `move_notify` is not `dma_buf_unsupported_invalidate_mappings` (drivers/dma-buf/dma-buf.c, dma_buf_attach_revocable()). An exporter that must revoke calls it in its `attach` op.',
   },
-  dma_map_sgtable: {
-    name: 'dma_map_sgtable',
-    params: [param('dev', K.dev)],
-    returns: K.sgt,
-    doc: 'Maps system memory (no P2P provider) for DMA by `dev`, as an exporter of system pages does in `map_dma_buf` (the system heap, a GPU buffer in GTT).',
-    faults: ['ENOMEM'],
-  },
-  dma_unmap_sgtable: { name: 'dma_unmap_sgtable', params: [param('sgt', K.sgt)], returns: T.void, doc: 'Unmaps a mapping `dma_map_sgtable` made.' },
 };
-const primitives = new Map(Object.entries(sigs));
-
-/** The buffer behind a reference, or the result that stops a misuse. */
-function liveBuf(cx: ModelContext, v: Value, what: string): Obj | NativeResult {
-  const o = cx.obj(v);
-  if (!o || o.kind !== 'dma_buf') return cx.fatal('model.null_deref', `${what} of ${cx.show(v)}, not a dma_buf`);
-  if (!o.alive) return cx.fatal('model.use_after_free', `${what} of ${cx.show(v)}, which has been released`);
-  return o;
-}
-
-function liveAtt(cx: ModelContext, v: Value, what: string): Obj | NativeResult {
-  const o = cx.obj(v);
-  if (!o || o.kind !== 'attachment') return cx.fatal('model.null_deref', `${what} of ${cx.show(v)}, not an attachment`);
-  if (!o.alive) return cx.fatal('model.use_after_free', `${what} of ${cx.show(v)}, which has been detached`);
-  return o;
-}
-
-const isResult = (x: Obj | NativeResult): x is NativeResult => 'k' in x;
-
-function liveOf(cx: ModelContext, kind: string, field: string, target: Value): string[] {
-  const out: string[] = [];
-  cx.world.objects.forEach((o, id) => {
-    if (o.kind === kind && o.alive && o.f[field] === target) out.push(ref(id));
-  });
-  return out;
-}
-
-/** Whether the exporter is dynamic: its ops have `pin` (dma_buf_is_dynamic). */
-const dynamicExporter = (cx: ModelContext, buf: Obj) => cx.callback(buf.f.ops ?? null, 'pin') !== undefined;
 
 const exportBuf: PrimitiveImpl = {
-  sig: primitives.get('dma_buf_export')!,
+  sig: sigs.dma_buf_export!,
   start(cx, [ops, provider]) {
     if (typeof ops !== 'string' || !ops.startsWith('&')) return cx.fatal('model.null_deref', `dma_buf_export with ${cx.show(ops ?? null)}, not an ops table`);
     if ((cx.callback(ops, 'pin') === undefined) !== (cx.callback(ops, 'unpin') === undefined)) return fail('EINVAL');
@@ -132,7 +83,7 @@ const exportBuf: PrimitiveImpl = {
     }
     const driver = cx.program.driverIndex.get(ops.slice(1).split('.')[0]!);
     const exporter = driver === undefined ? null : (cx.world.bindings[driver] ?? null);
-    const resv = cx.create('mutex', { holder: -1, owner: null });
+    const resv = cx.create('mutex', { holder: -1, ctx: null, owner: null });
     const buf = cx.create('dma_buf', { exporter, provider: p, resv, ops, refs: 1, attachments: [], static_mappings: 0 });
     cx.obj(resv)!.f.owner = buf;
     return ret(buf);
@@ -140,7 +91,7 @@ const exportBuf: PrimitiveImpl = {
 };
 
 const get: PrimitiveImpl = {
-  sig: primitives.get('dma_buf_get')!,
+  sig: sigs.dma_buf_get!,
   start(cx, [b]) {
     const buf = liveBuf(cx, b ?? null, 'dma_buf_get');
     if (isResult(buf)) return buf;
@@ -150,7 +101,7 @@ const get: PrimitiveImpl = {
 };
 
 const put: PrimitiveImpl = {
-  sig: primitives.get('dma_buf_put')!,
+  sig: sigs.dma_buf_put!,
   start(cx, [b], frame) {
     const buf = liveBuf(cx, b ?? null, 'dma_buf_put');
     if (isResult(buf)) return buf;
@@ -174,12 +125,36 @@ function finishRelease(cx: ModelContext, b: Value): NativeResult {
   return ret(null);
 }
 
+/** Phases of attach and detach: the exporter's callback returned; waiting for the buffer's reservation lock. */
+const CALLBACK = 1;
+const LOCKING = 2;
+
+/**
+ * dma_buf_dynamic_attach() / dma_buf_attach(): the attachment is made, the
+ * exporter's `attach` runs without the reservation lock and may refuse (the
+ * attachment then never reaches the list), and only then is it added to
+ * `dmabuf->attachments` under `dma_resv_lock(dmabuf->resv, NULL)`: an attach
+ * waits while another thread holds the lock, and one made while holding it
+ * waits for good. So a `move_notify` never reaches an attachment whose
+ * `attach` is still running or has failed. `regs`: the attachment, the buffer.
+ */
 function attach(dynamic: boolean): PrimitiveImpl {
+  const name = dynamic ? 'dma_buf_dynamic_attach' : 'dma_buf_attach';
+  /** list_add under the reservation lock, once it is free. */
+  const list = (cx: ModelContext, frame: NativeFrame): NativeResult => {
+    const [att, b] = frame.regs as [Value, Value];
+    if (!resvFree(cx.world, b)) return wait(LOCKING);
+    const buf = cx.obj(b)!;
+    takeResv(cx, b);
+    // dmabuf->attachments, a set: move_notify walks it in every order.
+    buf.f.attachments = [...(buf.f.attachments as Value[]), att];
+    releaseResv(cx, b);
+    return ret(att);
+  };
   return {
-    sig: primitives.get(dynamic ? 'dma_buf_dynamic_attach' : 'dma_buf_attach')!,
+    sig: sigs[name]!,
     start(cx, args, frame) {
       const [b, dev, importer] = args;
-      const name = dynamic ? 'dma_buf_dynamic_attach' : 'dma_buf_attach';
       const buf = liveBuf(cx, b ?? null, name);
       if (isResult(buf)) return buf;
       const d = cx.obj(dev ?? null);
@@ -188,163 +163,66 @@ function attach(dynamic: boolean): PrimitiveImpl {
       if (dynamic) {
         ops = importer ?? null;
         if (typeof ops !== 'string' || !ops.startsWith('&')) return cx.fatal('model.null_deref', `${name} with importer ops ${cx.show(ops)}`);
-        if (cx.callback(ops, 'move_notify') === undefined) return fail('EINVAL');
       }
       const att = cx.create('attachment', { buf: b!, dev: dev!, peer2peer: dynamic && cx.flag(ops, 'allow_peer2peer'), importer: ops, pinned: false, dynamic });
-      // dmabuf->attachments, a set: move_notify walks it in every order.
-      buf.f.attachments = [...(buf.f.attachments as Value[]), att];
-      frame.regs = [att];
+      frame.regs = [att, b!];
       const cb = cx.callback(buf.f.ops ?? null, 'attach');
-      return cb === undefined ? ret(att) : call(cb, [b!, att], 1);
+      return cb === undefined ? list(cx, frame) : call(cb, [b!, att], CALLBACK);
     },
     resume(cx, frame, result) {
-      const att = frame.regs[0]!;
-      if ('fail' in result) {
-        dropAttachment(cx, att);
+      if (frame.phase === CALLBACK && 'fail' in result) {
+        // err_attach: kfree(attach); it was never on the list.
+        cx.destroy(frame.regs[0]!);
         return fail(result.fail);
       }
-      return ret(att);
+      return list(cx, frame);
     },
+    ready: (w: World, frame: NativeFrame) => resvFree(w, frame.regs[1] ?? null),
+    waitsFor: (w, frame, show) => resvWait(w, frame, show, 1, threadOfFrame(w, frame)),
   };
 }
 
+/**
+ * dma_buf_detach(): takes the attachment off `dmabuf->attachments` under the
+ * reservation lock (waiting for it), lets the lock go, then calls the
+ * exporter's `detach`, and the attachment ends. A `move_notify` walk, which
+ * holds the lock, therefore never sees an attachment detached under it. The
+ * kernel does not check mappings; the model reports a detach with live ones
+ * as `model.leak` ("DOC: dma buf device access": detach after cleaning up
+ * any mappings). `regs`: the attachment, the buffer.
+ */
 const detach: PrimitiveImpl = {
-  sig: primitives.get('dma_buf_detach')!,
+  sig: sigs.dma_buf_detach!,
   start(cx, [b, a], frame) {
     const att = liveAtt(cx, a ?? null, 'dma_buf_detach');
     if (isResult(att)) return att;
     const maps = liveOf(cx, 'sg_table', 'attachment', a!);
     if (maps.length) cx.violate('model.leak', `${cx.show(a!)} is detached with ${maps.map((m) => cx.show(m)).join(', ')} still mapped`);
-    frame.regs = [a!];
-    const buf = cx.obj(b ?? null) ?? cx.obj(att.f.buf ?? null);
-    const cb = buf ? cx.callback(buf.f.ops ?? null, 'detach') : undefined;
-    if (cb !== undefined) return call(cb, [b ?? att.f.buf ?? null, a!], 1);
-    dropAttachment(cx, a!);
-    return ret(null);
+    frame.regs = [a!, att.f.buf ?? b ?? null];
+    return unlist(cx, frame);
   },
   resume(cx, frame) {
-    dropAttachment(cx, frame.regs[0]!);
+    if (frame.phase === LOCKING) return unlist(cx, frame);
+    cx.destroy(frame.regs[0]!);
     return ret(null);
   },
+  ready: (w: World, frame: NativeFrame) => resvFree(w, frame.regs[1] ?? null),
+  waitsFor: (w, frame, show) => resvWait(w, frame, show, 1, threadOfFrame(w, frame)),
 };
 
-/** Ends an attachment and takes it off its buffer's list. */
-function dropAttachment(cx: ModelContext, a: Value): void {
-  const buf = cx.obj(cx.obj(a)?.f.buf ?? null);
-  if (buf) buf.f.attachments = (buf.f.attachments as Value[]).filter((x) => x !== a);
+/** list_del under the reservation lock, then the exporter's detach. */
+function unlist(cx: ModelContext, frame: NativeFrame): NativeResult {
+  const [a, b] = frame.regs as [Value, Value];
+  if (!resvFree(cx.world, b)) return wait(LOCKING);
+  const buf = cx.obj(b);
+  if (buf) {
+    takeResv(cx, b);
+    buf.f.attachments = (buf.f.attachments as Value[]).filter((x) => x !== a);
+    releaseResv(cx, b);
+  }
+  const cb = buf ? cx.callback(buf.f.ops ?? null, 'detach') : undefined;
+  if (cb !== undefined) return call(cb, [b, a], CALLBACK);
   cx.destroy(a);
-}
-
-function pinning(pin: boolean): PrimitiveImpl {
-  const name = pin ? 'dma_buf_pin' : 'dma_buf_unpin';
-  return {
-    sig: primitives.get(name)!,
-    start(cx, [a], frame) {
-      const att = liveAtt(cx, a ?? null, name);
-      if (isResult(att)) return att;
-      // Only dynamic importers pin (WARN_ON(!attach->importer_ops) in dma_buf_pin).
-      if (att.f.importer === null) return fail('EINVAL');
-      frame.regs = [a!];
-      const cb = cx.callback(cx.obj(att.f.buf ?? null)?.f.ops ?? null, pin ? 'pin' : 'unpin');
-      if (cb === undefined) {
-        att.f.pinned = pin;
-        return ret(null);
-      }
-      return call(cb, [a!], 1);
-    },
-    resume(cx, frame, result) {
-      // The kernel's unpin returns void: only a failing pin fails the call.
-      if (pin && 'fail' in result) return fail(result.fail);
-      cx.obj(frame.regs[0]!)!.f.pinned = pin;
-      return ret(null);
-    },
-  };
-}
-
-const map: PrimitiveImpl = {
-  sig: primitives.get('dma_buf_map_attachment')!,
-  start(cx, [a], frame) {
-    const att = liveAtt(cx, a ?? null, 'dma_buf_map_attachment');
-    if (isResult(att)) return att;
-    const buf = liveBuf(cx, att.f.buf ?? null, 'dma_buf_map_attachment');
-    if (isResult(buf)) return buf;
-    frame.regs = [a!, false];
-    // A static importer of a dynamic exporter is pinned for as long as it is mapped.
-    if (att.f.importer === null && dynamicExporter(cx, buf)) {
-      frame.regs[1] = true;
-      return call(cx.callback(buf.f.ops ?? null, 'pin')!, [a!], 1);
-    }
-    return callMap(cx, a!, buf);
-  },
-  resume(cx, frame, result) {
-    const a = frame.regs[0]!;
-    const att = cx.obj(a)!;
-    const buf = cx.obj(att.f.buf ?? null)!;
-    if (frame.phase === 1) {
-      if ('fail' in result) return fail(result.fail);
-      att.f.pinned = true;
-      return callMap(cx, a, buf);
-    }
-    if (frame.phase === 3) return fail(frame.regs[2] as string);
-    if ('fail' in result) {
-      if (frame.regs[1] !== true) return fail(result.fail);
-      // The map-time pin is undone when the map fails (dma_buf_map_attachment: error_unpin).
-      att.f.pinned = false;
-      frame.regs[2] = result.fail;
-      const unpin = cx.callback(buf.f.ops ?? null, 'unpin');
-      return unpin === undefined ? fail(result.fail) : call(unpin, [a], 3);
-    }
-    const sgt = result.ok;
-    const s = cx.obj(sgt);
-    if (s && s.kind === 'sg_table' && s.alive) s.f.attachment = a;
-    countStaticMappings(cx, att.f.buf ?? null);
-    return ret(sgt);
-  },
-};
-
-function callMap(cx: ModelContext, a: Value, buf: Obj): NativeResult {
-  const cb = cx.callback(buf.f.ops ?? null, 'map_dma_buf');
-  if (cb === undefined) return fail('EINVAL');
-  return call(cb, [a], 2);
-}
-
-const unmap: PrimitiveImpl = {
-  sig: primitives.get('dma_buf_unmap_attachment')!,
-  start(cx, [a, sgt], frame) {
-    const att = liveAtt(cx, a ?? null, 'dma_buf_unmap_attachment');
-    if (isResult(att)) return att;
-    const s = cx.obj(sgt ?? null);
-    if (!s || s.kind !== 'sg_table') return cx.fatal('model.null_deref', `dma_buf_unmap_attachment of ${cx.show(sgt ?? null)}, not a mapping`);
-    if (!s.alive) {
-      cx.violate('model.double_unmap', `${cx.show(sgt!)} is unmapped a second time`);
-      return ret(null);
-    }
-    frame.regs = [a!, sgt!];
-    const cb = cx.callback(cx.obj(att.f.buf ?? null)?.f.ops ?? null, 'unmap_dma_buf');
-    return cb === undefined ? afterUnmap(cx, frame.regs) : call(cb, [a!, sgt!], 1);
-  },
-  resume(cx, frame) {
-    if (frame.phase === 1) return afterUnmap(cx, frame.regs);
-    return ret(null);
-  },
-};
-
-/** The mapping ends with the unmap, whatever the exporter's callback did; a map-time pin is dropped. */
-function afterUnmap(cx: ModelContext, regs: Value[]): NativeResult {
-  const [a, sgt] = regs as [string, string];
-  const s = cx.obj(sgt)!;
-  if (s.alive) {
-    if (isRef(s.f.iova ?? null)) cx.destroy(s.f.iova!);
-    cx.destroy(sgt);
-  }
-  const att = cx.obj(a)!;
-  const buf = cx.obj(att.f.buf ?? null);
-  countStaticMappings(cx, att.f.buf ?? null);
-  if (att.f.importer === null && att.f.pinned === true && buf) {
-    att.f.pinned = false;
-    const cb = cx.callback(buf.f.ops ?? null, 'unpin');
-    if (cb !== undefined) return call(cb, [a], 2);
-  }
   return ret(null);
 }
 
@@ -357,7 +235,7 @@ function afterUnmap(cx: ModelContext, regs: Value[]): NativeResult {
  * the set still to go (`unorderedRegsFrom`).
  */
 const moveNotify: PrimitiveImpl = {
-  sig: primitives.get('dma_buf_move_notify')!,
+  sig: sigs.dma_buf_move_notify!,
   start(cx, [b], frame) {
     const buf = liveBuf(cx, b ?? null, 'dma_buf_move_notify');
     if (isResult(buf)) return buf;
@@ -386,31 +264,11 @@ function nextNotify(cx: ModelContext, pending: Value[]): NativeResult {
   return call(cx.callback(cx.obj(a)!.f.importer ?? null, 'move_notify')!, [a], 1);
 }
 
-// ---- DMA-BUF additions --------------------------------------------------------
-
-/**
- * A buffer's `static_mappings`: its live mappings made through static
- * attachments (no importer ops). dma_buf_move_notify() never reaches those
- * importers, so `dmabuf.static_importer_pinned` forbids moving the buffer
- * while there are any. Recounted at every map and unmap.
- */
-function countStaticMappings(cx: ModelContext, b: Value): void {
-  const buf = cx.obj(b);
-  if (!buf || buf.kind !== 'dma_buf') return;
-  let n = 0;
-  for (const o of cx.world.objects) {
-    if (o.kind !== 'sg_table' || !o.alive) continue;
-    const att = cx.obj(o.f.attachment ?? null);
-    if (att && att.f.buf === b && att.f.importer === null) n++;
-  }
-  buf.f.static_mappings = n;
-}
-
 /**
  * The prelude's stub for importers that cannot invalidate (stdlib/dmabuf/ops.lspec).
  * Merged kernels spell "cannot invalidate" as a NULL invalidate_mappings
- * (575157b1b5fc); Lifespec keeps the slot required, as the kernels before it
- * did, so such an importer fills it with this stub instead.
+ * (575157b1b5fc), which a spec may write too; specs for the kernels before
+ * it, which required the callback, fill it with this stub instead.
  */
 export const UNSUPPORTED_INVALIDATE = 'dma_buf_unsupported_invalidate_mappings';
 
@@ -429,7 +287,7 @@ function unsupportedInvalidate(cx: ModelContext, ops: Value): boolean {
  * importers whose move_notify is the unsupported stub are not revocable.
  */
 const attachRevocable: PrimitiveImpl = {
-  sig: primitives.get('dma_buf_attach_revocable')!,
+  sig: sigs.dma_buf_attach_revocable!,
   start(cx, [a]) {
     const o = cx.obj(a ?? null);
     if (!o || o.kind !== 'attachment') return cx.fatal('model.null_deref', `dma_buf_attach_revocable of ${cx.show(a ?? null)}, not an attachment`);
@@ -437,34 +295,6 @@ const attachRevocable: PrimitiveImpl = {
     if (!o.alive) return cx.fatal('model.use_after_free', `dma_buf_attach_revocable of ${cx.show(a!)}, which has been detached`);
     const ops = o.f.importer ?? null;
     return ret(ops !== null && cx.callback(ops, 'move_notify') !== undefined && !unsupportedInvalidate(cx, ops));
-  },
-};
-
-/**
- * dma_map_sgtable()/dma_unmap_sgtable() for an exporter of system memory
- * (drivers/dma-buf/heaps/system_heap.c, system_heap_map_dma_buf()): a mapping
- * with no provider. DMA through it after the unmap is model.dma_after_unmap.
- */
-const mapSystem: PrimitiveImpl = {
-  sig: primitives.get('dma_map_sgtable')!,
-  start(cx, [dev]) {
-    const d = cx.obj(dev ?? null);
-    if (!d || d.kind !== 'pci_dev') return cx.fatal('model.null_deref', `dma_map_sgtable for ${cx.show(dev ?? null)}, not a device`);
-    return ret(cx.create('sg_table', { attachment: null, provider: null, dev: dev!, iova: null }));
-  },
-};
-
-const unmapSystem: PrimitiveImpl = {
-  sig: primitives.get('dma_unmap_sgtable')!,
-  start(cx, [sgt]) {
-    const o = cx.obj(sgt ?? null);
-    if (!o || o.kind !== 'sg_table') return cx.fatal('model.null_deref', `dma_unmap_sgtable of ${cx.show(sgt ?? null)}, not a mapping`);
-    if (!o.alive) {
-      cx.violate('model.double_unmap', `${cx.show(sgt!)} is unmapped a second time`);
-      return ret(null);
-    }
-    cx.destroy(sgt!);
-    return ret(null);
   },
 };
 
@@ -512,5 +342,6 @@ export const dmabufModel: Model = {
     'model.double_unmap': 'A mapping was unmapped twice.',
     'model.leak': 'An object was given up while it still owned live objects (detach with a live mapping, the last put with attachments left).',
   },
-  primitives: [exportBuf, get, put, attach(false), attach(true), detach, pinning(true), pinning(false), map, unmap, moveNotify, attachRevocable, mapSystem, unmapSystem],
+  events: mappingEvents,
+  primitives: [exportBuf, get, put, attach(false), attach(true), detach, moveNotify, attachRevocable, ...mappingPrimitives],
 };

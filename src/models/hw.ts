@@ -55,7 +55,8 @@ const stop: PrimitiveImpl = {
 const dma: HardwareImpl = {
   enabled(w: World, index: number): boolean {
     const dev = w.objects[w.armed[index]![0]]!;
-    return dev.alive && dev.f.present === true;
+    // Removed hardware does no DMA, nor does a function whose bus mastering is off.
+    return dev.alive && dev.f.present === true && dev.f.master !== false;
   },
   run(w: World, index: number, show: (v: Value) => string) {
     const [dev, sgt] = w.armed[index]!;

@@ -43,6 +43,9 @@ function devresProviders(w: World, binding: Value): string[] {
  */
 const DEVICE_LOCK = 9;
 
+/** The phase in which a bind whose probe failed waits for devres to release pgmap providers. */
+const PROBE_FAILED = 8;
+
 /** Takes `dev`'s device lock for the current thread; false when another thread holds it. */
 function lockDevice(cx: ModelContext, devRef: string): boolean {
   const dev = cx.obj(devRef)!;
@@ -55,23 +58,42 @@ function unlockDevice(cx: ModelContext, devRef: string): void {
   cx.obj(devRef)!.f.lock = -1;
 }
 
+/**
+ * devres_release_all() for a binding, from its first phase: the `devres`
+ * providers end, a managed device (pcim_enable_device()) is disabled
+ * (pcim_release() → pci_disable_device(), which clears bus mastering), and
+ * each `pgmap` provider's percpu_ref is killed (memunmap_pages()), so it
+ * hands out no new page reference, and waited for. Returns whether it must
+ * wait for page references.
+ */
+function releaseDevres(cx: ModelContext, binding: string, devRef: string): boolean {
+  const w = cx.world;
+  for (const p of devresProviders(w, binding)) {
+    const o = cx.obj(p)!;
+    if (o.f.lifetime === 'devres') cx.destroy(p);
+    else o.f.dying = true;
+  }
+  if (cx.obj(binding)?.f.managed === true) cx.obj(devRef)!.f.master = false;
+  return devresProviders(w, binding).some((p) => pageHolders(w, p).length > 0);
+}
+
+/** The last of devres: the pgmap providers end once their references are gone, then the binding. */
+function endBinding(cx: ModelContext, binding: string, devRef: string, d: number): void {
+  for (const p of devresProviders(cx.world, binding)) cx.destroy(p);
+  cx.obj(devRef)!.f.binding = null;
+  cx.world.bindings[d] = null;
+  cx.destroy(binding);
+  unlockDevice(cx, devRef);
+}
+
 /** Phases of a teardown: 1 = remove() returned, 2 = pgmap references dropped. */
 function teardown(cx: ModelContext, frame: NativeFrame, phase: number): NativeResult {
-  const w = cx.world;
   const [binding, devRef, d] = frame.regs as [string, string, number];
   if (phase === 1) {
     cx.emit('removed', [devRef]);
-    for (const p of devresProviders(w, binding)) {
-      if (cx.obj(p)!.f.lifetime === 'devres') cx.destroy(p);
-    }
-    if (devresProviders(w, binding).some((p) => pageHolders(w, p).length > 0)) return wait(2);
+    if (releaseDevres(cx, binding, devRef)) return wait(2);
   }
-  for (const p of devresProviders(w, binding)) cx.destroy(p);
-  const dev = cx.obj(devRef)!;
-  dev.f.binding = null;
-  w.bindings[d] = null;
-  cx.destroy(binding);
-  unlockDevice(cx, devRef);
+  endBinding(cx, binding, devRef, d);
   if (frame.prim === '@unplug') cx.destroy(devRef);
   return ret(null);
 }
@@ -147,14 +169,18 @@ const bind: PrimitiveImpl = {
       return bindLocked(cx, frame);
     }
     const [binding, devRef, d] = frame.regs as [string, string, number];
-    unlockDevice(cx, devRef);
+    if (frame.phase === PROBE_FAILED) {
+      endBinding(cx, binding, devRef, d);
+      return fail(frame.regs[3] as string);
+    }
     if ('fail' in result) {
-      for (const p of devresProviders(cx.world, binding)) cx.destroy(p);
-      cx.obj(devRef)!.f.binding = null;
-      cx.world.bindings[d] = null;
-      cx.destroy(binding);
+      // really_probe()'s error path runs device_unbind_cleanup() → devres_release_all(): it waits for pgmap references too.
+      frame.regs[3] = result.fail;
+      if (releaseDevres(cx, binding, devRef)) return wait(PROBE_FAILED);
+      endBinding(cx, binding, devRef, d);
       return fail(result.fail);
     }
+    unlockDevice(cx, devRef);
     cx.emit('bind', [devRef]);
     return ret(null);
   },
@@ -255,7 +281,7 @@ export function dmaIntoDecodeOff(w: World, target?: string): [string, string, st
   const out: [string, string, string][] = [];
   for (const [di, si] of w.armed) {
     const d = w.objects[di]!;
-    if (!d.alive || d.f.present !== true) continue; // removed hardware does no DMA
+    if (!d.alive || d.f.present !== true || d.f.master === false) continue; // removed hardware, or a non-master, does no DMA
     const s = w.objects[si]!;
     if (!s.alive) continue;
     const iova = s.f.iova ?? null;
@@ -277,11 +303,27 @@ export function reportDmaIntoDecodeOff(cx: ModelContext, target?: string): void 
   }
 }
 
+/**
+ * An MMIO access is an `mmio(dev, by)` event: `by` is the binding of the
+ * driver whose code made it (none when that driver is not bound; for a
+ * scenario line, the device's binding at the time). A driver's
+ * BAR mapping (pcim_iomap()) belongs to its binding, and devres unmaps it
+ * after remove(), so `pci.no_mmio_after_remove` holds MMIO to the caller's
+ * own binding of the device.
+ */
+function emitMmio(cx: ModelContext, dev: Value): void {
+  const d = cx.callerDriver;
+  // A scenario line is no driver's code: it stands for whoever holds the device now.
+  const by = d >= 0 ? (cx.world.bindings[d] ?? null) : (cx.obj(dev)?.f.binding ?? null);
+  cx.emit('mmio', [dev, by]);
+}
+
 const mmioRead: PrimitiveImpl = {
   sig: { name: 'mmio_read', params: [param('dev', K.dev), param('bar', T.int, true)], returns: T.int, doc: 'Reads device MMIO; all-ones after surprise removal, and while its memory decode is off.' },
   start(cx, args) {
     const dev = cx.obj(args[0] ?? null);
     if (!dev) return cx.fatal('model.null_deref', `mmio_read of ${cx.show(args[0] ?? null)}`);
+    emitMmio(cx, args[0]!);
     if (!dev.alive || dev.f.present !== true) return ret(ALL_ONES);
     if (!decodes(dev)) {
       // An Unsupported Request: the read completes with all-ones data.
@@ -297,6 +339,7 @@ const mmioWrite: PrimitiveImpl = {
   start(cx, args) {
     const dev = cx.obj(args[0] ?? null);
     if (!dev) return cx.fatal('model.null_deref', `mmio_write to ${cx.show(args[0] ?? null)}`);
+    emitMmio(cx, args[0]!);
     // An Unsupported Request: the write is dropped.
     if (dev.alive && dev.f.present === true && !decodes(dev)) cx.violate('model.mmio_decode_off', `mmio_write to ${cx.show(args[0]!)}, whose memory decode is off`);
     return ret(null);
@@ -381,11 +424,56 @@ const bindingKind: KindImpl = {
 
 const dev = [param('dev', K.dev)];
 
+/**
+ * Bus mastering (PCI_COMMAND_MASTER, the `master` field): a function whose
+ * bit is clear issues no memory requests, so its armed DMA stops
+ * (pci_clear_master(): "disables bus-mastering for device dev";
+ * vfio_pci_core_disable() calls it "to stop the device from further DMA").
+ * Every device starts with it set; pci_disable_device() clears it too.
+ */
+function setMaster(name: string, on: boolean, doc: string): PrimitiveImpl {
+  return {
+    sig: { name, params: [param('dev', K.dev)], returns: T.void, doc },
+    start(cx, [dev]) {
+      const o = device(cx, dev, name);
+      if ('k' in o) return o;
+      o.f.master = on;
+      return ret(null);
+    },
+  };
+}
+
+/** pcim_enable_device(): a managed device, which devres disables (pcim_release() → pci_disable_device()) after remove(). */
+const pcimEnable: PrimitiveImpl = {
+  sig: { name: 'pcim_enable_device', params: [param('dev', K.dev)], returns: T.void, doc: 'Enables the device for the current binding, managed: devres disables it (bus mastering off) after `remove()`.' },
+  start(cx, [dev]) {
+    const o = device(cx, dev, 'pcim_enable_device');
+    if ('k' in o) return o;
+    const binding = cx.obj(o.f.binding ?? null);
+    if (!binding) return fail('ENODEV');
+    binding.f.managed = true;
+    return ret(null);
+  },
+};
+
 /** PCI devices, drivers binding to them, and surprise removal. */
 export const pciModel: Model = {
   name: 'pci',
   kinds: [pciDevKind, bindingKind],
-  primitives: [bind, unbind, unplug, mmioRead, mmioWrite, memoryDisable, memoryEnable, memoryEnabled],
+  primitives: [
+    bind,
+    unbind,
+    unplug,
+    mmioRead,
+    mmioWrite,
+    memoryDisable,
+    memoryEnable,
+    memoryEnabled,
+    setMaster('pci_set_master', true, 'Sets bus mastering (PCI_COMMAND_MASTER): the device may DMA.'),
+    setMaster('pci_clear_master', false, "Clears bus mastering: the device's DMA stops, armed or not (pci_clear_master())."),
+    setMaster('pci_disable_device', false, 'Disables the device (pci_disable_device()): bus mastering is cleared.'),
+    pcimEnable,
+  ],
   events: {
     bind: { params: dev, doc: 'A driver bound to `dev` (its probe succeeded).' },
     unbind: { params: dev, doc: 'An orderly unbind of the driver of `dev` began.' },
@@ -393,6 +481,7 @@ export const pciModel: Model = {
     probe: { params: dev, doc: "A driver's probe for `dev` is called." },
     remove: { params: dev, doc: "A driver's remove for `dev` is called." },
     removed: { params: dev, doc: "A driver's remove for `dev` has returned (devres release follows)." },
+    mmio: { params: [param('dev', K.dev), param('by', T.optional(K.binding))], doc: 'An MMIO access to `dev` (`mmio_read`, `mmio_write`) by driver code whose binding is `by` (none when that driver is not bound).' },
   },
   violations: {
     'model.mmio_decode_off': "MMIO (a CPU access, or a peer's DMA) reached a BAR of a device whose memory decode is off: an Unsupported Request.",
@@ -405,7 +494,7 @@ function initialDevices(program: Program): FixedObject[] {
   const out: FixedObject[] = [];
   for (const n of program.topology.values()) {
     if (n.kind !== 'device') continue;
-    out.push({ kind: 'pci_dev', name: n.name, fields: { name: n.name, bridge: str(n.parent ?? ''), binding: null, present: true, lock: -1, mem: true } });
+    out.push({ kind: 'pci_dev', name: n.name, fields: { name: n.name, bridge: str(n.parent ?? ''), binding: null, present: true, lock: -1, mem: true, master: true } });
   }
   return out;
 }

@@ -73,9 +73,12 @@ export class Step implements ModelContext {
 
   get callerDriver(): number {
     const th = this.world.threads[this.thread]!;
+    // A spec-level `fn` acts for the driver that called it, as a kernel helper does.
     for (let i = th.frames.length - 1; i >= 0; i--) {
       const f = th.frames[i]!;
-      if (f.k === 'c') return this.program.bodies[f.body]!.driver;
+      if (f.k !== 'c') continue;
+      const d = this.program.bodies[f.body]!.driver;
+      if (d >= 0) return d;
     }
     return -1;
   }
@@ -224,7 +227,9 @@ export class Step implements ModelContext {
       }
       this.exec(f, ins, body.uri);
     }
-    if (!w.halted) this.m.monitor.afterStep(this);
+    // Also after a fatal step: the state it stopped in is one the kernel reaches, and an
+    // `always` rule broken by the same step must not hide behind the model's own violation.
+    this.m.monitor.afterStep(this);
     return {
       world: w,
       info: {
@@ -316,7 +321,7 @@ export class Step implements ModelContext {
           return;
         }
         if (!o.alive) {
-          this.fatalAt(ins, uri, 'model.use_after_free', `\`lock\` of ${this.show(mx)}, whose buffer has been released`);
+          this.fatalAt(ins, uri, 'model.use_after_free', `\`lock\` of ${this.show(mx)}, which has been destroyed (a released buffer's, or a destroyed mutex)`);
           return;
         }
         this.m.natives.kind(o.kind)?.lock?.take(o, this.thread);
