@@ -10,7 +10,8 @@
  *   function reaches with container_of(). Queueing an item that is still
  *   pending (queued, not yet started) does nothing and gives false, as
  *   queue_work() does for a work_struct with WORK_STRUCT_PENDING set.
- * - `flush_work(work)` waits until every queued run of the item has finished.
+ * - `flush_work(work, data)` waits until the queued runs of that item have
+ *   finished (flush_work(): the last queueing instance of one work_struct).
  * - `init_completion()`, `complete(c)`, `complete_all(c)`,
  *   `wait_for_completion(c)` and `reinit_completion(c)` follow
  *   kernel/sched/completion.c: `done` counts the completes not yet consumed,
@@ -79,12 +80,23 @@ const scheduleWork: PrimitiveImpl = {
   },
 };
 
+/**
+ * flush_work() waits for the last queueing of one work_struct: here the item
+ * is the ops table and the `data` it was queued with, so a flush does not wait
+ * for runs of the same function on other data (another object's work_struct).
+ * `regs`: the body, the table, the data.
+ */
 const flushWork: PrimitiveImpl = {
-  sig: { name: 'flush_work', params: [param('work', T.ops('work_struct'))], returns: T.bool, doc: 'Waits until every queued run of the work item has finished; true if it had to wait.' },
-  start(cx, [work], frame) {
+  sig: {
+    name: 'flush_work',
+    params: [param('work', T.ops('work_struct')), param('data', T.unknown, true)],
+    returns: T.bool,
+    doc: 'Waits until the queued runs of the work item (the table and the `data` it was queued with) have finished; true if it had to wait.',
+  },
+  start(cx, [work, data], frame) {
     const body = workBody(cx, work ?? null, 'flush_work');
     if (typeof body !== 'number') return body;
-    frame.regs = [body, work!];
+    frame.regs = [body, work!, data ?? null];
     return flushReady(cx.world, frame) ? ret(false) : wait(1);
   },
   resume() {
@@ -96,7 +108,8 @@ const flushWork: PrimitiveImpl = {
 
 function flushReady(w: World, frame: NativeFrame): boolean {
   const body = frame.regs[0] as number;
-  return !w.threads.some((th, t) => !th.done && isWorker(w, t, body));
+  const data = frame.regs[2] ?? null;
+  return !w.threads.some((th, t) => !th.done && isWorker(w, t, body) && th.frames[0]?.k === 'c' && th.frames[0].locals[0] === data);
 }
 
 // ---- completions ---------------------------------------------------------------
