@@ -348,7 +348,9 @@ describe('PCI under races: the device lock', () => {
       { thread: 't2', on: 'the device lock of gpu, held by t1' },
     ]);
     expect(stuck.deadlock!.trace).toHaveLength(6);
-    expect(stuck.deadlock!.trace.at(-1)).toMatchObject({ thread: 't2', event: 'unplug gpu', line: 62 });
+    // One of the shortest: the unplug is already waiting when probe() reads the gone device.
+    expect(stuck.deadlock!.trace.map((x) => x.event)).toContain('unplug gpu');
+    expect(stuck.deadlock!.trace.at(-1)).toMatchObject({ thread: 't1', event: 'mmio_read(gpu) → 4294967295', line: 16 });
   });
 });
 

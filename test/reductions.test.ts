@@ -216,4 +216,42 @@ describe('partial-order reduction', () => {
     expect(on!.traces).toEqual(off!.traces);
     expect(on!.traces).toEqual(['no_unplug: 8']);
   });
+
+  test('a rule keeps the shortest of its traces even when a longer one is met first', () => {
+    // drv0.work()'s entry is local and taken first; the shortest violation of c
+    // (the `before` rule, 3 steps) does not need it, and the `always` one that
+    // needs it (the decrement rides on the schedule_work step) is met first in
+    // the reduced search's order (4 steps).
+    const text = `
+topology { host_bridge hb; device d0 under hb; device d1 under hb }
+driver drv0 for d0 {
+  state { n: int = 0 }
+  ops job : work_struct { func(data) { n = n + 1 } }
+  action work() {
+    schedule_work(job, 0)
+    n = n - 1
+  }
+}
+driver drv1 for d1 {
+  action first() { }
+  action second() { }
+}
+constraint c {
+  always drv0.n >= 0
+  drv1.first() before drv1.second()
+}
+scenario s {
+  bind drv0
+  bind drv1
+  parallel {
+    { drv0.work() }
+    { drv1.second() }
+  }
+}
+`;
+    const [on] = outcome(text, true);
+    const [off] = outcome(text, false);
+    expect(off!.traces).toEqual(['c: 3']);
+    expect(on!.traces).toEqual(off!.traces);
+  });
 });

@@ -124,6 +124,7 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
   for (let i = 0; i < w.threads.length; i++) {
     const t = w.threads[R ? R.threadAt[i]! : i]!;
     threads += t.done ? 'D(' : 'R(';
+    if (t.owed) threads += `o${t.owed},`;
     for (const f of t.frames) {
       if (f.k === 'c') {
         threads += `c${R ? (R.body.get(f.body) ?? f.body) : f.body},${f.pc},${list(f.locals)}${list(f.stack)}${list(f.held)}${f.tr ? 'T' : 'F'}${f.entry ? 'T' : 'F'}${f.args ? list(f.args) : '_'}`;

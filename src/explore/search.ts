@@ -1,8 +1,8 @@
 /**
- * The explorer: breadth-first search over every interleaving of a scenario's
- * threads, its `choose` branches, its fault branches, and the DMA of armed
- * hardware, with visited-state deduplication. Breadth-first, so the first
- * trace found for a rule is a shortest one. A run records every rule it
+ * The explorer: a search by trace length over every interleaving of a
+ * scenario's threads, its `choose` branches, its fault branches, and the DMA
+ * of armed hardware, with visited-state deduplication, keeping a shortest
+ * trace for each rule. A run records every rule it
  * breaks and goes on (LANGUAGE.md §4); it stops only where the model cannot.
  * The search owns the frontier, the visited set, the reductions, the
  * budgets and the traces; stepping is the run-time's.
@@ -16,7 +16,7 @@ import type { World } from '../runtime/world.js';
 import { Budget, type SearchOptions } from './budget.js';
 import { keyLayout, worldKey } from './key.js';
 import type { Incomplete, ScenarioResult } from './result.js';
-import { Successors } from './successors.js';
+import { owed, Successors } from './successors.js';
 import { symmetricKey } from './symmetry/canonical.js';
 import { detectSymmetry } from './symmetry/detect.js';
 import { Paths } from './trace.js';
@@ -28,9 +28,58 @@ interface Found {
   readonly state: number;
   readonly step: StepInfo;
   readonly world: World;
+  /** The trace's length: what the search minimises. */
+  readonly length: number;
+  /** When it was found, to list equally short findings in the order the search met them. */
+  readonly order: number;
 }
 
-/** Explores one scenario completely (or up to a bound). */
+/**
+ * States waiting to be expanded, by the length of the shortest trace known to
+ * reach them (buckets of small integers: a step costs 0, 1, or 1 plus what
+ * its thread owes). An entry whose state has since been reached by a shorter
+ * path is stale and skipped.
+ */
+class Frontier {
+  private readonly buckets: { w: World; id: number }[][] = [];
+  private at = 0;
+  size = 0;
+
+  push(cost: number, w: World, id: number): void {
+    (this.buckets[cost] ??= []).push({ w, id });
+    if (cost < this.at) this.at = cost;
+    this.size++;
+  }
+
+  /** The entry with the lowest cost, and that cost; undefined when empty. Within a cost, first in, first out. */
+  pop(): { w: World; id: number; cost: number } | undefined {
+    while (this.at < this.buckets.length) {
+      const b = this.buckets[this.at];
+      if (b && b.length > 0) {
+        this.size--;
+        const e = b.shift()!;
+        if (b.length === 0) this.buckets[this.at] = [];
+        return { ...e, cost: this.at };
+      }
+      this.at++;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Explores one scenario completely (or up to a bound).
+ *
+ * The search is breadth-first by trace length, where the length is counted
+ * as the reported trace counts it: a local step that the partial-order
+ * reduction takes early costs nothing until its thread acts again (a trace
+ * keeps it only then, see `pruneLocal`), so a step costs 1 plus its thread's
+ * owed local steps. With 0-cost steps the frontier is a bucket queue
+ * (Dijkstra's algorithm on small integer costs), and a state reached again
+ * by a shorter path gets that path. Each rule keeps its shortest trace found
+ * in the whole search, so the traces are shortest over every run with the
+ * reductions and without them.
+ */
 export function exploreScenario(program: CompiledProgram, natives: Natives, scenario: ScenarioRt, options: SearchOptions = {}): ScenarioResult {
   const budget = new Budget(options, scenario.name);
   const monitor = new Monitor(program, natives);
@@ -47,63 +96,82 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
   const visited = new Map<string, number>([[keyOf(w0), 0]]);
   const isVisited = (key: string) => visited.has(key);
   const paths = new Paths();
-  let queue: World[] = [w0];
-  let queueIds: number[] = [0];
+  /** The cost of the shortest path known to each state. */
+  const best: number[] = [0];
+  const frontier = new Frontier();
+  frontier.push(0, w0, 0);
   let transitions = 0;
+  let findings = 0;
   const found = new Map<string, Found>();
-  let deadlock: { state: number; world: World; waiting: { thread: string; on: string }[] } | undefined;
+  let deadlock: { state: number; world: World; waiting: { thread: string; on: string }[]; length: number } | undefined;
   let incomplete: Incomplete | undefined;
-  const record = (violations: readonly Violation[], state: number, step: StepInfo, world: World) => {
-    for (const v of violations) if (!found.has(v.rule)) found.set(v.rule, { message: v.message, state, step, world });
+  const record = (violations: readonly Violation[], state: number, step: StepInfo, world: World, length: number) => {
+    for (const v of violations) {
+      const f = found.get(v.rule);
+      if (!f || length < f.length) found.set(v.rule, { message: v.message, state, step, world, length, order: f?.order ?? findings++ });
+    }
   };
+  const owedAll = (w: World) => w.threads.reduce((n, _, t) => n + owed(w, t), 0);
 
-  search: while (queue.length > 0) {
-    const nextQueue: World[] = [];
-    const nextIds: number[] = [];
-    for (let qi = 0; qi < queue.length; qi++) {
-      const w = queue[qi]!;
-      const id = queueIds[qi]!;
-      incomplete = budget.exceeded(visited.size, transitions);
-      if (incomplete) break search;
-      if (w.halted) continue;
+  search: for (let e = frontier.pop(); e; e = frontier.pop()) {
+    const { w, id, cost } = e;
+    if (cost !== best[id]) continue;
+    incomplete = budget.exceeded(visited.size, transitions);
+    if (incomplete) break;
+    if (w.halted) continue;
 
-      const { outcomes, ampleKey, moved } = successors.expand(w, isVisited);
-      const allDone = w.threads.every((th) => th.done);
-      if (!moved && !allDone && !deadlock) {
+    const { successors: next, ampleKey, moved } = successors.expand(w, isVisited);
+    const allDone = w.threads.every((th) => th.done);
+    if (!moved && !allDone) {
+      // A deadlock's trace keeps every step, owed ones included.
+      const length = cost + owedAll(w);
+      if (!deadlock || length < deadlock.length) {
         const waiting = w.threads.flatMap((th, i) => (th.done ? [] : [{ thread: th.label, on: machine.blockedOn(w, i) }]));
-        deadlock = { state: id, world: w, waiting };
-      }
-      if (allDone) record(endOfRun(machine, monitor, w), id, endStep(machine, program, scenario, w, paths.stepTo(id)), w);
-
-      for (const r of outcomes) {
-        transitions++;
-        if (r.bound) {
-          incomplete = { bound: 'spec', reason: r.bound.message, uri: r.bound.uri, offset: r.bound.at };
-          break search;
-        }
-        record(r.violations, id, r.info, r.world);
-        // A hardware step leads back to this state.
-        if (r.world === w) continue;
-        const key = ampleKey ?? keyOf(r.world);
-        if (visited.has(key)) continue;
-        budget.addState(key.length);
-        visited.set(key, paths.add(id, r.info));
-        nextQueue.push(r.world);
-        nextIds.push(visited.get(key)!);
+        deadlock = { state: id, world: w, waiting, length };
       }
     }
-    queue = nextQueue;
-    queueIds = nextIds;
+    if (allDone) record(endOfRun(machine, monitor, w), id, endStep(machine, program, scenario, w, paths.stepTo(id)), w, cost + 1 + owed(w, 0));
+
+    for (const { r, thread } of next) {
+      transitions++;
+      if (r.bound) {
+        incomplete = { bound: 'spec', reason: r.bound.message, uri: r.bound.uri, offset: r.bound.at };
+        break search;
+      }
+      // The violating step ends its trace, which then keeps its thread's owed steps.
+      const charged = thread < 0 ? 1 : 1 + owed(w, thread);
+      record(r.violations, id, r.info, r.world, cost + charged);
+      // A hardware step leads back to this state.
+      if (r.world !== w) {
+        const c = cost + (thread >= 0 && r.info.local ? 0 : charged);
+        const key = ampleKey ?? keyOf(r.world);
+        const known = visited.get(key);
+        if (known === undefined) {
+          budget.addState(key.length);
+          const nid = paths.add(id, r.info);
+          visited.set(key, nid);
+          best[nid] = c;
+          frontier.push(c, r.world, nid);
+        } else if (c < best[known]!) {
+          paths.reach(known, id, r.info);
+          best[known] = c;
+          frontier.push(c, r.world, known);
+        }
+      }
+      incomplete = budget.exceeded(visited.size, transitions);
+      if (incomplete) break search;
+    }
   }
 
   const reductions = symmetry ? symmetry.classes.map((c) => `symmetry: ${c.members.map((m) => m.name).join(', ')}`) : [];
   const local = successors.localSteps;
   if (local > 0) reductions.push(`partial order: ${local.toLocaleString('en-US')} local ${local === 1 ? 'step' : 'steps'} taken alone`);
+  const ordered = [...found].sort(([, a], [, b]) => a.length - b.length || a.order - b.order);
   return scenarioResult(scenario, {
     states: visited.size,
     transitions,
     timeMs: budget.elapsed(),
-    violations: [...found].map(([rule, f]) => ({ rule, message: f.message, trace: paths.trace(machine, f.state, f.world, f.step) })),
+    violations: ordered.map(([rule, f]) => ({ rule, message: f.message, trace: paths.trace(machine, f.state, f.world, f.step) })),
     ...(deadlock ? { deadlock: { trace: paths.trace(machine, deadlock.state, deadlock.world), waiting: deadlock.waiting } } : {}),
     ...(incomplete ? { incomplete } : {}),
     reductions,

@@ -37,6 +37,12 @@ export class Paths {
     return this.parent.length - 1;
   }
 
+  /** A shorter path to a known `state`: from `from` by `step`. */
+  reach(state: number, from: number, step: StepInfo): void {
+    this.parent[state] = from;
+    this.via[state] = step;
+  }
+
   /** The step that reached `state` (none for the initial state). */
   stepTo(state: number): StepInfo | undefined {
     return this.via[state];

@@ -56,6 +56,12 @@ export interface Thread {
   readonly root: number;
   frames: Frame[];
   done: boolean;
+  /**
+   * The search's bookkeeping, not the machine's: local steps this thread took
+   * since its last step that was not local, which a trace keeps only if the
+   * thread acts again (src/explore/successors.ts). Part of the state's key.
+   */
+  owed?: number;
 }
 
 /** A device armed for DMA through a mapping: `[device object, sg_table object, source offset, body]`. */

@@ -32,6 +32,7 @@ export function signature(w: World, m: Member, sym: Symmetry): string {
   const thread = w.threads.find((t) => t.root === m.branch);
   if (thread) {
     s += thread.done ? 'd' : 'r';
+    if (thread.owed) s += `o${thread.owed}`;
     for (const f of thread.frames) {
       if (f.k === 'c') {
         s += `(${m.roleOf.get(f.body) ?? f.body}:${f.pc}:${f.held.length}:${f.entry}:`;

@@ -317,6 +317,7 @@ class TwinSearch {
     else {
       const t = w.threads[ti]!;
       s += t.done ? 'D' : 'R';
+      if (t.owed) s += `o${t.owed}`;
       for (const f of t.frames) {
         if (f.k === 'c') {
           const role = m.roleOf.get(f.body);
