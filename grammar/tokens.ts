@@ -10,6 +10,44 @@
  */
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 
+/**
+ * Hand-written matchers for the tokens that can be long: a regular
+ * expression with a repeated alternation keeps a backtracking entry per
+ * repetition, and V8 overflows its stack on a string literal of a few
+ * million characters. These scan in a loop and return what a RegExp exec
+ * would (Chevrotain's custom token patterns).
+ */
+type Matcher = (text: string, offset: number) => RegExpExecArray | null;
+const matched = (text: string, from: number, to: number): RegExpExecArray => [text.slice(from, to)] as unknown as RegExpExecArray;
+
+/** `"…"` with backslash escapes, on one line; `terminated` false: up to the line's end, for the lexer to report. */
+function stringMatcher(terminated: boolean): Matcher {
+  return (text, offset) => {
+    if (text.charCodeAt(offset) !== 34) return null;
+    let i = offset + 1;
+    for (;;) {
+      if (i >= text.length) return terminated ? null : matched(text, offset, i);
+      const c = text.charCodeAt(i);
+      if (c === 34) return terminated ? matched(text, offset, i + 1) : null;
+      if (c === 10 || c === 13) return terminated ? null : matched(text, offset, i);
+      // A backslash escapes the next character, a line break excepted (as `\\.` did not match one).
+      if (c === 92 && i + 1 < text.length && text.charCodeAt(i + 1) !== 10 && text.charCodeAt(i + 1) !== 13) i += 2;
+      else if (c === 92) return terminated ? null : matched(text, offset, i);
+      else i++;
+    }
+  };
+}
+
+/** `/* … *\/`; `terminated` false: from `/*` to the end of the text when it never closes. */
+function blockCommentMatcher(terminated: boolean): Matcher {
+  return (text, offset) => {
+    if (text.charCodeAt(offset) !== 47 || text.charCodeAt(offset + 1) !== 42) return null;
+    const close = text.indexOf('*/', offset + 2);
+    if (terminated) return close < 0 ? null : matched(text, offset, close + 2);
+    return close < 0 ? matched(text, offset, text.length) : null;
+  };
+}
+
 // Whitespace and comments.
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED });
 /** `///` doc comments are kept (in a group of their own) so declarations can carry them. */
@@ -17,14 +55,16 @@ export const DocComment = createToken({ name: 'DocComment', pattern: /\/\/\/[^\n
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments' });
 export const BlockComment = createToken({
   name: 'BlockComment',
-  pattern: /\/\*[^*]*\*+(?:[^/*][^*]*\*+)*\//,
+  pattern: { exec: blockCommentMatcher(true) },
+  start_chars_hint: ['/'],
   group: 'comments',
   line_breaks: true,
 });
 /** An unterminated block comment runs to the end of the file; the lexer reports it. */
 export const UnterminatedBlockComment = createToken({
   name: 'UnterminatedBlockComment',
-  pattern: /\/\*[^]*/,
+  pattern: { exec: blockCommentMatcher(false) },
+  start_chars_hint: ['/'],
   group: 'comments',
   line_breaks: true,
 });
@@ -54,8 +94,12 @@ export const HexInteger = createToken({ name: 'HexInteger', pattern: /0[xX][0-9a
 export const Size = createToken({ name: 'Size', pattern: /[0-9]+[KMG]/, longer_alt: BadNumber });
 export const Integer = createToken({ name: 'Integer', pattern: /[0-9]+/, longer_alt: BadNumber });
 export const Errno = createToken({ name: 'Errno', pattern: /E[A-Z0-9]+/, longer_alt: Identifier });
-export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
-export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\.)*/ });
+/** What StringLiteral matches, as a regular expression for highlighters (the lexer scans it in a loop). */
+export const STRING_PATTERN = /"(?:[^"\\\n\r]|\\.)*"/;
+/** What UnterminatedString matches, likewise. */
+export const UNTERMINATED_STRING_PATTERN = /"(?:[^"\\\n\r]|\\.)*/;
+export const StringLiteral = createToken({ name: 'StringLiteral', pattern: { exec: stringMatcher(true) }, start_chars_hint: ['"'], line_breaks: false });
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: { exec: stringMatcher(false) }, start_chars_hint: ['"'], line_breaks: false });
 
 /** Hard keywords: reserved everywhere, because statements or declarations start with them. */
 const hardKeywordNames = [

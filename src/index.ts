@@ -20,6 +20,7 @@ import { parseText, type ParseOptions, type ParseResult } from './syntax/parse.j
 
 export type { Diagnostic, Severity, RelatedInformation } from './diagnostics/diagnostic.js';
 export { hasErrors, sortDiagnostics } from './diagnostics/diagnostic.js';
+export { ModelError } from './models/guard.js';
 export { diagnosticCodes, type DiagnosticCode } from './diagnostics/codes.js';
 export { SourceFile, type Span, type Position } from './source.js';
 export type * as ast from './syntax/ast.js';
@@ -66,7 +67,51 @@ export interface CheckOptions extends ParseOptions {
  * @param options - `uri` names the source in diagnostics (default `<input>`)
  */
 export function parse(text: string, options: ParseOptions = {}): ParseResult {
-  return parseText(text, options);
+  return parseText(textArg('parse', text), options);
+}
+
+/** What a wrong argument was, for the message. */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `${typeof v}${typeof v === 'number' || typeof v === 'boolean' ? ` ${String(v)}` : ''}`;
+}
+
+function textArg(fn: string, text: unknown): string {
+  if (typeof text !== 'string') throw new TypeError(`${fn}() takes the spec's text as a string; got ${kindOf(text)}`);
+  return text;
+}
+
+/** Thrown by {@link explore} for a program whose check found errors: it has no meaning to run. */
+export class CheckErrors extends Error {
+  constructor(
+    /** The check's errors. */
+    readonly diagnostics: readonly Diagnostic[],
+  ) {
+    const first = diagnostics[0]!;
+    super(
+      `explore() needs a program that checks clean; check() found ${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'}, the first: ` +
+        `${first.uri ?? '<input>'} at offset ${first.span.start}: ${first.message} [${first.code}]`,
+    );
+    this.name = 'CheckErrors';
+  }
+}
+
+/** Rejects options that would silently mean something else (`maxStates: NaN` is no limit at all). */
+function validateOptions(o: ExploreOptions): void {
+  const positive = (name: string, v: number | undefined, whole: boolean) => {
+    if (v === undefined) return;
+    if (typeof v !== 'number' || Number.isNaN(v) || v <= 0 || (whole && Number.isFinite(v) && !Number.isInteger(v))) {
+      throw new RangeError(`${name} must be a positive ${whole ? 'whole ' : ''}number (or Infinity for no limit); got ${kindOf(v)}`);
+    }
+  };
+  positive('maxStates', o.maxStates, true);
+  positive('timeoutMs', o.timeoutMs, false);
+  positive('maxMemoryMb', o.maxMemoryMb, false);
+  if (o.progressIntervalMs !== undefined && !(typeof o.progressIntervalMs === 'number' && o.progressIntervalMs >= 0)) {
+    throw new RangeError(`progressIntervalMs must be a number of milliseconds, 0 or more; got ${kindOf(o.progressIntervalMs)}`);
+  }
+  if (o.scenario !== undefined && typeof o.scenario !== 'string') throw new TypeError(`scenario must be a scenario's name; got ${kindOf(o.scenario)}`);
 }
 
 /**
@@ -78,6 +123,9 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
  *   and every diagnostic
  */
 export function check(input: ParseResult | string, options: CheckOptions = {}): CheckResult {
+  if (typeof input !== 'string' && !(typeof input === 'object' && input !== null && 'spec' in input && 'source' in input)) {
+    throw new TypeError(`check() takes the spec's text as a string, or what parse() returned; got ${kindOf(input)}`);
+  }
   const parsed = typeof input === 'string' ? parseText(input, options) : input;
   return checkParsed(parsed, options.registry ?? builtins);
 }
@@ -85,13 +133,23 @@ export function check(input: ParseResult | string, options: CheckOptions = {}): 
 /**
  * Explores every scenario of a checked program (or the one `options.scenario`
  * names) under every interleaving, and returns a verdict per scenario with a
- * shortest trace for each violated rule. Call it only on a program whose
- * check gave no errors. `onProgress` reports states as they are explored;
- * `signal` stops the search (verdict `incomplete`).
+ * shortest trace for each violated rule. `onProgress` reports states as
+ * they are explored; `signal` stops the search (verdict `incomplete`). An
+ * exception from a model's code costs that scenario its verdict (`incomplete`,
+ * bound `error`, the reason naming the model and the primitive), not the
+ * other scenarios theirs.
  *
- * @throws RangeError when `options.scenario` names no scenario of the program
+ * @throws CheckErrors when the program's check found errors
+ * @throws RangeError when `options.scenario` names no scenario of the program,
+ *   or a bound is not a positive number
+ * @throws TypeError when `program` is not what check() returned
  */
 export function explore(program: Program, options: ExploreOptions = {}): ExploreResult {
+  if (typeof program !== 'object' || program === null || !(program.scenarios instanceof Map) || !Array.isArray(program.errors)) {
+    throw new TypeError(`explore() takes the program check() returned; got ${kindOf(program)}`);
+  }
+  if (program.errors.length > 0) throw new CheckErrors(program.errors);
+  validateOptions(options);
   // The models the program was checked against, unless told otherwise.
   const registry = options.registry ?? (program.vocabulary instanceof ModelRegistry ? program.vocabulary : builtins);
   return exploreProgram(program, { ...options, registry });

@@ -29,8 +29,10 @@ export class SourceFile {
     if (!this.lineStarts) {
       const starts = [0];
       const text = this.text;
+      // A line ends at \n, \r\n, or a lone \r (old Mac files): each counts once.
       for (let i = 0; i < text.length; i++) {
-        if (text.charCodeAt(i) === 10) starts.push(i + 1);
+        const c = text.charCodeAt(i);
+        if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
       }
       this.lineStarts = starts;
     }
@@ -57,8 +59,8 @@ export class SourceFile {
     const start = starts[line - 1];
     if (start === undefined) return '';
     const next = starts[line];
-    const end = next === undefined ? this.text.length : next - 1;
-    return this.text.slice(start, end).replace(/\r$/, '');
+    const end = next === undefined ? this.text.length : next;
+    return this.text.slice(start, end).replace(/\r?\n$|\r$/, '');
   }
 
   get lineCount(): number {

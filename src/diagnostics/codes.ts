@@ -8,7 +8,7 @@ export const diagnosticCodes = {
   'unterminated-string': 'A string literal without its closing quote on the same line.',
   'unterminated-comment': 'A `/*` comment without its closing `*/`.',
   'malformed-number': 'A word that starts with a digit but is not an integer, hex integer or size.',
-  'number-too-large': 'An integer or size beyond 2^53, which the interpreter cannot represent exactly.',
+  'number-too-large': 'An integer or size beyond 2^53 - 1, the largest the interpreter represents exactly.',
   // parser
   'syntax-error': 'The text does not follow the grammar at this point.',
   'missing-separator': 'Two statements or scenario lines on one line without a `;` between them.',

@@ -2,11 +2,13 @@
  * Exploring a checked program: compiles it once, then searches each scenario.
  */
 import { compileProgram } from '../runtime/compile.js';
-import type { ScenarioRt } from '../runtime/compiled.js';
+import type { CompiledProgram, ScenarioRt } from '../runtime/compiled.js';
 import { defaultRegistry, type ModelRegistry } from '../models/registry.js';
 import type { Program } from '../semantics/program.js';
 import type { SearchOptions } from './budget.js';
-import type { ScenarioResult } from './result.js';
+import { ModelError } from '../models/guard.js';
+import { IntOverflow } from '../runtime/pure.js';
+import type { Incomplete, ScenarioResult } from './result.js';
 import { exploreScenario } from './search.js';
 
 export interface ExploreOptions extends SearchOptions {
@@ -25,21 +27,50 @@ export interface ExploreResult {
 export function exploreProgram(program: Program, options: ExploreOptions = {}): ExploreResult {
   const registry = options.registry ?? defaultRegistry();
   const compiled = compileProgram(program, registry);
+  // A registry without a primitive the program calls is the embedder's mistake, not a scenario's.
+  for (const body of compiled.bodies) {
+    for (const ins of body.code) {
+      if (ins.op === 'prim' && !registry.primitive(ins.name)) {
+        throw new Error(`the registry given to explore() has no model that implements primitive ${ins.name}, which ${program.spec.uri} calls: pass the registry check() was given`);
+      }
+    }
+  }
   const chosen = options.scenario === undefined ? compiled.scenarios : compiled.scenarios.filter((s) => s.name === options.scenario);
   if (options.scenario !== undefined && chosen.length === 0) {
     throw new RangeError(`no scenario '${options.scenario}' in ${program.spec.uri}`);
   }
   const scenarios: ScenarioResult[] = [];
   for (const s of chosen) {
-    const r = options.signal?.aborted ? notExplored(s.name, s.expect) : exploreScenario(compiled, registry, s, options);
+    const r = options.signal?.aborted ? notExplored(s.name, s.expect) : guardedScenario(compiled, registry, s, options);
     scenarios.push(r);
     options.onScenario?.(r);
   }
   return { scenarios };
 }
 
-/** The result of a scenario the search never reached because it was stopped. */
-function notExplored(name: string, expect: ScenarioRt['expect']): ScenarioResult {
+/**
+ * A scenario's search, where an exception costs this scenario its verdict
+ * and no other: a model's (named, see guard.ts) or, should one happen,
+ * Lifespec's own.
+ */
+function guardedScenario(compiled: CompiledProgram, registry: ModelRegistry, s: ScenarioRt, options: ExploreOptions): ScenarioResult {
+  try {
+    return exploreScenario(compiled, registry, s, options);
+  } catch (e) {
+    const reason =
+      e instanceof ModelError
+        ? `no verdict: ${e.message}`
+        : e instanceof IntOverflow
+          ? `no verdict: a state field's initial value: ${e.text}`
+        : e instanceof RangeError && /call stack/i.test(e.message)
+          ? 'no verdict: the search ran out of stack (a spec or model nested too deeply)'
+          : `no verdict: internal error in Lifespec (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); please report it with the spec`;
+    return notExplored(s.name, s.expect, { bound: 'error', reason });
+  }
+}
+
+/** The result of a scenario the search never finished: stopped before it began, or failed. */
+function notExplored(name: string, expect: ScenarioRt['expect'], incomplete: Incomplete = { bound: 'stopped', reason: 'not explored: stopped on request' }): ScenarioResult {
   return {
     scenario: name,
     verdict: 'incomplete',
@@ -48,7 +79,7 @@ function notExplored(name: string, expect: ScenarioRt['expect']): ScenarioResult
     transitions: 0,
     timeMs: 0,
     violations: [],
-    incomplete: { bound: 'stopped', reason: 'not explored: stopped on request' },
+    incomplete,
     ...(expect ? { expect: { outcome: expect.outcome, rules: expect.rules.map((r) => r.name) } } : {}),
     expectMet: undefined,
     reductions: [],

@@ -54,7 +54,9 @@ export type Bound =
   /** The host's stop signal. */
   | 'stopped'
   /** A step inside the spec went past a fixed bound (recursion depth, instructions per step). */
-  | 'spec';
+  | 'spec'
+  /** A model's code threw (`reason` names the model and where), or Lifespec itself failed. */
+  | 'error';
 
 export interface Incomplete {
   readonly bound: Bound;

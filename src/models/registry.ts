@@ -8,6 +8,7 @@
 import { hardKeywords } from '../../grammar/tokens.js';
 import type { FixedObject, HardwareImpl, KindImpl, Natives, PrimitiveImpl, ThreadGate } from '../runtime/natives.js';
 import { languageViolations, objectEvents, queries } from '../semantics/builtins.js';
+import { guardModel } from './guard.js';
 import type { Program } from '../semantics/program.js';
 import { scalarTypeNames } from '../semantics/types.js';
 import type { ConstantSpec, EventSpec, PrimitiveSig, Vocabulary } from '../semantics/vocabulary.js';
@@ -30,6 +31,8 @@ const builtinPrimitiveNames: ReadonlySet<string> = new Set(builtinModels.flatMap
 
 export class ModelRegistry implements Vocabulary, Natives {
   readonly models: Model[] = [];
+  /** The models as registered, guarded (guard.ts): what the machine runs. */
+  private readonly running: Model[] = [];
   private readonly kindMap = new Map<string, KindImpl>();
   private readonly prims = new Map<string, PrimitiveImpl>();
   private readonly owners = new Map<string, string>();
@@ -83,6 +86,9 @@ export class ModelRegistry implements Vocabulary, Natives {
       if (!model.primitives.some((p) => p.sig.name === to) && !this.prims.has(to)) taken('spelling', alias, `it names no primitive '${to}'`);
     }
 
+    // What the registry keeps is guarded: an exception from the model's code names the model.
+    const declared = model;
+    model = guardModel(model);
     for (const k of model.kinds ?? []) this.kindMap.set(k.name, k);
     for (const p of model.primitives) {
       this.prims.set(p.sig.name, p);
@@ -98,7 +104,8 @@ export class ModelRegistry implements Vocabulary, Natives {
     if (model.threadGate) this.gateList.push(model.threadGate);
     this.kindList = [...this.kindMap.values()];
     this.primList = [...this.prims.values()];
-    this.models.push(model);
+    this.models.push(declared);
+    this.running.push(model);
     return this;
   }
 
@@ -149,7 +156,7 @@ export class ModelRegistry implements Vocabulary, Natives {
     return this.gateList;
   }
   fixedObjects(program: Program): FixedObject[] {
-    return this.models.flatMap((m) => m.fixedObjects?.(program) ?? []);
+    return this.running.flatMap((m) => m.fixedObjects?.(program) ?? []);
   }
 
   /** No model can be added from now on. */

@@ -3,10 +3,11 @@
  * value, a flag) to its value, on a world it does not change. Conditions may
  * read fields of ended objects (a lifetime is judged after the end) and read
  * `none` for a field of `none`; the checker keeps steps out of them.
+ * Arithmetic that leaves the exact integer range throws IntOverflow.
  */
 import type { CompiledProgram } from './compiled.js';
 import type { Natives } from './natives.js';
-import { execPure, type PureEnv, type PureFrame } from './pure.js';
+import { execPure, IntOverflow, overflowOf, type PureEnv, type PureFrame } from './pure.js';
 import { equal, isRef, refId, type Value } from './values.js';
 import type { World } from './world.js';
 
@@ -37,6 +38,8 @@ export function evaluate(program: CompiledProgram, natives: Natives, body: numbe
         else st.push(null);
         break;
       }
+      case 'bin':
+        throw new IntOverflow(overflowOf(ins.o, st[st.length - 2] ?? null, st[st.length - 1] ?? null) ?? 'an integer overflow');
       case 'ret':
         return ins.value ? (st.pop() ?? null) : null;
       default:

@@ -9,6 +9,7 @@ import { strip } from '../semantics/types.js';
 import type * as A from '../syntax/ast.js';
 import type { CompiledProgram, ConditionRt } from './compiled.js';
 import { evaluate } from './evaluate.js';
+import { IntOverflow } from './pure.js';
 import type { Natives } from './natives.js';
 import { equal, isRef, ref, refId, type Value } from './values.js';
 import type { World } from './world.js';
@@ -59,8 +60,15 @@ export class Monitor {
   }
 
   /** A condition's value in `w`, with the pattern's variables bound. */
-  private holds(cond: ConditionRt, w: World, thread: number, vars: ReadonlyMap<string, Value>): boolean {
-    return evaluate(this.program, this.natives, cond.body, cond.vars.map((v) => vars.get(v) ?? null), w, thread) === true;
+  private holds(cond: ConditionRt, w: World, thread: number, vars: ReadonlyMap<string, Value>, cx?: MonitorContext, rule?: string): boolean {
+    try {
+      return evaluate(this.program, this.natives, cond.body, cond.vars.map((v) => vars.get(v) ?? null), w, thread) === true;
+    } catch (e) {
+      if (!(e instanceof IntOverflow)) throw e;
+      // Not judged, but said: an inexact answer would be a guess.
+      cx?.violate('model.int_overflow', `the condition of \`${rule ?? 'a rule'}\` cannot be judged: ${e.text}`);
+      return true;
+    }
   }
 
   /** Rule keys whose memory the initial world must hold. */
@@ -261,7 +269,7 @@ export class Monitor {
         case 'requires': {
           const vars = this.match(r.p, args, outcome, w);
           if (!vars) break;
-          if (!this.holds(r.cond, w, cx.thread, vars)) cx.violate(r.name, `${this.describe(cx, event, args)} requires \`${r.text}\`, which does not hold`);
+          if (!this.holds(r.cond, w, cx.thread, vars, cx, r.name)) cx.violate(r.name, `${this.describe(cx, event, args)} requires \`${r.text}\`, which does not hold`);
           break;
         }
         default:
@@ -302,7 +310,7 @@ export class Monitor {
   afterStep(cx: MonitorContext): void {
     for (const r of this.always) {
       if (r.k !== 'always') continue;
-      if (!this.holds(r.e, cx.world, -1, NO_VARS)) {
+      if (!this.holds(r.e, cx.world, -1, NO_VARS, cx, r.name)) {
         cx.violate(r.name, `\`always ${r.text}\` does not hold`);
       }
     }
@@ -312,7 +320,7 @@ export class Monitor {
   finished(cx: MonitorContext): void {
     for (const r of this.atEnd) {
       if (r.k !== 'at_end') continue;
-      if (!this.holds(r.e, cx.world, -1, NO_VARS)) {
+      if (!this.holds(r.e, cx.world, -1, NO_VARS, cx, r.name)) {
         cx.violate(r.name, `\`at end ${r.text}\` does not hold when the scenario ends`);
       }
     }

@@ -12,6 +12,29 @@ import { equal, isErrno, isOpsRef, isRef, refId, type Value } from './values.js'
 import type { World } from './world.js';
 
 /** The operators of the language on run-time values. */
+/**
+ * Integers are exact in [-(2^53 - 1), 2^53 - 1] (JavaScript's safe integers).
+ * An operation whose result falls outside is an overflow, not a rounding: a
+ * step stops with `model.int_overflow`, a condition reports it.
+ */
+export const MAX_INT = Number.MAX_SAFE_INTEGER;
+
+/** Thrown by a condition's evaluation when its arithmetic leaves the exact range. */
+export class IntOverflow extends Error {
+  constructor(readonly text: string) {
+    super(text);
+  }
+}
+
+/** `a op b` when it stays exact, else the words for the overflow. */
+export function overflowOf(op: string, a: Value, b: Value): string | undefined {
+  if (typeof a !== 'number' || (op !== 'neg' && typeof b !== 'number')) return undefined;
+  const r = op === 'neg' ? -a : op === '+' ? a + (b as number) : op === '-' ? a - (b as number) : 0;
+  if (Number.isSafeInteger(r)) return undefined;
+  const shown = op === 'neg' ? `-(${a})` : `${a} ${op} ${b as number}`;
+  return `\`${shown}\` is outside the exact integer range ±${MAX_INT.toLocaleString('en-US')} (2^53 - 1)`;
+}
+
 export function binaryOp(op: string, a: Value, b: Value): Value {
   const n = (v: Value) => (typeof v === 'number' ? v : 0);
   switch (op) {
@@ -94,8 +117,11 @@ export function execPure(env: PureEnv, f: PureFrame, ins: Instr): boolean {
       st.push(env.world.providers[ins.name] ?? null);
       break;
     case 'bin': {
-      const b = st.pop() ?? null;
-      const a = st.pop() ?? null;
+      const b = st[st.length - 1] ?? null;
+      const a = st[st.length - 2] ?? null;
+      // An overflow is not pure: the caller reports it where it happened.
+      if ((ins.o === '+' || ins.o === '-') && overflowOf(ins.o, a, b)) return false;
+      st.length -= 2;
       st.push(binaryOp(ins.o, a, b));
       break;
     }
@@ -104,7 +130,7 @@ export function execPure(env: PureEnv, f: PureFrame, ins: Instr): boolean {
       break;
     case 'neg': {
       const v = st.pop();
-      st.push(typeof v === 'number' ? -v : 0);
+      st.push(typeof v === 'number' ? -v || 0 : 0);
       break;
     }
     case 'dup':

@@ -9,7 +9,7 @@ import type { CompiledProgram } from './compiled.js';
 import type { Monitor } from './monitor.js';
 import { MAX_DEPTH, MAX_STEP_INSTRUCTIONS, NO_OBJECTS, type StepOutcome } from './steps.js';
 import type { CallResult, ModelContext, Natives, NativeResult, PrimitiveImpl, Violation } from './natives.js';
-import { execPure, opsSlot } from './pure.js';
+import { execPure, opsSlot, overflowOf } from './pure.js';
 import { equal, errno, errnoName, isErrno, isOpsRef, isRef, ref, refId, type Value } from './values.js';
 import type { CodeFrame, Frame, NativeFrame, Obj, World } from './world.js';
 
@@ -266,6 +266,10 @@ export class Step implements ModelContext {
     if (!localOps.has(ins.op)) this.local = false;
     if (execPure(this, f, ins)) return;
     switch (ins.op) {
+      case 'bin':
+        // execPure leaves only an overflow to us: the value would not be exact, so the run stops here.
+        this.fatalAt(ins, uri, 'model.int_overflow', overflowOf(ins.o, st[st.length - 2] ?? null, st[st.length - 1] ?? null) ?? 'an integer overflow');
+        return;
       case 'storef':
         w.fields[ins.d]![ins.f] = st.pop() ?? null;
         f.pc++;

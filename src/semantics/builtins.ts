@@ -26,4 +26,5 @@ export const languageViolations: ReadonlyMap<string, string> = new Map([
   ['model.use_after_free', 'An object was used after it ended (a detached attachment, a put of a freed buffer, a destroyed provider).'],
   ['model.null_deref', 'A `none` was used where an object is needed.'],
   ['model.assert', 'An `assert` failed.'],
+  ['model.int_overflow', 'An integer result left the exact range ±(2^53 - 1); the run stops there (in a condition, the rule is not judged).'],
 ]);

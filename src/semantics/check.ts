@@ -55,7 +55,7 @@ export function checkParsed(parsed: ParseResult, vocabulary: Vocabulary): CheckR
     const empty = checkUnguarded({ ...parsed, spec: { ...parsed.spec, decls: [] } }, vocabulary);
     const at = { start: 0, end: Math.min(1, parsed.source.text.length) };
     const too: Diagnostic = { code: 'syntax-error', severity: 'error', message: 'the spec nests too deeply to be checked', uri: parsed.source.uri, span: at };
-    return { program: empty.program, diagnostics: [too, ...empty.diagnostics] };
+    return { program: { ...empty.program, errors: [too, ...empty.program.errors] }, diagnostics: [too, ...empty.diagnostics] };
   }
 }
 
@@ -70,7 +70,7 @@ function checkUnguarded(parsed: ParseResult, vocabulary: Vocabulary): CheckResul
     if (loaded.includes(m.name)) return;
     loaded.push(m.name);
     const r = parseModule(m);
-    extra.push(...r.diagnostics);
+    for (const d of r.diagnostics) extra.push(d);
     for (const d of r.spec.decls) if (d.kind === 'use') useModule(d, m.uri);
     units.push({ uri: m.uri, spec: r.spec, rulePrefix: rulePrefix(m.name) });
   };
@@ -114,7 +114,9 @@ function checkUnguarded(parsed: ParseResult, vocabulary: Vocabulary): CheckResul
     }),
   );
 
+  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...extra, ...withoutRecoveryNoise(cx.allDiagnostics(), parsed)]);
   const program: Program = {
+    errors: diagnostics.filter((d) => d.severity === 'error'),
     spec: parsed.spec,
     modules: loaded,
     topology: cx.topology,
@@ -136,7 +138,7 @@ function checkUnguarded(parsed: ParseResult, vocabulary: Vocabulary): CheckResul
       }),
     ]),
   };
-  return { program, diagnostics: sortDiagnostics([...parsed.diagnostics, ...extra, ...withoutRecoveryNoise(cx.allDiagnostics(), parsed)]) };
+  return { program, diagnostics };
 }
 
 /** A declaration is incomplete when a syntax error falls between its start and the next declaration's. */

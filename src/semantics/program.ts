@@ -3,6 +3,7 @@
  * loads, indexed by name, with every name use resolved and every expression
  * typed. The interpreter reads this, never the CST.
  */
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceFile } from '../source.js';
 import type * as A from '../syntax/ast.js';
 import type { Type } from './types.js';
@@ -165,4 +166,6 @@ export interface Program {
   readonly vocabulary: Vocabulary;
   /** The text of the spec and of every stdlib module loaded, by URI (for positions in traces). */
   readonly sources: ReadonlyMap<string, SourceFile>;
+  /** The check's errors: a program with any is for editor features only, and `explore` refuses it. */
+  readonly errors: readonly Diagnostic[];
 }

@@ -16,7 +16,7 @@ import type { Span } from '../source.js';
 import { stdlibModules } from '../stdlib/index.js';
 import type { DriverInfo } from '../semantics/program.js';
 import type { LanguageDocument } from './language-document.js';
-import { params, primitiveDoc, primitiveSignature, returns, slotDoc, slotSignature } from './markdown.js';
+import { inert, params, primitiveDoc, primitiveSignature, returns, slotDoc, slotSignature } from './markdown.js';
 import { chainType, scopeAt } from './scopes.js';
 
 export type CompletionKind =
@@ -142,8 +142,8 @@ class Completer {
   private names(rule: string, slice: IToken[], offset: number): CompletionItem[] {
     const prev = slice.at(-1)?.tokenType;
     const topo = (kinds: string[]) =>
-      [...this.p.topology.values()].filter((n) => kinds.includes(n.kind)).map((n): CompletionItem => ({ label: n.name, kind: 'device', detail: n.kind, ...(n.decl.doc ? { documentation: n.decl.doc } : {}) }));
-    const drivers = () => [...this.p.drivers.values()].map((d): CompletionItem => ({ label: d.name, kind: 'driver', detail: `driver for ${d.device}`, ...(d.decl.doc ? { documentation: d.decl.doc } : {}) }));
+      [...this.p.topology.values()].filter((n) => kinds.includes(n.kind)).map((n): CompletionItem => ({ label: n.name, kind: 'device', detail: n.kind, ...(n.decl.doc ? { documentation: inert(n.decl.doc) } : {}) }));
+    const drivers = () => [...this.p.drivers.values()].map((d): CompletionItem => ({ label: d.name, kind: 'driver', detail: `driver for ${d.device}`, ...(d.decl.doc ? { documentation: inert(d.decl.doc) } : {}) }));
     switch (rule) {
       case 'type':
         return [
@@ -164,7 +164,7 @@ class Completer {
         return prev === Tok.Kw.for ? topo(['device']) : [];
       case 'opsTable':
         return prev === Tok.Colon
-          ? [...this.p.opstypes.values()].map((o): CompletionItem => ({ label: o.name, kind: 'type', detail: `opstype (${o.slots.size} slots)`, ...(o.decl.doc ? { documentation: o.decl.doc } : {}) }))
+          ? [...this.p.opstypes.values()].map((o): CompletionItem => ({ label: o.name, kind: 'type', detail: `opstype (${o.slots.size} slots)`, ...(o.decl.doc ? { documentation: inert(o.decl.doc) } : {}) }))
           : [];
       case 'opsEntry':
         return this.slotItems(slice);
@@ -226,7 +226,7 @@ class Completer {
       seen.add(label);
       out.push({ label, kind: 'rule', detail, ...(doc ? { documentation: doc } : {}) });
     };
-    for (const c of this.p.constraints.values()) push(c.name, c.decl.doc ?? c.doc, c.uri === this.doc.uri ? 'constraint' : `rule of ${c.uri}`);
+    for (const c of this.p.constraints.values()) push(c.name, c.decl.doc ?? c.doc ? inert((c.decl.doc ?? c.doc)!) : undefined, c.uri === this.doc.uri ? 'constraint' : `rule of ${c.uri}`);
     for (const [name, doc] of this.v.violations) push(name, doc, 'model violation');
     return out;
   }
@@ -245,7 +245,7 @@ class Completer {
   }
 
   private slotItem(s: SlotInfo): CompletionItem {
-    if (s.kind === 'flag') return { label: s.name, kind: 'slot', detail: 'flag: bool', snippet: `${s.name} = \${1:true}`, ...(s.doc ? { documentation: s.doc } : {}) };
+    if (s.kind === 'flag') return { label: s.name, kind: 'slot', detail: 'flag: bool', snippet: `${s.name} = \${1:true}`, ...(s.doc ? { documentation: inert(s.doc) } : {}) };
     const sig = slotSignature(s);
     return {
       label: s.name,
@@ -258,13 +258,13 @@ class Completer {
 
   private globals(): CompletionItem[] {
     return [
-      ...[...this.p.topology.values()].map((n): CompletionItem => ({ label: n.name, kind: 'device', detail: n.kind === 'device' ? 'pci_dev' : 'bridge', ...(n.decl.doc ? { documentation: n.decl.doc } : {}) })),
-      ...[...this.p.providers.values()].map((v): CompletionItem => ({ label: v.name, kind: 'provider', detail: `p2pdma_provider on ${v.device} BAR ${v.bar}`, ...(v.decl.doc ? { documentation: v.decl.doc } : {}) })),
+      ...[...this.p.topology.values()].map((n): CompletionItem => ({ label: n.name, kind: 'device', detail: n.kind === 'device' ? 'pci_dev' : 'bridge', ...(n.decl.doc ? { documentation: inert(n.decl.doc) } : {}) })),
+      ...[...this.p.providers.values()].map((v): CompletionItem => ({ label: v.name, kind: 'provider', detail: `p2pdma_provider on ${v.device} BAR ${v.bar}`, ...(v.decl.doc ? { documentation: inert(v.decl.doc) } : {}) })),
       ...[...this.p.fns.values()].map((f): CompletionItem => ({
         label: f.name,
         kind: 'function',
         detail: `fn ${f.name}(${params(f.params)})${returns(f.returns)}`,
-        ...(f.decl.doc ? { documentation: f.decl.doc } : {}),
+        ...(f.decl.doc ? { documentation: inert(f.decl.doc) } : {}),
         snippet: callSnippet(f.name, f.params),
       })),
       ...this.primitiveItems(),
@@ -278,7 +278,7 @@ class Completer {
     const out: CompletionItem[] = [];
     for (const l of [...locals].reverse()) out.push({ label: l.name, kind: 'variable', detail: typeToString(l.type) });
     if (driver) {
-      for (const f of driver.fields.values()) out.push({ label: f.name, kind: 'field', detail: `${driver.name}.${f.name}: ${typeToString(f.type)}`, ...(f.decl.doc ? { documentation: f.decl.doc } : {}) });
+      for (const f of driver.fields.values()) out.push({ label: f.name, kind: 'field', detail: `${driver.name}.${f.name}: ${typeToString(f.type)}`, ...(f.decl.doc ? { documentation: inert(f.decl.doc) } : {}) });
       for (const o of driver.ops.values()) out.push({ label: o.name, kind: 'variable', detail: `ops ${o.name} : ${o.decl.type.name}` });
     }
     if (inConstraint) {
@@ -316,7 +316,7 @@ class Completer {
           label: name,
           kind: 'action',
           detail: `action ${name}(${params(a.params)})${returns(a.returns)}`,
-          ...(a.decl.doc ? { documentation: a.decl.doc } : {}),
+          ...(a.decl.doc ? { documentation: inert(a.decl.doc) } : {}),
           snippet: callSnippet(name, a.params),
         }));
       }

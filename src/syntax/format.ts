@@ -454,13 +454,18 @@ export type FormatResult =
 /**
  * Formats a text, refusing when it has syntax errors (recovery may have
  * skipped text) or when the result would not parse back to the same tree and
- * the same comments — so a formatted file never loses anything.
+ * the same comments — so a formatted file never loses anything. Lines end
+ * with \n in the result, whatever they ended with before.
  */
-export function formatText(parsed: ParseResult, reparse: (text: string) => ParseResult): FormatResult {
-  if (parsed.diagnostics.some((d) => d.severity === 'error')) return { ok: false, reason: 'syntax-errors' };
+export function formatText(original: ParseResult, reparse: (text: string) => ParseResult): FormatResult {
+  if (original.diagnostics.some((d) => d.severity === 'error')) return { ok: false, reason: 'syntax-errors' };
+  // The canonical layout ends lines with \n: a CRLF or CR-only file is read with its line ends made \n
+  // first, so comments and blank lines are placed by the same rules as anywhere else.
+  const source = original.source.text;
+  const parsed = /\r/.test(source) ? reparse(source.replace(/\r\n?/g, '\n')) : original;
   const text = formatSpec(parsed);
   const again = reparse(text);
   const sameComments = again.comments.map((c) => c.text.trimEnd()).join('\n') === parsed.comments.map((c) => c.text.trimEnd()).join('\n');
   if (again.diagnostics.length > 0 || shapeOf(again.spec) !== shapeOf(parsed.spec) || !sameComments) return { ok: false, reason: 'unsafe' };
-  return { ok: true, text, changed: text !== parsed.source.text };
+  return { ok: true, text, changed: text !== source };
 }

@@ -11,6 +11,9 @@ import type { Span } from '../source.js';
 import type * as A from './ast.js';
 import { precedence } from './ast.js';
 
+/** How deep one expression may nest (LANGUAGE.md is silent; docs/language.md states it). */
+export const MAX_EXPRESSION_DEPTH = 500;
+
 type Ctx = Record<string, (CstNode | IToken)[] | undefined>;
 
 const BaseVisitor = parser.getBaseCstVisitorConstructor();
@@ -99,7 +102,9 @@ export class Lowering extends BaseVisitor {
     else if (last in mult) value = parseInt(text.slice(0, -1), 10) * mult[last]!;
     else value = parseInt(text, 10);
     if (!Number.isFinite(value) || !Number.isSafeInteger(value)) {
-      this.bag.error('number-too-large', `\`${text}\` is larger than 2^53 and cannot be represented exactly`, this.tokSpan(t));
+      // A number of a hundred thousand digits is named by its start and its length.
+      const shown = text.length > 24 ? `${text.slice(0, 16)}… (${text.length.toLocaleString('en-US')} characters)` : text;
+      this.bag.error('number-too-large', `\`${shown}\` is larger than 9,007,199,254,740,991 (2^53 - 1), the largest integer Lifespec represents exactly`, this.tokSpan(t));
       return 0;
     }
     return value;
@@ -511,11 +516,58 @@ export class Lowering extends BaseVisitor {
     return n ? (this.visit(n) as A.Expr) : this.missing(fallback);
   }
 
+  /** Each expression's depth, known once it is built (children first). */
+  private readonly depths = new WeakMap<A.Expr, number>();
+
+  private depthOf(e: A.Expr): number {
+    const known = this.depths.get(e);
+    if (known !== undefined) return known;
+    let d = 1;
+    switch (e.kind) {
+      case 'member':
+        d += this.depthOf(e.object);
+        break;
+      case 'call':
+        d += this.depthOf(e.callee);
+        for (const a of e.args) d = Math.max(d, 1 + this.depthOf(a));
+        break;
+      case 'unary':
+        d += this.depthOf(e.operand);
+        break;
+      case 'try':
+        d += this.depthOf(e.expr);
+        break;
+      case 'binary':
+        d += Math.max(this.depthOf(e.left), this.depthOf(e.right));
+        break;
+    }
+    this.depths.set(e, d);
+    return d;
+  }
+
+  /**
+   * An expression nested deeper than MAX_EXPRESSION_DEPTH (operators, calls,
+   * fields and brackets all count) is reported once and read as missing:
+   * every later pass walks expressions recursively, and a chain of a few
+   * thousand `+` would overflow the stack in one of them.
+   */
+  private bounded(e: A.Expr): A.Expr {
+    if (this.depthOf(e) <= MAX_EXPRESSION_DEPTH) return e;
+    this.bag.error('syntax-error', `this expression nests ${MAX_EXPRESSION_DEPTH.toLocaleString('en-US')}+ levels deep (operators, calls and fields count); split it`, e.span);
+    const cut: A.MissingExpr = { kind: 'missing', span: e.span };
+    this.depths.set(cut, 1);
+    return cut;
+  }
+
   /**
    * The flat `operand (operator operand)*` list, folded by precedence
    * climbing: all binary operators are left-associative.
    */
   expression(ctx: Ctx, span: Span): A.Expr {
+    return this.bounded(this.fold(ctx, span));
+  }
+
+  private fold(ctx: Ctx, span: Span): A.Expr {
     const operands = this.nodes(ctx, 'operand').map((n) => this.visit(n) as A.Expr);
     const operators = (ctx.operator ?? []).filter(isToken).map((t) => t.image as A.BinaryOp);
     if (operands.length === 0) return this.missing(span);
@@ -528,6 +580,8 @@ export class Lowering extends BaseVisitor {
         if (i >= operands.length) break;
         const right = climb(precedence[op] + 1);
         left = { kind: 'binary', op, left, right, span: { start: left.span.start, end: right.span.end } };
+        // Stop folding a chain once it is too deep: the rest is reported with it.
+        if (this.depthOf(left) > MAX_EXPRESSION_DEPTH) return left;
       }
       return left;
     };
@@ -538,8 +592,8 @@ export class Lowering extends BaseVisitor {
     const operand = this.exprOf(ctx, 'operand', span);
     const op = this.tok(ctx, 'operator');
     if (!op) return operand;
-    if (op.image === 'try') return { kind: 'try', expr: operand, span };
-    return { kind: 'unary', op: op.image as A.UnaryOp, operand, span };
+    if (op.image === 'try') return this.bounded({ kind: 'try', expr: operand, span });
+    return this.bounded({ kind: 'unary', op: op.image as A.UnaryOp, operand, span });
   }
 
   postfixExpr(ctx: Ctx, span: Span): A.Expr {
@@ -555,8 +609,9 @@ export class Lowering extends BaseVisitor {
         const args = argsNode ? (this.visit(argsNode) as A.Expr[]) : [];
         expr = { kind: 'call', callee: expr, args, span: { start: expr.span.start, end } };
       }
+      if (this.depthOf(expr) > MAX_EXPRESSION_DEPTH) break;
     }
-    return expr;
+    return this.bounded(expr);
   }
 
   suffix(): never {

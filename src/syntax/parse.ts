@@ -130,6 +130,34 @@ function reportParseError(e: IRecognitionException, source: SourceFile, bag: Dia
 
 const isDeclStart = (t: IToken) => declarationStarts.includes(t.tokenType);
 
+/** About how many tokens the parser takes at once (more when one declaration is longer). */
+const BATCH_TOKENS = 4096;
+
+/**
+ * The token stream cut between declarations, in batches of about
+ * BATCH_TOKENS: a cut falls before a declaration keyword that starts its
+ * line outside any bracket, where a declaration must begin. Parsing the
+ * batches one by one gives the declarations parsing the whole would.
+ */
+function batches(tokens: IToken[]): IToken[][] {
+  if (tokens.length <= BATCH_TOKENS) return [tokens];
+  const out: IToken[][] = [];
+  let start = 0;
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const type = t.tokenType;
+    if (depth === 0 && i - start >= BATCH_TOKENS && isDeclStart(t) && tokens[i - 1]!.endLine !== t.startLine) {
+      out.push(tokens.slice(start, i));
+      start = i;
+    }
+    if (type === T.LParen || type === T.LBrace) depth++;
+    else if (type === T.RParen || type === T.RBrace) depth = Math.max(0, depth - 1);
+  }
+  out.push(tokens.slice(start));
+  return out;
+}
+
 /** Deeper nesting than any spec needs; the parser and checker recurse on it. */
 export const MAX_NESTING = 128;
 
@@ -169,32 +197,37 @@ export function parseText(text: string, options: ParseOptions = {}): ParseResult
   const decls: Decl[] = [];
   const reportedLines = new Set<number>();
 
-  let from = 0;
-  while (from < tokens.length) {
-    const chunk = from === 0 ? tokens : tokens.slice(from);
-    parser.input = chunk;
-    const cst = parser.spec();
-    let resumeAt = -1;
-    for (const e of parser.errors) {
-      reportParseError(e, source, bag, reportedLines);
-      if (e.name === 'NotAllInputParsedException') resumeAt = chunk.indexOf(e.token);
-    }
-    decls.push(...lowering.lowerSpec(cst, source.uri, text).decls);
-    if (resumeAt < 0) break;
-    // Skip the junk: resume at the next declaration keyword, preferring one that starts its line.
-    let next = -1;
-    for (let i = resumeAt + 1; i < chunk.length; i++) {
-      const t = chunk[i]!;
-      if (!isDeclStart(t)) continue;
-      const prev = chunk[i - 1]!;
-      if (prev.endLine !== t.startLine) {
-        next = i;
-        break;
+  // The parser's tree (CST) of a whole large file takes about 170 bytes per
+  // character; parsed a batch of declarations at a time, it is garbage after each.
+  for (const batch of batches(tokens)) {
+    let from = 0;
+    while (from < batch.length) {
+      const chunk = from === 0 ? batch : batch.slice(from);
+      parser.input = chunk;
+      const cst = parser.spec();
+      let resumeAt = -1;
+      for (const e of parser.errors) {
+        reportParseError(e, source, bag, reportedLines);
+        if (e.name === 'NotAllInputParsedException') resumeAt = chunk.indexOf(e.token);
       }
-      if (next < 0) next = i;
+      // Not push(...decls): a spread of 100,000 arguments overflows the stack.
+      for (const d of lowering.lowerSpec(cst, source.uri, text).decls) decls.push(d);
+      if (resumeAt < 0) break;
+      // Skip the junk: resume at the next declaration keyword, preferring one that starts its line.
+      let next = -1;
+      for (let i = resumeAt + 1; i < chunk.length; i++) {
+        const t = chunk[i]!;
+        if (!isDeclStart(t)) continue;
+        const prev = chunk[i - 1]!;
+        if (prev.endLine !== t.startLine) {
+          next = i;
+          break;
+        }
+        if (next < 0) next = i;
+      }
+      if (next < 0) break;
+      from += next;
     }
-    if (next < 0) break;
-    from += next;
   }
   parser.input = [];
 
