@@ -1,12 +1,15 @@
 // The CLI as users and CI meet it: help, exit codes, one-line errors for bad
 // invocations, text and JSON output. Runs main() in-process for speed; one
-// test runs the built executable to prove `npx lifespec` works.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// test runs the built executable to prove `npx lifespec` works, and the files
+// that could hang or blow up a process (devices, FIFOs, full disks, a user
+// who may not write) are tried on a CLI bundled from src/ for this run.
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { MAX_SPEC_BYTES } from '../src/cli/io.js';
 import { check } from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -140,5 +143,131 @@ describe('the built executable', () => {
     const bad = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'check', 'nope.lspec'], { cwd: root, encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('lifespec: nope.lspec: no such file\n');
+  });
+});
+
+// A CLI bundled from the sources as they are now (dist/ may be stale), where
+// any user can run it: the unwritable-file test runs it as `nobody` under root.
+const binDir = mkdtempSync(join(tmpdir(), 'lifespec-bin-'));
+chmodSync(binDir, 0o755);
+const bin = join(binDir, 'cli.mjs');
+beforeAll(async () => {
+  const { build } = await import('esbuild');
+  await build({ absWorkingDir: root, entryPoints: ['src/cli/bin.ts'], outfile: bin, bundle: true, platform: 'node', format: 'esm', target: 'node20', loader: { '.lspec': 'text' }, logLevel: 'silent' });
+}, 60_000);
+
+/** Runs the bundled CLI in a child; a hang is killed after 10 s and a heap blow-up fails at 256 MB. */
+function child(args: string[], options: { uid?: number; gid?: number; wrap?: string } = {}): SpawnSyncReturns<string> {
+  const argv = ['--max-old-space-size=256', bin, ...args];
+  const [cmd, cmdArgs] = options.wrap ? ['/bin/sh', ['-c', `${options.wrap}; exec "$0" "$@"`, process.execPath, ...argv]] : [process.execPath, argv];
+  return spawnSync(cmd, cmdArgs, { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL', cwd: binDir, ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}) });
+}
+
+/** Exit 2 and exactly one line on stderr, without a stack trace. */
+function expectIoError(r: SpawnSyncReturns<string>, line: string): void {
+  expect(r.signal, 'killed: it hung or ran away').toBeNull();
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: `lifespec: ${line}\n` });
+}
+
+const spec = 'topology {\n  host_bridge hb\n  device gpu under hb\n}\n';
+
+describe('only regular files of at most 8 MiB are read, and nothing waits or grows', () => {
+  test('/dev/zero is refused at once, not read until memory runs out', () => {
+    expectIoError(child(['run', '/dev/zero']), '/dev/zero: is a character device, not a spec file; name a regular .lspec file');
+  });
+
+  test('/dev/null is a device, not an empty spec', () => {
+    const r = run('check', '/dev/null');
+    expect(r).toEqual({ code: 2, out: '', err: 'lifespec: /dev/null: is a character device, not a spec file; name a regular .lspec file\n' });
+  });
+
+  test('a FIFO with no writer is refused without opening it', () => {
+    const fifo = join(tmp, 'spec.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const command of ['check', 'run', 'test', 'fmt']) expectIoError(child([command, fifo]), `${fifo}: is a FIFO (named pipe), not a spec file; name a regular .lspec file`);
+  });
+
+  test('fmt --write through a symlink to /dev/full reads nothing and writes nothing', () => {
+    const link = join(tmp, 'full.lspec');
+    symlinkSync('/dev/full', link);
+    expectIoError(child(['fmt', '--write', link]), `${link}: is a character device, not a spec file; name a regular .lspec file`);
+  });
+
+  test('a file one byte over the limit is refused by its size, before it is read', () => {
+    const big = file('big.lspec', '');
+    truncateSync(big, MAX_SPEC_BYTES + 1);
+    expect(run('check', big)).toEqual({ code: 2, out: '', err: `lifespec: ${big}: is larger than 8 MiB, the most a spec may be\n` });
+    const limit = file('limit.lspec', `${spec}${' '.repeat(MAX_SPEC_BYTES - spec.length - 1)}\n`);
+    expect(run('check', limit).code).toBe(0);
+  });
+
+  test('--help says what a FILE may be', () => {
+    expect(run('--help').out).toContain('A FILE is a regular file (symlinks followed) of at most 8 MiB of UTF-8.');
+  });
+});
+
+describe('outputs are written atomically, and a failed write is one line (exit 2)', () => {
+  const messy = `${spec.replace(/\n {2}/g, '\n')}${Array.from({ length: 200 }, (_, i) => `fn f${i}(a:int)->int{return a}\n`).join('')}`;
+
+  test('fmt --write on a file this user may not write: exit 2, the file untouched', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifespec-ro-'));
+    const p = join(dir, 'ro.lspec');
+    writeFileSync(p, messy);
+    // Under root, permissions stop nobody: run the CLI as `nobody` in a directory and file root owns.
+    const asRoot = statSync(p).uid === 0;
+    chmodSync(dir, asRoot ? 0o755 : 0o555);
+    chmodSync(p, asRoot ? 0o644 : 0o444);
+    const r = child(['fmt', '--write', p], asRoot ? { uid: 65534, gid: 65534 } : {});
+    chmodSync(dir, 0o755);
+    expectIoError(r, `${p}: cannot write (permission denied)`);
+    expect(readFileSync(p, 'utf8')).toBe(messy);
+  });
+
+  test('a write that fails midway (the file size limit) leaves the old file whole and no temporary file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifespec-efbig-'));
+    const p = join(dir, 'messy.lspec');
+    writeFileSync(p, messy);
+    // RLIMIT_FSIZE of 8 blocks with SIGXFSZ ignored: a write past 4 KiB fails with EFBIG.
+    expectIoError(child(['fmt', '--write', p], { wrap: "trap '' XFSZ; ulimit -f 8" }), `${p}: cannot write (EFBIG)`);
+    expect(readFileSync(p, 'utf8')).toBe(messy);
+    expect(readdirSync(dir)).toEqual(['messy.lspec']);
+  });
+
+  test('fmt --write keeps the file’s mode, and a symlink keeps pointing at the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifespec-mode-'));
+    const p = join(dir, 'messy.lspec');
+    writeFileSync(p, messy);
+    chmodSync(p, 0o640);
+    const link = join(dir, 'link.lspec');
+    symlinkSync(p, link);
+    expect(run('fmt', '--write', link)).toMatchObject({ code: 0, out: `formatted ${link}\n` });
+    expect(statSync(p).mode & 0o777).toBe(0o640);
+    expect(readFileSync(p, 'utf8')).toContain('fn f0(a: int) -> int {');
+    expect(readdirSync(dir).sort()).toEqual(['link.lspec', 'messy.lspec']);
+  });
+
+  test('stdout that cannot be written (> /dev/full) is an I/O error, not a crash', () => {
+    const r = child(['check', join(root, 'examples/tour.lspec')], { wrap: 'exec >/dev/full' });
+    expectIoError(r, 'cannot write the output (ENOSPC)');
+  });
+
+  test('--svg naming the input spec (or a link to it) is refused before anything runs', () => {
+    const p = file('svg-input.lspec', `${spec}scenario s { }\n`);
+    const hard = join(tmp, 'svg-hard.lspec');
+    linkSync(p, hard);
+    const soft = join(tmp, 'svg-soft.svg');
+    symlinkSync(p, soft);
+    for (const out of [p, join(tmp, '.', 'svg-input.lspec'), hard, soft]) {
+      expect(run('run', '--svg', out, p)).toEqual({ code: 2, out: '', err: `lifespec: ${out}: is the input ${p}; name another file for the --svg timeline\n` });
+    }
+    expect(readFileSync(p, 'utf8')).toBe(`${spec}scenario s { }\n`);
+  });
+
+  test('--svg to a device, or a symlink to one, is refused', () => {
+    const link = join(tmp, 'svg-full.svg');
+    symlinkSync('/dev/full', link);
+    const p = file('svg-ok.lspec', `${spec}scenario s { }\n`);
+    expect(run('run', '--svg', link, p).err).toBe(`lifespec: ${link}: is a symbolic link to a character device; --svg timeline is written only to a regular file\n`);
+    expect(run('run', '--svg', '/dev/null', p).err).toBe('lifespec: /dev/null: is a character device; --svg timeline is written only to a regular file\n');
   });
 });

@@ -1,14 +1,14 @@
 // The SVG timeline (src/report/timeline-model.ts, timeline-svg.ts): what it
 // reads out of a trace (lanes, locks held, armed devices, object lifetimes)
 // from the steps' structured fields; the SVG it draws; and `lifespec run --svg`.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { check, explore, locate, renderTimeline, renderTimelines, timelineModel, type ScenarioResult } from '../src/index.js';
 import { wrapText } from '../src/report/timeline-svg.js';
-import { abba } from './support/specs.js';
+import { abba, failingAssertSpec } from './support/specs.js';
 
 const seed = readFileSync(new URL('../examples/vfio_mlx5_hotunplug.lspec', import.meta.url), 'utf8');
 const noZap = seed.replace('        hw_stop(nic, sgt)\n        dma_buf_unmap_attachment(attach, sgt)\n', '');
@@ -264,5 +264,137 @@ describe('lifespec run --svg', () => {
     const code = main(['run', '--svg', join(dir, 'no/such/dir.svg'), spec], { out: () => {}, err: (s) => (stderr += s), color: false });
     expect(code).toBe(2);
     expect(stderr).toContain('cannot write');
+  });
+});
+
+/**
+ * A strict XML 1.0 well-formedness check of what renderTimeline writes (no
+ * DTD, no processing instructions): every character a legal XML Char, tags
+ * balanced and named, attributes quoted and unique, `&` only in the five
+ * predefined entities or a character reference to a legal Char, no `<` in
+ * text or attribute values. Returns the first problem, or undefined.
+ */
+function xmlProblem(doc: string): string | undefined {
+  const legal = (c: number) => c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+  for (const ch of doc) if (!legal(ch.codePointAt(0)!)) return `illegal character U+${ch.codePointAt(0)!.toString(16)}`;
+  const refs = (text: string): string | undefined => {
+    for (const m of text.matchAll(/&([^;]*);?/g)) {
+      if (!m[0].endsWith(';')) return `bare & in ${JSON.stringify(text.slice(0, 40))}`;
+      const ref = m[1]!;
+      const n = /^#x([0-9a-fA-F]+)$/.exec(ref) ? parseInt(ref.slice(2), 16) : /^#(\d+)$/.exec(ref) ? Number(ref.slice(1)) : undefined;
+      if (n !== undefined ? !legal(n) : !['amp', 'lt', 'gt', 'quot', 'apos'].includes(ref)) return `bad reference &${ref};`;
+    }
+    return undefined;
+  };
+  const name = '[A-Za-z_:][-A-Za-z0-9_:.]*';
+  const stack: string[] = [];
+  let sawRoot = false;
+  let i = 0;
+  while (i < doc.length) {
+    const lt = doc.indexOf('<', i);
+    const text = doc.slice(i, lt < 0 ? doc.length : lt);
+    if (stack.length === 0 && text.trim() !== '') return 'text outside the root element';
+    const bad = refs(text) ?? (text.includes(']]>') ? ']]> in text' : undefined);
+    if (bad) return bad;
+    if (lt < 0) break;
+    const end = doc.indexOf('>', lt);
+    if (end < 0) return 'unterminated tag';
+    const tag = doc.slice(lt, end + 1);
+    const close = new RegExp(`^</(${name})\\s*>$`).exec(tag);
+    if (close) {
+      if (stack.pop() !== close[1]) return `</${close[1]}> closes the wrong element`;
+    } else {
+      const open = new RegExp(`^<(${name})((?:\\s+${name}\\s*=\\s*(?:"[^"<]*"|'[^'<]*'))*)\\s*(/?)>$`).exec(tag);
+      if (!open) return `malformed tag ${JSON.stringify(tag.slice(0, 80))}`;
+      if (stack.length === 0 && sawRoot) return 'a second root element';
+      sawRoot = true;
+      const names = [...open[2]!.matchAll(new RegExp(`(${name})\\s*=\\s*("[^"]*"|'[^']*')`, 'g'))];
+      if (new Set(names.map((a) => a[1])).size !== names.length) return `repeated attribute in <${open[1]}>`;
+      for (const a of names) {
+        const problem = refs(a[2]!.slice(1, -1));
+        if (problem) return problem;
+      }
+      if (open[3] !== '/') stack.push(open[1]!);
+    }
+    i = end + 1;
+  }
+  return stack.length ? `<${stack.at(-1)}> is not closed` : undefined;
+}
+
+describe('a timeline is well-formed XML whatever the spec says', () => {
+  test('the checker itself: it finds what it should', () => {
+    expect(xmlProblem('<svg><text>a &amp; b</text></svg>')).toBeUndefined();
+    expect(xmlProblem('<svg><text>a\x1bb</text></svg>')).toBe('illegal character U+1b');
+    expect(xmlProblem('<svg><text>a &#x1b; b</text></svg>')).toBe('bad reference &#x1b;');
+    expect(xmlProblem('<svg><text>a & b</text></svg>')).toMatch(/^bare &/);
+    expect(xmlProblem('<svg><text>a</svg></text>')).toBe('</svg> closes the wrong element');
+    expect(xmlProblem('<svg a="1" a="2"/>')).toBe('repeated attribute in <svg>');
+    expect(xmlProblem('<svg><g>')).toBe('<g> is not closed');
+    expect(xmlProblem('<svg/><svg/>')).toBe('a second root element');
+  });
+
+  // Every kind of character XML 1.0 refuses or a reader would be fooled by, in the message and a name.
+  const nasty = '\x01\x07\x08\x0b\x0c\x1b]0;pwned\x07 \x1b[31m red \x7f\x85\x9b \u202e evil \u202c \u2066 & < > " \' \ufffe \uffff';
+  const spec = failingAssertSpec(nasty.replace(/"/g, ''));
+
+  test('control characters, bidi overrides and markup in an assert message', () => {
+    const { program, diagnostics } = check(spec, { uri: 'nasty\x1b.lspec' });
+    expect(diagnostics).toEqual([]);
+    const r = explore(program).scenarios[0]!;
+    const v = finding(r, 'model.assert');
+    const svg = renderTimeline(r, v, { sources: program.sources });
+    expect(xmlProblem(svg)).toBeUndefined();
+    expect(svg).not.toMatch(/[\u202a-\u202e\u2066-\u2069\x7f-\x9f]/);
+    expect(svg).toContain('\\x1b]0;pwned\\x07');
+    expect(svg).toContain('data-uri="nasty\\x1b.lspec"');
+    expect(xmlProblem(renderTimelines([r], { sources: program.sources }))).toBeUndefined();
+  });
+
+  test('a lone surrogate in a message (only the library can be given one)', () => {
+    const { program } = check(spec.replace('evil', 'evil \ud800 \udc00'), { uri: 'lone.lspec' });
+    const r = explore(program).scenarios[0]!;
+    expect(xmlProblem(renderTimeline(r, finding(r, 'model.assert'), { sources: program.sources }))).toBeUndefined();
+  });
+
+  test('lifespec run --svg writes a well-formed file for such a spec', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifespec-svg-xml-'));
+    const p = join(dir, 'nasty.lspec');
+    writeFileSync(p, spec);
+    const out = join(dir, 'out.svg');
+    let stdout = '';
+    expect(main(['run', '--svg', out, p], { out: (s) => (stdout += s), err: () => {}, color: false })).toBe(1);
+    expect(stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    expect(xmlProblem(readFileSync(out, 'utf8'))).toBeUndefined();
+  });
+
+  test('the timelines of the repository’s own example are well-formed too', () => {
+    const { program, results } = run(noZap);
+    expect(xmlProblem(renderTimelines([...results.values()], { sources: program.sources }))).toBeUndefined();
+  });
+});
+
+describe('lifespec run --svg never writes over an input', () => {
+  test('--svg naming the spec itself: exit 2, the spec untouched, nothing explored', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifespec-svg-same-'));
+    const p = join(dir, 'nozap.lspec');
+    writeFileSync(p, noZap);
+    let stdout = '';
+    let stderr = '';
+    const code = main(['run', '--svg', p, p], { out: (s) => (stdout += s), err: (s) => (stderr += s), color: false });
+    expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `lifespec: ${p}: is the input ${p}; name another file for the --svg timeline\n` });
+    expect(readFileSync(p, 'utf8')).toBe(noZap);
+  });
+
+  test('an existing SVG is replaced whole, keeping its mode', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifespec-svg-mode-'));
+    const p = join(dir, 'nozap.lspec');
+    writeFileSync(p, noZap);
+    const out = join(dir, 'old.svg');
+    writeFileSync(out, 'old');
+    chmodSync(out, 0o640);
+    expect(main(['run', '--svg', out, p], { out: () => {}, err: () => {}, color: false })).toBe(1);
+    expect(readFileSync(out, 'utf8')).toContain('class="lifespec-timeline"');
+    expect(statSync(out).mode & 0o777).toBe(0o640);
+    expect(readdirSync(dir).sort()).toEqual(['nozap.lspec', 'old.svg']);
   });
 });

@@ -2,9 +2,11 @@
 import { main } from './main.js';
 
 // `lifespec run … | head` closes the pipe early: stop quietly, as other tools do.
+// Any other failure to write the output (`> /dev/full`: ENOSPC) is an I/O error: one line, exit 2.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
+  process.stderr.write(`lifespec: cannot write the output (${e.code ?? e.message})\n`);
+  process.exit(2);
 });
 
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;

@@ -1,9 +1,17 @@
 /** `lifespec check`: parse and check specs, print diagnostics like a compiler. */
 import { parseArgs } from 'node:util';
-import { diagnosticToJson, formatDiagnostic } from '../diagnostics/format.js';
+import { diagnosticToJson, EXCERPT_WIDTH, formatDiagnostic, MAX_MESSAGE, visible } from '../diagnostics/format.js';
 import { check, hasErrors, SourceFile, type CheckResult, type Diagnostic } from '../index.js';
 import { stdlibModules } from '../stdlib/index.js';
-import { readSpecFile, UsageError, type Io } from './io.js';
+import { MAX_SPEC_TEXT, readSpecFile, UsageError, type Io, type SpecFile } from './io.js';
+
+/** What every command's help says of its FILEs. */
+export const filesLine = `A FILE is a regular file (symlinks followed) of at most ${MAX_SPEC_TEXT} of UTF-8.`;
+
+/** What the main help says of the text output. */
+export const textNote = `In text output a control or bidi character of a spec or a path is shown as an
+escape (\\x1b, \\u202e), a source line is cut to ${EXCERPT_WIDTH} columns around the caret
+and a message to ${MAX_MESSAGE.toLocaleString('en-US')} characters; JSON output keeps every text as it is.`;
 
 export const checkHelp = `lifespec check — parse and check Lifespec specs
 
@@ -12,6 +20,7 @@ Usage:
 
 Prints each diagnostic as \`file:line:col: error: message [code]\` followed by
 the source line with a caret, then a summary. Each file is checked on its own.
+${filesLine}
 
 Options:
   --format text|json   text (default) for people; json for tools (one object:
@@ -41,9 +50,9 @@ export function printDiagnostics(result: { readonly diagnostics: readonly Diagno
 }
 
 /** Reads every file first, so an I/O error is reported before any output. */
-export function readAll(paths: readonly string[], usage: string): { path: string; text: string }[] {
+export function readAll(paths: readonly string[], usage: string): SpecFile[] {
   if (paths.length === 0) throw new UsageError(usage);
-  return paths.map((path) => ({ path, text: readSpecFile(path) }));
+  return paths.map((path) => readSpecFile(path));
 }
 
 export function commandCheck(argv: string[], io: Io): number {
@@ -83,7 +92,7 @@ export function commandCheck(argv: string[], io: Io): number {
       const own = [...p.constraints.values()].filter((c) => c.uri === path).length;
       const used = p.constraints.size - own;
       const rules = `${count(own, 'constraint')}${used ? ` (+${used} from stdlib)` : ''}`;
-      io.out(`${path}: ok (${count(p.drivers.size, 'driver')}, ${rules}, ${count(p.scenarios.size, 'scenario')})\n`);
+      io.out(`${visible(path)}: ok (${count(p.drivers.size, 'driver')}, ${rules}, ${count(p.scenarios.size, 'scenario')})\n`);
     }
   }
   if (format === 'json') {

@@ -5,7 +5,6 @@
  * 1 a violation, a mismatch, or check errors (nothing is explored then);
  * 2 a usage or I/O error; 3 a bound was reached before a verdict.
  */
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   check,
@@ -24,9 +23,13 @@ import {
   type Progress,
   type ScenarioResult,
 } from '../index.js';
-import { diagnosticToJson } from '../diagnostics/format.js';
-import { count, printDiagnostics, readAll, sourcesFor } from './check-command.js';
-import { UsageError, type Io } from './io.js';
+import { diagnosticToJson, shown, visible } from '../diagnostics/format.js';
+import { waitingText } from '../report/text.js';
+import { count, filesLine, printDiagnostics, readAll, sourcesFor } from './check-command.js';
+import { checkOutputPath, keepNumberSigns, UsageError, writeOutputFile, type Io, type SpecFile } from './io.js';
+
+/** The options that take a number; `--max-states -1` is the value -1, refused by name. */
+const numeric = ['max-states', 'timeout', 'max-memory'];
 
 const common = `  --max-states N       stop a scenario's search after N distinct states
                        (default ${DEFAULT_MAX_STATES.toLocaleString('en-US')}); the verdict is then INCOMPLETE, exit 3
@@ -50,13 +53,15 @@ Explores each scenario's threads, choose branches, fault branches (under
 its verdict, the states and transitions explored and the time; for every
 violated rule, a shortest trace: numbered steps with the thread, the event and
 the source line. A spec with check errors is not explored.
+${filesLine}
 
 Options:
   --scenario NAME      explore only this scenario
   --format text|json   text (default), or JSON as described in docs/trace-format.md
   --svg OUT.svg        also draw every violated rule's (and deadlock's) trace as a
                        timeline, stacked in one SVG file: a lane per thread and per
-                       armed device, the locks held, the objects' lifetimes
+                       armed device, the locks held, the objects' lifetimes;
+                       written atomically, and never over the input FILE
 ${common}
 
 Exit codes: 0 every rule holds, 1 a violation or deadlock (or check errors),
@@ -73,6 +78,7 @@ A scenario passes when its outcome matches \`expect\` (\`expect ok\` when it has
 none): \`expect violation A, B\` needs A and B among the violated rules (others
 may be too), \`expect deadlock\` needs a deadlock. Prints a line per scenario,
 the trace behind each mismatch, and a summary \`N passed, N failed\`.
+${filesLine}
 
 Options:
 ${common}
@@ -94,23 +100,22 @@ interface Common {
   color: boolean;
 }
 
+/** A number option's value, or a UsageError that names the option, what it needs and what it got. */
+function numberOption(name: string, value: string, ok: (n: number) => boolean, needs: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !ok(n)) throw new UsageError(`--${name} needs ${needs}, got ${value === '' ? "''" : visible(value)}`);
+  return n;
+}
+
 function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; timeout?: string; 'no-color'?: boolean; 'no-reduce'?: boolean }, io: Io): Common {
   let maxStates = DEFAULT_MAX_STATES;
-  if (values['max-states'] !== undefined) {
-    maxStates = Number(values['max-states']);
-    if (!Number.isInteger(maxStates) || maxStates < 1) throw new UsageError(`--max-states takes a positive whole number, not '${values['max-states']}'`);
-  }
+  if (values['max-states'] !== undefined) maxStates = numberOption('max-states', values['max-states'], (n) => Number.isSafeInteger(n) && n >= 1, 'a positive integer');
+  // Finite once in milliseconds, so no bound is infinity in disguise.
+  const positive = (n: number) => n > 0 && Number.isFinite(n * 1000);
   let timeoutMs: number | undefined;
-  if (values.timeout !== undefined) {
-    const s = Number(values.timeout);
-    if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout takes a number of seconds, not '${values.timeout}'`);
-    timeoutMs = s * 1000;
-  }
+  if (values.timeout !== undefined) timeoutMs = numberOption('timeout', values.timeout, positive, 'a positive number of seconds') * 1000;
   let maxMemoryMb: number | undefined;
-  if (values['max-memory'] !== undefined) {
-    maxMemoryMb = Number(values['max-memory']);
-    if (!Number.isFinite(maxMemoryMb) || maxMemoryMb <= 0) throw new UsageError(`--max-memory takes a number of megabytes, not '${values['max-memory']}'`);
-  }
+  if (values['max-memory'] !== undefined) maxMemoryMb = numberOption('max-memory', values['max-memory'], positive, 'a positive number of megabytes');
   return {
     search: { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), reduce: !values['no-reduce'] },
     color: io.color && !values['no-color'],
@@ -128,23 +133,23 @@ const optionSpec = {
 
 /** A progress line on stderr, for searches longer than a second. */
 function progressReporter(io: Io, now: () => number): { onProgress: (p: Progress) => void; done: () => void } {
-  let shown = false;
+  let drawn = false;
   let lastLine = 0;
   return {
     onProgress(p) {
       if (p.elapsedMs < 1000) return;
-      const text = `${p.scenario}: ${count(p.states, 'state')}, ${count(p.transitions, 'transition')}, ${(p.elapsedMs / 1000).toFixed(1)} s`;
+      const text = `${shown(p.scenario)}: ${count(p.states, 'state')}, ${count(p.transitions, 'transition')}, ${(p.elapsedMs / 1000).toFixed(1)} s`;
       if (io.errIsTty) {
         io.err(`\r\x1b[K${text}`);
-        shown = true;
+        drawn = true;
       } else if (now() - lastLine >= 5000) {
         lastLine = now();
         io.err(`${text}\n`);
       }
     },
     done() {
-      if (shown) io.err('\r\x1b[K');
-      shown = false;
+      if (drawn) io.err('\r\x1b[K');
+      drawn = false;
     },
   };
 }
@@ -157,7 +162,7 @@ function exitFor(results: readonly ScenarioResult[]): number {
 
 export function commandRun(argv: string[], io: Io): number {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: keepNumberSigns(argv, numeric),
     allowPositionals: true,
     options: { ...optionSpec, scenario: { type: 'string' }, format: { type: 'string', default: 'text' }, svg: { type: 'string' } },
   });
@@ -170,7 +175,10 @@ export function commandRun(argv: string[], io: Io): number {
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
   if (positionals.length > 1) throw new UsageError('run takes one FILE; use `lifespec test` for several');
   if (values.svg === '') throw new UsageError('--svg takes the path of the SVG file to write');
-  const [{ path, text }] = readAll(positionals, 'run needs a FILE (try: lifespec run examples/vfio_mlx5_hotunplug.lspec)') as [{ path: string; text: string }];
+  const files = readAll(positionals, 'run needs a FILE (try: lifespec run examples/vfio_mlx5_hotunplug.lspec)');
+  const [{ path, text }] = files as [SpecFile];
+  // Refuse an output over the input (or a device, a directory) before the search, not after it.
+  if (values.svg !== undefined) checkOutputPath(values.svg, files, '--svg timeline');
   const checked = check(text, { uri: path });
   if (hasErrors(checked.diagnostics)) {
     if (format === 'json') {
@@ -179,7 +187,7 @@ export function commandRun(argv: string[], io: Io): number {
       return 1;
     }
     printDiagnostics(checked, path, text, io, opts.color);
-    io.err(`${path}: not explored: fix the errors above first\n`);
+    io.err(`${visible(path)}: not explored: fix the errors above first\n`);
     return 1;
   }
   if (values.scenario !== undefined && !checked.program.scenarios.has(values.scenario)) {
@@ -187,12 +195,12 @@ export function commandRun(argv: string[], io: Io): number {
     throw new UsageError(`no scenario '${values.scenario}' in ${path}${names.length ? ` (it has ${names.join(', ')})` : ''}`);
   }
   if (checked.program.scenarios.size === 0) {
-    io.out(format === 'json' ? `${JSON.stringify({ file: path, scenarios: [] }, null, 2)}\n` : `${path}: no scenarios to explore\n`);
+    io.out(format === 'json' ? `${JSON.stringify({ file: path, scenarios: [] }, null, 2)}\n` : `${visible(path)}: no scenarios to explore\n`);
     return 0;
   }
   const now = () => Date.now();
   const progress = progressReporter(io, now);
-  if (format === 'text') io.out(`${path}\n`);
+  if (format === 'text') io.out(`${visible(path)}\n`);
   const result = explore(checked.program, {
     ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
     ...opts.search,
@@ -204,30 +212,26 @@ export function commandRun(argv: string[], io: Io): number {
   });
   if (format === 'json') {
     // The file first: a write error then leaves stdout without a half-true report.
-    if (values.svg !== undefined) writeTimelines(values.svg, result.scenarios, checked.program, io.err);
+    if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);
     io.out(`${JSON.stringify({ file: path, scenarios: result.scenarios.map((r) => scenarioToJson(r, checked.program.sources, { hint: raiseIt })) }, null, 2)}\n`);
   } else {
     const by = (v: ScenarioResult['verdict']) => result.scenarios.filter((r) => r.verdict === v).length;
     const parts = [`${by('ok')} ok`, `${by('violated') + by('deadlock')} violated`, ...(by('incomplete') ? [`${by('incomplete')} incomplete`] : [])];
     io.out(`${count(result.scenarios.length, 'scenario')}: ${parts.join(', ')}\n`);
   }
-  if (values.svg !== undefined && format === 'text') writeTimelines(values.svg, result.scenarios, checked.program, io.out);
+  if (values.svg !== undefined && format === 'text') writeTimelines(values.svg, files, result.scenarios, checked.program, io.out);
   return exitFor(result.scenarios);
 }
 
 /** `--svg OUT.svg`: every finding's timeline in one file, and a line that says where it went. */
-function writeTimelines(out: string, results: readonly ScenarioResult[], program: Program, say: (s: string) => void): void {
+function writeTimelines(out: string, inputs: readonly SpecFile[], results: readonly ScenarioResult[], program: Program, say: (s: string) => void): void {
   const findings = results.reduce((n, r) => n + r.violations.length + (r.deadlock ? 1 : 0), 0);
-  try {
-    writeFileSync(out, renderTimelines(results, { sources: program.sources }));
-  } catch (e) {
-    throw new UsageError(`${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  say(findings ? `${count(findings, 'timeline')} written to ${out}\n` : `no violation to draw; ${out} says so\n`);
+  writeOutputFile(out, renderTimelines(results, { sources: program.sources }), inputs, '--svg timeline');
+  say(findings ? `${count(findings, 'timeline')} written to ${visible(out)}\n` : `no violation to draw; ${visible(out)} says so\n`);
 }
 
 export function commandTest(argv: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: optionSpec });
+  const { values, positionals } = parseArgs({ args: keepNumberSigns(argv, numeric), allowPositionals: true, options: optionSpec });
   if (values.help) {
     io.out(testHelp);
     return 0;
@@ -243,7 +247,7 @@ export function commandTest(argv: string[], io: Io): number {
     const checked = check(text, { uri: path });
     if (hasErrors(checked.diagnostics)) {
       printDiagnostics(checked, path, text, io, opts.color);
-      io.out(`FAIL ${path}: check errors, not explored\n`);
+      io.out(`FAIL ${visible(path)}: check errors, not explored\n`);
       failed++;
       checkErrors = true;
       continue;
@@ -253,7 +257,7 @@ export function commandTest(argv: string[], io: Io): number {
       onProgress: progress.onProgress,
       onScenario: (r) => {
         progress.done();
-        const name = `${path} ${r.scenario} (${expectText(r)})`;
+        const name = `${visible(path)} ${shown(r.scenario)} (${expectText(r)})`;
         if (r.expectMet === true) {
           passed++;
           io.out(`pass ${name}: ${r.verdict}, ${count(r.states, 'state')}\n`);
@@ -267,9 +271,9 @@ export function commandTest(argv: string[], io: Io): number {
         const wanted = new Set(r.expect?.outcome === 'violation' ? r.expect.rules : []);
         const v = r.violations.find((x) => !wanted.has(x.rule));
         if (v && r.expect?.outcome !== 'violation') {
-          io.out(`  ${v.rule}: ${v.message}\n${formatTrace(v.trace, sources, '    ', { color: opts.color }).join('\n')}\n`);
+          io.out(`  ${shown(v.rule)}: ${shown(v.message)}\n${formatTrace(v.trace, sources, '    ', { color: opts.color }).join('\n')}\n`);
         } else if (r.deadlock && r.expect?.outcome === 'ok') {
-          io.out(`  deadlock: ${r.deadlock.waiting.map((w) => `${w.thread} waits for ${w.on}`).join('; ')}\n${formatTrace(r.deadlock.trace, sources, '    ', { color: opts.color }).join('\n')}\n`);
+          io.out(`  deadlock: ${shown(waitingText(r.deadlock))}\n${formatTrace(r.deadlock.trace, sources, '    ', { color: opts.color }).join('\n')}\n`);
         }
       },
     });

@@ -1,10 +1,10 @@
 /** `lifespec fmt`: print, check or rewrite specs in the canonical layout. */
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { visible } from '../diagnostics/format.js';
 import { parse } from '../index.js';
 import { formatText } from '../syntax/format.js';
-import { printDiagnostics, readAll } from './check-command.js';
-import { UsageError, type Io } from './io.js';
+import { filesLine, printDiagnostics, readAll } from './check-command.js';
+import { UsageError, writeOutputFile, type Io } from './io.js';
 
 export const fmtHelp = `lifespec fmt — print specs in the canonical layout, keeping every comment
 
@@ -15,7 +15,10 @@ Usage:
 
 A spec with syntax errors is not formatted (its errors are printed, exit 1).
 A file is written only when the result parses back to the same spec with the
-same comments.
+same comments, and atomically (a new file renamed over the old one, with the
+old one's mode), so a failed write leaves it as it was. The printed spec is
+the spec's text exactly, control characters and all.
+${filesLine}
 
 Options:
   --check         only check; write nothing
@@ -53,22 +56,22 @@ export function commandFmt(argv: string[], io: Io): number {
     if (!r.ok) {
       if (r.reason === 'syntax-errors') {
         printDiagnostics(parsed, path, text, io, color);
-        io.err(`${path}: not formatted: it has syntax errors\n`);
+        io.err(`${visible(path)}: not formatted: it has syntax errors\n`);
       } else {
-        io.err(`${path}: not formatted: the result would not read back the same (please report this spec)\n`);
+        io.err(`${visible(path)}: not formatted: the result would not read back the same (please report this spec)\n`);
       }
       status = 1;
       continue;
     }
     if (values.check) {
       if (r.changed) {
-        io.out(`would reformat ${path}\n`);
+        io.out(`would reformat ${visible(path)}\n`);
         status = 1;
       }
     } else if (values.write) {
       if (r.changed) {
-        writeFileSync(path, r.text);
-        io.out(`formatted ${path}\n`);
+        writeOutputFile(path, r.text);
+        io.out(`formatted ${visible(path)}\n`);
       }
     } else {
       io.out(r.text);

@@ -6,11 +6,12 @@
  * mismatch), 2 a usage or I/O error with a one-line message on stderr,
  * 3 a bound was reached before a verdict.
  */
+import { visible } from '../diagnostics/format.js';
 import { stdlibModules } from '../stdlib/index.js';
-import { checkHelp, commandCheck } from './check-command.js';
+import { checkHelp, commandCheck, filesLine, textNote } from './check-command.js';
 import { commandRun, commandTest, runHelp, testHelp } from './explore-commands.js';
 import { commandFmt, fmtHelp } from './fmt-command.js';
-import { UsageError, type Io } from './io.js';
+import { optionNeeds, UsageError, type Io } from './io.js';
 
 declare const LIFESPEC_VERSION: string | undefined;
 const version = typeof LIFESPEC_VERSION === 'string' ? LIFESPEC_VERSION : '0.1.0';
@@ -32,6 +33,9 @@ Options for every command:
 
 Exit codes: 0 clean, 1 diagnostics found (run/test: a violation or mismatch),
 2 usage or I/O error, 3 a bound was reached before a verdict.
+${filesLine}
+Files are written (run --svg, fmt --write) atomically, and never over an input.
+${textNote}
 A spec's syntax is in docs/language.md; the stdlib modules are:
   ${stdlibModules.map((m) => m.name).join(', ')}
 `;
@@ -66,19 +70,29 @@ export function main(argv: string[], io: Io): number {
     if (!run) throw new UsageError(`unknown command '${command}' (try: lifespec --help)`);
     return run(rest, io);
   } catch (e) {
+    // Messages name the user's arguments and paths: shown escaped, on one line.
     if (e instanceof UsageError) {
-      io.err(`lifespec: ${e.message}\n`);
+      io.err(`lifespec: ${visible(e.message)}\n`);
       return 2;
     }
     // node:util parseArgs reports unknown or malformed options with these codes.
     const code = (e as { code?: string }).code;
     if (code?.startsWith('ERR_PARSE_ARGS')) {
-      const msg = (e as Error).message;
-      const unknown = /^Unknown option '([^']+)'/.exec(msg);
-      const text = unknown ? `unknown option '${unknown[1]}'` : msg.split('\n')[0]!.replace(/\.$/, '');
-      io.err(`lifespec: ${text} (try: lifespec ${command} --help)\n`);
+      io.err(`lifespec: ${visible(parseArgsText((e as Error).message))} (try: lifespec ${visible(command ?? '')} --help)\n`);
       return 2;
     }
     throw e;
   }
+}
+
+/** parseArgs's message, as this CLI says it: what the option needs, on one line. */
+function parseArgsText(msg: string): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(msg);
+  if (unknown) return `unknown option '${unknown[1]}'`;
+  const missing = /^Option '(?:-\w, )?--([\w-]+) <value>' argument missing/.exec(msg);
+  if (missing) return `--${missing[1]} needs ${optionNeeds[missing[1]!] ?? 'a value'}, got nothing`;
+  // `--svg -x.svg`: a value that starts with a dash must be joined to its option.
+  const ambiguous = /^Option '(?:-\w, )?--([\w-]+)' argument is ambiguous/.exec(msg);
+  if (ambiguous) return `--${ambiguous[1]} needs ${optionNeeds[ambiguous[1]!] ?? 'a value'}; for one that starts with '-', write --${ambiguous[1]}=VALUE`;
+  return msg.split('\n')[0]!.replace(/\.$/, '');
 }

@@ -2,7 +2,11 @@
  * Exploration results as people read them: the CLI's text output, and the
  * lines `lifespec test` prints. Platform-neutral; positions are computed here,
  * from the program's texts, and names of a tool's options are the tool's.
+ * Every text that comes from a spec (messages, events, names, URIs) is shown
+ * through `visible`/`shown`, so what reaches a terminal is never a control
+ * sequence of the spec's; the colours are the only escapes this module writes.
  */
+import { shown, visible } from '../diagnostics/format.js';
 import type { Bound, DeadlockReport, ScenarioResult, TraceStep, ViolationReport } from '../explore/result.js';
 import { locate, type Sources } from './positions.js';
 
@@ -30,19 +34,20 @@ export function statsLine(r: ScenarioResult): string {
 
 /** A trace as a numbered table: step, thread, event, source line; the last step is marked. */
 export function formatTrace(trace: readonly TraceStep[], sources: Sources, indent: string, options: ReportOptions = {}): string[] {
-  const threadWidth = Math.max(6, ...trace.map((t) => t.thread.length));
+  const threads = trace.map((t) => shown(t.thread));
+  const threadWidth = Math.max(6, ...threads.map((t) => t.length));
   const stepWidth = String(trace.length).length;
   return trace.map((t, i) => {
     const last = i === trace.length - 1;
-    const where = `${t.uri}:${locate(sources, t.uri, t.offset).line}`;
-    const line = `${indent}${String(t.step).padStart(stepWidth)}  ${t.thread.padEnd(threadWidth)}  ${t.event}  ${paint(options.color, ansi.dim, where)}`;
+    const where = `${visible(t.uri)}:${locate(sources, t.uri, t.offset).line}`;
+    const line = `${indent}${String(t.step).padStart(stepWidth)}  ${threads[i]!.padEnd(threadWidth)}  ${shown(t.event)}  ${paint(options.color, ansi.dim, where)}`;
     return last ? `${line}  ${paint(options.color, ansi.red, '← here')}` : line;
   });
 }
 
 function violationLines(v: ViolationReport, sources: Sources, options: ReportOptions): string[] {
   return [
-    `    ${paint(options.color, ansi.bold, v.rule)}: ${v.message}`,
+    `    ${paint(options.color, ansi.bold, shown(v.rule))}: ${shown(v.message)}`,
     `      shortest trace, ${count(v.trace.length, 'step')}:`,
     ...formatTrace(v.trace, sources, '        ', options),
   ];
@@ -50,10 +55,15 @@ function violationLines(v: ViolationReport, sources: Sources, options: ReportOpt
 
 function deadlockLines(d: DeadlockReport, sources: Sources, options: ReportOptions): string[] {
   return [
-    `    ${paint(options.color, ansi.bold, 'deadlock')}: no thread can move — ${d.waiting.map((w) => `${w.thread} waits for ${w.on}`).join('; ')}`,
+    `    ${paint(options.color, ansi.bold, 'deadlock')}: no thread can move — ${shown(waitingText(d))}`,
     `      shortest trace, ${count(d.trace.length, 'step')}:`,
     ...formatTrace(d.trace, sources, '        ', options),
   ];
+}
+
+/** Who waits for what in a deadlock: `t1 waits for d.b; t2 waits for d.a`. */
+export function waitingText(d: DeadlockReport): string {
+  return d.waiting.map((w) => `${w.thread} waits for ${w.on}`).join('; ');
 }
 
 /** Why a search stopped early, where, and what the host suggests. */
@@ -61,21 +71,21 @@ export function incompleteText(r: ScenarioResult, sources: Sources, options: Rep
   const inc = r.incomplete;
   if (!inc) return '';
   const p = inc.uri !== undefined && inc.offset !== undefined ? locate(sources, inc.uri, inc.offset) : undefined;
-  const where = p && p.line > 0 ? ` at ${inc.uri}:${p.line}:${p.column}` : '';
+  const where = p && p.line > 0 ? ` at ${visible(inc.uri!)}:${p.line}:${p.column}` : '';
   const hint = options.hint?.(inc.bound);
-  return `${inc.reason}${hint ? `; ${hint}` : ''}${where}`;
+  return `${shown(inc.reason)}${hint ? `; ${hint}` : ''}${where}`;
 }
 
 /** What `lifespec run` prints for one scenario. */
 export function formatScenarioResult(r: ScenarioResult, sources: Sources, options: ReportOptions = {}): string {
   const verdictText: Record<ScenarioResult['verdict'], string> = {
     ok: paint(options.color, ansi.green, `ok: holds in all ${count(r.states, 'state')}`),
-    violated: paint(options.color, ansi.red, `VIOLATED: ${r.violations.map((v) => v.rule).join(', ')}${r.deadlock ? ', deadlock' : ''}`),
+    violated: paint(options.color, ansi.red, `VIOLATED: ${shown(r.violations.map((v) => v.rule).join(', '))}${r.deadlock ? ', deadlock' : ''}`),
     deadlock: paint(options.color, ansi.red, 'DEADLOCK'),
     incomplete: paint(options.color, ansi.yellow, 'INCOMPLETE: no verdict'),
   };
-  const lines = [`  scenario ${r.scenario}: ${verdictText[r.verdict]} (${statsLine(r)})`];
-  if (r.reductions.length > 0) lines.push(`    reduced by ${r.reductions.join('; ')}`);
+  const lines = [`  scenario ${shown(r.scenario)}: ${verdictText[r.verdict]} (${statsLine(r)})`];
+  if (r.reductions.length > 0) lines.push(`    reduced by ${shown(r.reductions.join('; '))}`);
   if (r.incomplete) lines.push(`    ${incompleteText(r, sources, options)}${r.verdict === 'incomplete' ? '' : '; what was found so far is shown'}`);
   for (const v of r.violations) lines.push(...violationLines(v, sources, options));
   if (r.deadlock) lines.push(...deadlockLines(r.deadlock, sources, options));
@@ -85,13 +95,13 @@ export function formatScenarioResult(r: ScenarioResult, sources: Sources, option
 /** Describes an `expect` line: `expect violation a, b`. */
 export function expectText(r: ScenarioResult): string {
   const e = r.expect ?? { outcome: 'ok', rules: [] };
-  return e.outcome === 'violation' ? `expect violation ${e.rules.join(', ')}` : `expect ${e.outcome}`;
+  return e.outcome === 'violation' ? `expect violation ${shown(e.rules.join(', '))}` : `expect ${e.outcome}`;
 }
 
 /** Why a scenario's outcome does not match its `expect`, in one line. */
 export function mismatchText(r: ScenarioResult, sources: Sources, options: ReportOptions = {}): string {
   const e = r.expect ?? { outcome: 'ok' as const, rules: [] };
-  const found = [...r.violations.map((v) => v.rule), ...(r.deadlock ? ['deadlock'] : [])];
+  const found = [...r.violations.map((v) => shown(v.rule)), ...(r.deadlock ? ['deadlock'] : [])];
   if (r.expectMet === undefined) return `no verdict: ${r.incomplete ? incompleteText(r, sources, options) : 'the search was cut short'}`;
   switch (e.outcome) {
     case 'ok':
@@ -99,7 +109,7 @@ export function mismatchText(r: ScenarioResult, sources: Sources, options: Repor
     case 'deadlock':
       return `no deadlock in ${count(r.states, 'state')}${found.length ? `; found ${found.join(', ')}` : ''}`;
     case 'violation': {
-      const missing = e.rules.filter((x) => !found.includes(x));
+      const missing = e.rules.map(shown).filter((x) => !found.includes(x));
       return `${missing.join(', ')} not violated in ${count(r.states, 'state')}${found.length ? `; found ${found.join(', ')}` : ''}`;
     }
   }

@@ -6,10 +6,21 @@
  * writes them, so this module is platform-neutral: it returns SVG text and
  * touches no DOM.
  */
+import { shown, visible } from '../diagnostics/format.js';
 import type { ScenarioResult } from '../explore/result.js';
 import { timelineModel, type Finding, type TimelineModel, type TimelineOptions } from './timeline-model.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Markup-escapes a text that is already safe to show. */
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/**
+ * A spec's text as SVG character data or an attribute value. XML 1.0 forbids
+ * most C0 controls even as character references, so they (and DEL, C1, the
+ * bidi controls, lone surrogates) are written as visible escapes such as
+ * `\x1b` first: the file stays well-formed whatever the spec's messages say.
+ */
+const esc = (s: string) => xml(shown(s));
+/** The same for a `data-` attribute a host reads back (a URI, a thread): escaped, never clipped. */
+const attr = (s: string) => xml(visible(s));
 
 const FONT = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace";
 const CHAR = 6.3; // width of a character at 10.5px in the fonts above, near enough
@@ -81,8 +92,8 @@ function drawTimeline(m: TimelineModel, heading: boolean): { svg: string; width:
   if (heading) {
     out.push(`<text class="lt-title" x="${PAD}" y="${y + 13}">${esc(`scenario ${m.scenario}`)} — <tspan class="lt-rule">${esc(m.rule)}</tspan></text>`);
     y += 20;
-    for (const line of wrapText(m.message, Math.max(40, Math.floor((width - 2 * PAD) / 6.6)), 3)) {
-      out.push(`<text class="lt-msg" x="${PAD}" y="${y + 12}">${esc(line)}</text>`);
+    for (const line of wrapText(shown(m.message), Math.max(40, Math.floor((width - 2 * PAD) / 6.6)), 3)) {
+      out.push(`<text class="lt-msg" x="${PAD}" y="${y + 12}">${xml(line)}</text>`);
       y += 15;
     }
     y += 6;
@@ -105,7 +116,7 @@ function drawTimeline(m: TimelineModel, heading: boolean): { svg: string; width:
     const hw = lane.thread.startsWith('hw:');
     const color = hw ? hwColor : laneColors[colorIndex++ % laneColors.length]!;
     const mine = m.steps.map((s, i) => ({ s, i })).filter((x) => x.s.thread === lane.thread);
-    const lines = mine.map((x) => wrapText(x.s.event, Math.floor((BOX_W - 10) / CHAR), MAX_LINES).length);
+    const lines = mine.map((x) => wrapText(shown(x.s.event), Math.floor((BOX_W - 10) / CHAR), MAX_LINES).length);
     const boxH = Math.max(2, ...lines) * LINE_H + 10;
     // Lock bands stack in rows where they overlap.
     const rows: number[] = [];
@@ -117,20 +128,21 @@ function drawTimeline(m: TimelineModel, heading: boolean): { svg: string; width:
     });
     const bandRows = rows.length + (lane.armed.length ? 1 : 0);
     const laneH = boxH + 12 + bandRows * (LOCK_H + 3) + (bandRows ? 4 : 0);
-    body.push(`<g class="lt-lane" data-thread="${esc(lane.thread)}">`);
+    body.push(`<g class="lt-lane" data-thread="${attr(lane.thread)}">`);
     body.push(`<rect class="lt-lane-bg" x="0" y="${y}" width="${width}" height="${laneH}"/>`);
     body.push(`<text class="lt-lane-label" x="${PAD}" y="${y + 18}" style="fill:${color}">${esc(lane.thread)}</text>`);
     if (hw) body.push(`<text class="lt-lane-note" x="${PAD}" y="${y + 32}">hardware DMA</text>`);
     mine.forEach(({ s, i }) => {
       const x = colX(i);
       const marked = i === m.marked;
-      const text = wrapText(s.event, Math.floor((BOX_W - 10) / CHAR), MAX_LINES);
-      const title = `${s.step}. ${s.thread}: ${s.event}\n${s.uri}:${s.line}:${s.column}`;
+      const text = wrapText(shown(s.event), Math.floor((BOX_W - 10) / CHAR), MAX_LINES);
+      // The tooltip's two lines: the step, then where it is.
+      const title = `${esc(`${s.step}. ${s.thread}: ${s.event}`)}\n${esc(`${s.uri}:${s.line}:${s.column}`)}`;
       body.push(
-        `<g class="lt-step${marked ? ' lt-marked' : ''}" data-step="${s.step}" data-thread="${esc(s.thread)}" data-uri="${esc(s.uri)}" data-line="${s.line}" data-column="${s.column}" tabindex="0">`,
-        `<title>${esc(title)}</title>`,
+        `<g class="lt-step${marked ? ' lt-marked' : ''}" data-step="${s.step}" data-thread="${attr(s.thread)}" data-uri="${attr(s.uri)}" data-line="${s.line}" data-column="${s.column}" tabindex="0">`,
+        `<title>${title}</title>`,
         `<rect class="lt-box" x="${x}" y="${y + 6}" width="${BOX_W}" height="${boxH}" rx="4" style="stroke:${marked ? '#dc2626' : color}"/>`,
-        ...text.map((t, k) => `<text class="lt-event" x="${x + 5}" y="${y + 6 + 14 + k * LINE_H}">${esc(t)}</text>`),
+        ...text.map((t, k) => `<text class="lt-event" x="${x + 5}" y="${y + 6 + 14 + k * LINE_H}">${xml(t)}</text>`),
         `</g>`,
       );
     });
@@ -139,11 +151,11 @@ function drawTimeline(m: TimelineModel, heading: boolean): { svg: string; width:
       const x0 = colX(l.from);
       const x1 = colX(l.to) + BOX_W;
       const by = bandY(lockRow[k]!);
-      const label = wrapText(`holds ${l.name}`, Math.max(6, Math.floor((x1 - x0 - 8) / 6)), 1)[0]!;
+      const label = wrapText(`holds ${shown(l.name)}`, Math.max(6, Math.floor((x1 - x0 - 8) / 6)), 1)[0]!;
       body.push(
         `<g class="lt-lock"><title>${esc(`${lane.thread} holds ${l.name} from step ${m.steps[l.from]!.step} to step ${m.steps[l.to]!.step}`)}</title>`,
         `<rect x="${x0}" y="${by}" width="${x1 - x0}" height="${LOCK_H}" rx="3" fill="${color}" fill-opacity="0.16" stroke="${color}" stroke-width="1"/>`,
-        `<text class="lt-band-label" x="${x0 + 4}" y="${by + 10}">${esc(label)}</text></g>`,
+        `<text class="lt-band-label" x="${x0 + 4}" y="${by + 10}">${xml(label)}</text></g>`,
       );
     });
     lane.armed.forEach((a) => {
@@ -171,7 +183,7 @@ function drawTimeline(m: TimelineModel, heading: boolean): { svg: string; width:
       const cls = `lt-life${o.involved ? ' lt-involved' : ''}`;
       const span = `${o.created === undefined ? 'exists before step 1' : `created in step ${m.steps[o.created]!.step}`}${o.ended === undefined ? ', alive at the end' : `, ends in step ${m.steps[o.ended]!.step}`}`;
       body.push(
-        `<g class="${cls}" data-object="${esc(o.name)}"><title>${esc(`${o.name}: ${span}`)}</title>`,
+        `<g class="${cls}" data-object="${attr(o.name)}"><title>${esc(`${o.name}: ${span}`)}</title>`,
         `<text class="lt-obj-label" x="${LABEL_W - 10}" y="${y + 13}" text-anchor="end">${esc(o.name)}</text>`,
         `<rect class="lt-bar" x="${x0}" y="${y + 5}" width="${Math.max(4, x1 - x0)}" height="10" rx="3"${o.created === undefined ? ' style="stroke-dasharray:3 2"' : ''}/>`,
         o.ended === undefined
@@ -193,7 +205,7 @@ function drawTimeline(m: TimelineModel, heading: boolean): { svg: string; width:
 
   const height = Math.ceil(y);
   const svg = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="lifespec-timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(`timeline of ${m.rule} in scenario ${m.scenario}`)}" data-rule="${esc(m.rule)}" data-scenario="${esc(m.scenario)}" data-label-width="${LABEL_W - 4}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="lifespec-timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(`timeline of ${m.rule} in scenario ${m.scenario}`)}" data-rule="${attr(m.rule)}" data-scenario="${attr(m.scenario)}" data-label-width="${LABEL_W - 4}">`,
     `<style>${style}</style>`,
     `<defs><pattern id="lt-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fef3c7"/><line x1="0" y1="0" x2="0" y2="6" stroke="#f59e0b" stroke-width="2"/></pattern></defs>`,
     `<rect class="lt-bg" x="0" y="0" width="${width}" height="${height}"/>`,

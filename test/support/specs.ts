@@ -195,3 +195,22 @@ ${nics.map((i) => `    { importer${i}.reg_mr(buf); importer${i}.dereg(buf) }`).j
 }
 `;
 }
+
+/**
+ * A spec whose one scenario fails an `assert` with `message`: how tests get
+ * hostile text (escapes, bidi overrides, markup) into a violation's message.
+ * `topology` is what comes before the driver (a topology with a device `gpu`).
+ */
+export function failingAssertSpec(message: string, topology = 'topology {\n  host_bridge hb\n  device gpu under hb\n}\n'): string {
+  return `${topology}driver d for gpu {
+  state { n: int = 0 }
+  action go() {
+    assert n == 1, "${message}"
+  }
+}
+scenario s {
+  bind d
+  d.go()
+}
+`;
+}
