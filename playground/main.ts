@@ -1,19 +1,26 @@
 /**
  * The playground page: a Monaco editor with Lifespec support, Run/Stop,
- * results with SVG timelines, examples, autosave and share links. All
+ * results with SVG timelines, examples, drafts and share links. All
  * parsing, checking and exploring happens in workers (worker.ts); this file
  * only sends text and shows answers.
  */
 import * as monaco from './monaco.js';
+import { Checker, type CheckFailure } from './checker.js';
+import { Drafts, type Origin } from './drafts.js';
+import { DraftMenu } from './draft-menu.js';
 import { examples, type Example } from './examples.js';
-import { LANGUAGE_ID, registerLifespec, type Ask, type WorkerClient } from './language.js';
+import { LANGUAGE_ID, registerLifespec } from './language.js';
 import { SPEC_URI, type Marker, type Request, type Response } from './protocol.js';
+import { el, fmt, scenarioCard } from './results.js';
+import { UnfinishedChecks } from './unfinished.js';
 import { codeFromHash, encodeCode } from './share.js';
 
-/** Quiet time after a keystroke before the text is checked. */
+/** Quiet time after a keystroke before the text is checked, and before it is saved. */
 const CHECK_DEBOUNCE_MS = 350;
-const STORAGE_KEY = 'lifespec.playground.text';
+const SAVE_DEBOUNCE_MS = 300;
 const DEFAULT_MAX_STATES = 200_000;
+/** How often the status line is redrawn during a run, whatever the explorer reports. */
+const RUN_STATUS_MS = 200;
 
 type ScenarioResult = Extract<Response, { type: 'scenario' }>['result'];
 
@@ -41,6 +48,8 @@ const ui = {
   run: $<HTMLButtonElement>('run'),
   stop: $<HTMLButtonElement>('stop'),
   share: $<HTMLButtonElement>('share'),
+  drafts: $<HTMLSelectElement>('drafts'),
+  notice: $('notice'),
   maxStates: $<HTMLInputElement>('max-states'),
   status: $('status'),
   problems: $<HTMLButtonElement>('problems'),
@@ -79,38 +88,29 @@ monaco.editor.defineTheme('lifespec-light', {
   colors: {},
 });
 
-/** The language worker: markers, completion, hover, definition. */
-const langWorker = new Worker(new URL('lifespec.worker.js', document.baseURI));
-let nextId = 1;
-const waiting = new Map<number, (r: Response) => void>();
-
-const client: WorkerClient = {
-  request(message: Ask, _answer) {
-    const id = nextId++;
-    return new Promise((resolve) => {
-      waiting.set(id, resolve as (r: Response) => void);
-      langWorker.postMessage({ ...message, id } as Request);
-    });
-  },
-};
-
-registerLifespec(monaco, client);
-
-// ---- the text: from a link, from the last visit, or the §1 example -------------------
-
-const allExamples = examples();
-const seed = allExamples.find((e) => e.id === 'seed');
-
-function savedText(): string | undefined {
+/** Local or session storage, or undefined where the browser forbids it. */
+function storage(which: 'localStorage' | 'sessionStorage'): Storage | undefined {
   try {
-    return localStorage.getItem(STORAGE_KEY) ?? undefined;
+    return window[which];
   } catch {
     return undefined;
   }
 }
 
+/** The language worker, watched (checker.ts): markers, completion, hover, definition. */
+const unfinished = new UnfinishedChecks(storage('localStorage'));
+const checker = new Checker(new URL('lifespec.worker.js', document.baseURI), { diagnostics: (m) => showMarkers(m.version, m.markers, m.checkMs), failed: (f) => showCheckFailure(f) }, unfinished);
+
+registerLifespec(monaco, checker);
+
+// ---- the text: a draft of this tab, of the last visit, from a link, or the §1 example ---------
+
+const allExamples = examples();
+const seed = allExamples.find((e) => e.id === 'seed');
+const drafts = new Drafts(storage('localStorage'), storage('sessionStorage'));
+
 const fromHash = codeFromHash(location.hash);
-const initial = savedText() ?? seed?.text ?? '';
+const initial = drafts.storedText ?? seed?.text ?? '';
 const model = monaco.editor.createModel(initial, LANGUAGE_ID, monaco.Uri.parse(`file:///${SPEC_URI}`));
 const editor = monaco.editor.create(ui.editor, {
   model,
@@ -126,47 +126,89 @@ const editor = monaco.editor.create(ui.editor, {
   'semanticHighlighting.enabled': false,
 });
 
-/** Replaces the whole text as one edit, so Ctrl+Z brings the previous text back. */
-function replaceText(text: string): void {
-  if (model.getValue() === text) return;
-  editor.pushUndoStop();
-  model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null);
-  editor.pushUndoStop();
+/** True while the page itself replaces the text: that is not the user's edit. */
+let replacing = false;
+
+/** Shows another document (a draft, a link's or an example's text): the undo history is that document's. */
+function showText(text: string): void {
+  replacing = true;
+  try {
+    model.setValue(text);
+  } finally {
+    replacing = false;
+  }
   editor.setPosition({ lineNumber: 1, column: 1 });
   editor.revealLine(1);
+  clearResults('Press Run to explore every scenario.');
+}
+
+const menu = new DraftMenu(drafts, ui.drafts, ui.notice, (id) => switchDraft(id));
+
+/** Opens a link's or an example's text as a new draft; the text it replaces on screen stays a pick away. */
+function openText(text: string, origin: Origin, what: string): void {
+  save();
+  const previous = drafts.open(text, origin);
+  showText(text);
+  save();
+  if (previous) menu.notice(`${what}, as a new draft. Your previous text is kept under Drafts.`, [{ label: 'Restore your previous text', run: () => switchDraft(previous.id) }]);
+  else toast(`${what}.`);
+  menu.refresh();
+}
+
+/** Shows a stored draft in this tab (the draft the tab showed stays stored). */
+function switchDraft(id: string): void {
+  save();
+  const text = drafts.load(id);
+  if (text === undefined) return toast('That draft is no longer stored.');
+  showText(text);
+  menu.hideNotice();
+  menu.refresh();
 }
 
 function openFromHash(hash: ReturnType<typeof codeFromHash>): void {
-  if (hash.text !== undefined) {
-    replaceText(hash.text);
-    toast('Opened the spec from the link (Ctrl+Z brings your previous text back).');
-  } else if (hash.invalid) {
-    toast('The link’s #code= is not base64url of UTF-8 text; your own text is shown instead.');
-  }
-  // The text now lives in the editor and is autosaved; a reload must not overwrite later edits.
+  if (hash.text !== undefined) openText(hash.text, { kind: 'link', label: 'a link' }, 'Opened the spec from the link');
+  else if (hash.invalid) toast('The link’s #code= is not base64url of UTF-8 text; your own text is shown instead.');
+  // The text now lives in its draft; a reload must show later edits, not the link's text again.
   if (hash.text !== undefined || hash.invalid) history.replaceState(null, '', location.pathname + location.search);
 }
 
-openFromHash(fromHash);
-window.addEventListener('hashchange', () => openFromHash(codeFromHash(location.hash)));
-
-// ---- autosave -----------------------------------------------------------------
+// ---- autosave, and other tabs ------------------------------------------------------
 
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
+/** Saves the text to this tab's draft now (drafts.ts decides whether it goes to a new one). */
 function save(): void {
   clearTimeout(saveTimer);
   saveTimer = undefined;
-  try {
-    localStorage.setItem(STORAGE_KEY, model.getValue());
-  } catch {
-    /* storage full or disabled: nothing more to do */
+  const r = drafts.save(model.getValue());
+  document.body.dataset.saveState = r === 'failed' ? 'failed' : 'saved';
+  if (r === 'forked') {
+    menu.notice('Another tab saved over this draft, so this tab’s text is now saved as a new draft of its own. Both are under Drafts.');
+    menu.refresh();
+  } else if (r === 'failed') {
+    menu.notice('This text could not be autosaved: the browser’s storage is full or turned off. It will not come back after a reload: Share it, or copy it somewhere.');
   }
 }
 save();
+menu.refresh();
 window.addEventListener('pagehide', save);
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden') save();
 });
+
+// Another tab wrote to local storage: a draft of ours may have been saved over.
+window.addEventListener('storage', (e) => {
+  if (e.storageArea !== storage('localStorage')) return;
+  const news = drafts.notice(e.key, e.newValue);
+  if (!news) return;
+  menu.refreshSoon();
+  if (news.kind !== 'overwritten') return;
+  // Edits not saved yet go to a new draft now; otherwise the next edit will.
+  if (model.getValue() !== drafts.storedText) return save();
+  menu.notice('Another tab saved this draft. This tab keeps its text; edit it and it is saved as a new draft.', [{ label: 'Show the other tab’s text', run: () => switchDraft(drafts.currentId) }]);
+});
+
+openFromHash(fromHash);
+window.addEventListener('hashchange', () => openFromHash(codeFromHash(location.hash)));
 
 // ---- diagnostics while typing ------------------------------------------------------
 
@@ -174,16 +216,19 @@ const editedAt = new Map<number, number>();
 let checkTimer: ReturnType<typeof setTimeout> | undefined;
 
 function requestCheck(): void {
+  clearTimeout(checkTimer);
   checkTimer = undefined;
-  langWorker.postMessage({ type: 'check', version: model.getVersionId(), text: model.getValue() } satisfies Request);
+  checker.check(model.getVersionId(), model.getValue());
 }
 
 model.onDidChangeContent(() => {
   editedAt.set(model.getVersionId(), performance.now());
   clearTimeout(checkTimer);
   checkTimer = setTimeout(requestCheck, CHECK_DEBOUNCE_MS);
+  if (!replacing) drafts.markEdited();
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(save, 300);
+  document.body.dataset.saveState = 'pending';
+  saveTimer = setTimeout(save, SAVE_DEBOUNCE_MS);
 });
 
 function toMarkerData(m: Marker): monaco.editor.IMarkerData {
@@ -202,6 +247,13 @@ function toMarkerData(m: Marker): monaco.editor.IMarkerData {
 }
 
 let shownMarkers: readonly Marker[] = [];
+/** The status line says why the text is not checked; the next diagnostics take that back. */
+let statusIsCheck = false;
+
+function setStatus(text: string, fromCheck = false): void {
+  ui.status.textContent = text;
+  statusIsCheck = fromCheck;
+}
 
 function showMarkers(version: number, markers: readonly Marker[], checkMs: number): void {
   // A check of text that has been edited since is dropped: its positions are stale.
@@ -223,7 +275,33 @@ function showMarkers(version: number, markers: readonly Marker[], checkMs: numbe
   const errors = markers.filter((m) => m.severity === 'error').length;
   ui.problems.textContent = errors === 0 ? 'no problems' : `${errors} error${errors === 1 ? '' : 's'}`;
   ui.problems.classList.toggle('has-errors', errors > 0);
+  ui.problems.title = 'Go to the first problem';
+  if (statusIsCheck) setStatus('');
   showProblemList(markers);
+}
+
+/**
+ * No diagnostics for the text: the checker threw, hung or died. The page says
+ * so instead of "checking…"; the editor, Run and the next check go on.
+ */
+function showUnchecked(why: string): void {
+  monaco.editor.setModelMarkers(model, 'lifespec', []);
+  shownMarkers = [];
+  showProblemList([]);
+  ui.problems.textContent = 'not checked';
+  ui.problems.classList.add('has-errors');
+  ui.problems.title = 'Check the text again';
+  document.body.dataset.diagnostics = 'failed';
+  if (!running) setStatus(why, true);
+}
+
+function showCheckFailure(f: CheckFailure): void {
+  // The text has been edited since: the edit's own check is on its way.
+  if (f.kind === 'error' && f.version !== model.getVersionId()) return;
+  const again = 'The editor still works: edit the text, or click “not checked”, to check it again.';
+  if (f.kind === 'error') showUnchecked(`Not checked: the checker failed on this text (${f.message}). ${again}`);
+  else if (f.kind === 'timeout') showUnchecked(`Not checked: the checker was stopped, ${f.message}. ${again}`);
+  else showUnchecked(`Not checked: the checker stopped (${f.message}). ${again}`);
 }
 
 /** The problems, one a line, above the results; a click selects one in the editor. */
@@ -250,6 +328,7 @@ function showProblemList(markers: readonly Marker[]): void {
 }
 
 ui.problems.addEventListener('click', () => {
+  if (document.body.dataset.diagnostics === 'failed') return requestCheck();
   const first = shownMarkers[0];
   if (!first) return;
   editor.setSelection(new monaco.Range(first.startLineNumber, first.startColumn, first.endLineNumber, first.endColumn));
@@ -257,16 +336,7 @@ ui.problems.addEventListener('click', () => {
   editor.focus();
 });
 
-langWorker.onmessage = (e: MessageEvent<Response>) => {
-  const m = e.data;
-  if (m.type === 'diagnostics') showMarkers(m.version, m.markers, m.checkMs);
-  else if ('id' in m) {
-    const resolve = waiting.get(m.id);
-    waiting.delete(m.id);
-    resolve?.(m);
-  }
-};
-requestCheck();
+
 
 // ---- examples -------------------------------------------------------------------
 
@@ -290,10 +360,7 @@ function fillExamples(list: readonly Example[]): void {
 fillExamples(allExamples);
 ui.examples.addEventListener('change', () => {
   const ex = allExamples.find((x) => x.id === ui.examples.value);
-  if (ex) {
-    replaceText(ex.text);
-    clearResults('Press Run to explore every scenario.');
-  }
+  if (ex) openText(ex.text, { kind: 'example', label: ex.label }, `Opened ${ex.label}`);
   ui.examples.value = '';
   editor.focus();
 });
@@ -319,7 +386,21 @@ ui.share.addEventListener('click', async () => {
 
 let runWorker: Worker | undefined;
 let runId = 0;
-let running: { id: number; stop?: Int32Array; killTimer?: ReturnType<typeof setTimeout>; started: number; scenarios: number } | undefined;
+type Progress = Extract<Response, { type: 'progress' }>;
+let running:
+  | {
+      id: number;
+      stop?: Int32Array;
+      killTimer?: ReturnType<typeof setTimeout>;
+      started: number;
+      scenarios: number;
+      /** The explorer's last report, and when it came. */
+      progress?: { report: Progress; at: number };
+      /** Redraws the status line, so it moves even between the explorer's reports. */
+      ticker: ReturnType<typeof setInterval>;
+      stopping?: boolean;
+    }
+  | undefined;
 
 function setRunning(on: boolean): void {
   ui.run.disabled = on;
@@ -335,87 +416,50 @@ function clearResults(note: string): void {
   ui.results.append(p);
 }
 
-function fmt(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function statsText(r: ScenarioResult): string {
-  const ms = r.timeMs < 1000 ? `${Math.round(r.timeMs)} ms` : `${(r.timeMs / 1000).toFixed(2)} s`;
-  return `${fmt(r.states)} states, ${fmt(r.transitions)} transitions, ${ms}`;
-}
-
-function expectText(r: ScenarioResult): string {
-  const e = r.expect ?? { outcome: 'ok', rules: [] };
-  const text = e.outcome === 'violation' ? `expect violation ${e.rules.join(', ')}` : `expect ${e.outcome}`;
-  return `${text}: ${r.expectMet === true ? 'met' : r.expectMet === false ? 'NOT met' : 'undecided'}`;
-}
-
 function showScenario(r: ScenarioResult, timelines: readonly string[]): void {
   ui.results.querySelector('.hint')?.remove();
-  const card = el('section', `scenario verdict-${r.verdict}`);
-  card.dataset.scenario = r.scenario;
-  card.dataset.verdict = r.verdict;
-  const head = el('header', '');
-  const label = { ok: 'OK', violated: 'VIOLATED', deadlock: 'DEADLOCK', incomplete: 'INCOMPLETE' }[r.verdict];
-  head.append(el('span', 'badge', label), el('span', 'name', r.scenario), el('span', 'stats', statsText(r)), el('span', `expect ${r.expectMet === false ? 'unmet' : ''}`, expectText(r)));
-  card.append(head);
-  if (r.verdict === 'ok') card.append(el('p', 'summary', `Holds in all ${fmt(r.states)} states.`));
-  // As the CLI says it: what made the state count smaller than every interleaving.
-  if (r.reductions.length > 0) card.append(el('p', 'summary reductions', `Reduced by ${r.reductions.join('; ')}.`));
-  if (r.incomplete) card.append(el('p', 'summary', `${r.incomplete.reason}${r.verdict === 'incomplete' ? '' : '; what was found so far is shown'}.`));
-  const findings = [...r.violations.map((v) => ({ rule: v.rule, message: v.message, steps: v.trace.length })), ...(r.deadlock ? [{ rule: 'deadlock', message: r.deadlock.waiting.map((w) => `${w.thread} waits for ${w.on}`).join('; '), steps: r.deadlock.trace.length }] : [])];
-  findings.forEach((f, i) => {
-    const box = el('div', 'finding');
-    box.dataset.rule = f.rule;
-    box.append(el('h3', 'rule', f.rule), el('p', 'message', `${f.message} — shortest trace, ${f.steps} step${f.steps === 1 ? '' : 's'}; click a step to see its line.`));
-    const tl = el('div', 'timeline');
-    tl.innerHTML = timelines[i] ?? '';
-    // A copy of the label column stays in view while the steps scroll sideways.
-    const svg = tl.querySelector('svg');
-    if (svg) {
-      const labels = el('div', 'timeline-labels');
-      labels.style.width = `${svg.getAttribute('data-label-width') ?? 100}px`;
-      labels.setAttribute('aria-hidden', 'true');
-      labels.innerHTML = timelines[i] ?? '';
-      // Only the labels are seen there; the steps stay in the scrolling original.
-      labels.querySelectorAll('.lt-step, .lt-lock, .lt-armed, .lt-mark-line').forEach((x) => x.remove());
-      tl.append(labels);
-    }
-    box.append(tl);
-    card.append(box);
-    // The violating step is the last column: show it, with what led up to it.
-    requestAnimationFrame(() => (tl.scrollLeft = tl.scrollWidth));
-  });
-  ui.results.append(card);
+  ui.results.append(scenarioCard(r, timelines));
 }
 
 function finishRun(note: string): void {
   if (!running) return;
   clearTimeout(running.killTimer);
+  clearInterval(running.ticker);
   running = undefined;
   setRunning(false);
-  ui.status.textContent = note;
+  setStatus(note);
   document.body.dataset.runState = 'done';
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * The status line during a run: the explorer's last report, with the time
+ * counted on from it by the page's clock, so that a slow step between two
+ * reports still shows the search going on.
+ */
+function showRunStatus(): void {
+  if (!running || running.stopping) return;
+  const now = performance.now();
+  const p = running.progress;
+  const n = running.scenarios;
+  if (p) setStatus(`Exploring ${p.report.scenario}: ${fmt(p.report.states)} states, ${fmt(p.report.transitions)} transitions, ${seconds(p.report.elapsedMs + now - p.at)}`);
+  else setStatus(`${n === 0 ? 'Exploring…' : `Explored ${n} scenario${n === 1 ? '' : 's'}…`} ${seconds(now - running.started)}`);
 }
 
 function onRunMessage(m: Response): void {
   if (!running || !('run' in m) || m.run !== running.id) return;
   switch (m.type) {
     case 'progress':
-      ui.status.textContent = `Exploring ${m.scenario}: ${fmt(m.states)} states, ${fmt(m.transitions)} transitions, ${(m.elapsedMs / 1000).toFixed(1)} s`;
+      running.progress = { report: m, at: performance.now() };
+      showRunStatus();
       document.body.dataset.progressStates = String(m.states);
       return;
     case 'scenario':
       running.scenarios++;
+      delete running.progress;
       showScenario(m.result, m.timelines);
-      ui.status.textContent = `Explored ${running.scenarios} scenario${running.scenarios === 1 ? '' : 's'}…`;
+      showRunStatus();
       return;
     case 'run-errors':
       // The editor's own check shows them as squiggles and in the problem list.
@@ -424,7 +468,7 @@ function onRunMessage(m: Response): void {
       return;
     case 'run-failed':
       clearResults(`The explorer failed: ${m.message}`);
-      finishRun('Failed.');
+      finishRun(`Failed: ${m.message}.`);
       return;
     case 'run-done': {
       const cards = [...ui.results.querySelectorAll<HTMLElement>('.scenario')];
@@ -445,16 +489,31 @@ function startRun(): void {
   clearResults('Exploring…');
   runWorker ??= new Worker(new URL('lifespec.worker.js', document.baseURI));
   runWorker.onmessage = (e: MessageEvent<Response>) => onRunMessage(e.data);
+  // The worker catches what the explorer throws; this is for a worker that died all the same.
+  runWorker.onerror = (e) => {
+    e.preventDefault();
+    runCrashed(e.message || 'the worker stopped');
+  };
+  runWorker.onmessageerror = () => runCrashed('an answer could not be read');
   const id = ++runId;
   const canShare = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
   const stop = canShare ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   const maxStates = Math.max(1, Math.floor(Number(ui.maxStates.value) || DEFAULT_MAX_STATES));
-  running = { id, started: performance.now(), scenarios: 0, ...(stop ? { stop } : {}) };
+  running = { id, started: performance.now(), scenarios: 0, ticker: setInterval(showRunStatus, RUN_STATUS_MS), ...(stop ? { stop } : {}) };
   stats.runs++;
   setRunning(true);
   document.body.dataset.runState = 'running';
-  ui.status.textContent = 'Exploring…';
+  showRunStatus();
   runWorker.postMessage({ type: 'run', run: id, text, maxStates, ...(stop ? { stop } : {}) } satisfies Request);
+}
+
+/** The run's worker died: it is let go (the next Run starts another), and the page says so. */
+function runCrashed(message: string): void {
+  runWorker?.terminate();
+  runWorker = undefined;
+  if (!running) return;
+  clearResults(`The explorer stopped: ${message}. Edit the spec, or press Run to try again.`);
+  finishRun(`Failed: the explorer stopped (${message}).`);
 }
 
 /** Ends the search: the shared flag asks the explorer to stop; if it does not answer soon, the worker is terminated. */
@@ -467,7 +526,8 @@ function stopRun(): void {
     if (shown === 0) clearResults('Stopped before any scenario finished.');
     finishRun(`Stopped: the search was ended after ${shown} scenario${shown === 1 ? '' : 's'}.`);
   };
-  ui.status.textContent = 'Stopping…';
+  running.stopping = true;
+  setStatus('Stopping…');
   if (running.stop) {
     Atomics.store(running.stop, 0, 1);
     running.killTimer = setTimeout(kill, 1000);
@@ -479,6 +539,12 @@ ui.stop.addEventListener('click', stopRun);
 editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, startRun);
 setRunning(false);
 clearResults('Press Run (or Ctrl+Enter) to explore every scenario under every interleaving.');
+
+// The first check, now that the page is set up. A text whose check never finished last time (the
+// page hung or crashed on it) is not checked again by itself: a reload must not get stuck again.
+if (unfinished.has(model.getValue())) {
+  showUnchecked('Not checked: the last check of this text did not finish (the checker hung, or the page was closed while it ran). Edit the text, or click “not checked”, to check it.');
+} else requestCheck();
 
 // ---- clicking a step shows its line ---------------------------------------------------
 
@@ -510,4 +576,4 @@ ui.results.addEventListener('keydown', (e) => {
 });
 
 // For the benchmark and the end-to-end tests.
-(window as unknown as { lifespecPlayground: unknown }).lifespecPlayground = { monaco, editor, model, stats };
+(window as unknown as { lifespecPlayground: unknown }).lifespecPlayground = { monaco, editor, model, stats, drafts, limits: checker.limits };

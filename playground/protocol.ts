@@ -46,6 +46,8 @@ export type Response =
   | { readonly type: 'ready' }
   /** `checkMs`: how long parsing and checking this version took in the worker. */
   | { readonly type: 'diagnostics'; readonly version: number; readonly markers: readonly Marker[]; readonly checkMs: number }
+  /** The check of this version threw (a stack overflow on a huge spec, say): there are no diagnostics for it. */
+  | { readonly type: 'check-failed'; readonly version: number; readonly message: string }
   | { readonly type: 'completions'; readonly id: number; readonly items: readonly CompletionItem[]; readonly range: Range }
   | { readonly type: 'hover'; readonly id: number; readonly markdown: string | null; readonly range?: Range }
   | { readonly type: 'definition'; readonly id: number; readonly range: Range | null }
@@ -60,3 +62,11 @@ export type Response =
   | { readonly type: 'run-errors'; readonly run: number; readonly markers: readonly Marker[] }
   | { readonly type: 'run-done'; readonly run: number; readonly scenarios: number; readonly elapsedMs: number }
   | { readonly type: 'run-failed'; readonly run: number; readonly message: string };
+
+/** The answer to a question the worker could not answer (the text cannot be analysed, or the worker is gone): nothing. */
+export function emptyAnswer(type: 'complete' | 'hover' | 'definition', id: number): Response {
+  const none = { startLineNumber: 1, startColumn: 1, endLineNumber: 1, endColumn: 1 };
+  if (type === 'complete') return { type: 'completions', id, items: [], range: none };
+  if (type === 'hover') return { type: 'hover', id, markdown: null };
+  return { type: 'definition', id, range: null };
+}

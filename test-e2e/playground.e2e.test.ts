@@ -1,11 +1,18 @@
 // The playground in Debian's Chromium, driven by playwright-core: it loads,
 // squiggles a broken spec at the right lines (also one opened by a #code=
 // link), Run shows the violated rule and its SVG timeline, a step selects its
-// line, Stop ends a long search, and the text survives a reload.
+// line, Stop ends a long search, the status moves during it, and the text
+// survives a reload. Nothing is lost: a link opens as a new draft, and two
+// tabs on one draft do not overwrite each other. Nothing is loaded from
+// another origin, whatever a doc comment says, and no page breaks the
+// Content-Security-Policy. A checker that throws, hangs or dies leaves the
+// page usable, and a reload does not get stuck on the same text again.
 // `npm run test:e2e` builds playground/dist first.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../scripts/chromium.js';
 import { servePlayground, type Served } from '../scripts/serve-playground.js';
 
@@ -35,6 +42,10 @@ const link = (text: string) => `#code=${Buffer.from(text, 'utf8').toString('base
 let served: Served;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+/** What broke the Content-Security-Policy, on any page of a test: each test ends with none. */
+let violations: string[] = [];
+/** In a URL, marks a violation a test makes on purpose. */
+const EXPECTED_VIOLATION = 'expected-csp-violation';
 
 beforeAll(async () => {
   served = await servePlayground();
@@ -47,16 +58,84 @@ afterAll(async () => {
   await served?.close();
 });
 
-/** A page in a fresh profile (its own localStorage), with page errors collected. */
-async function open(hash = ''): Promise<{ page: Page; errors: string[]; context: BrowserContext }> {
+afterEach(() => {
+  const seen = violations;
+  violations = [];
+  expect(seen).toEqual([]);
+});
+
+/** A fresh profile (its own storage) whose pages report what breaks the CSP, in the page and in its workers. */
+async function newContext(): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   contexts.push(context);
+  await context.exposeBinding('reportViolation', (_source, text: string) => void violations.push(text));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      if (!e.blockedURI.includes('expected-csp-violation')) (window as any).reportViolation(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  context.on('page', (page) => {
+    const watch = (m: { text(): string }) => {
+      if (/Content Security Policy/i.test(m.text()) && !m.text().includes(EXPECTED_VIOLATION)) violations.push(m.text());
+    };
+    page.on('console', watch);
+    page.on('worker', (w) => w.on('console', watch));
+  });
+  return context;
+}
+
+/** A page in a fresh profile (its own localStorage), with page errors collected. */
+async function open(hash = ''): Promise<{ page: Page; errors: string[]; context: BrowserContext }> {
+  const context = await newContext();
+  const { page, errors } = await openIn(context, hash);
+  return { page, errors, context };
+}
+
+/** Another tab of the same profile. */
+async function openIn(context: BrowserContext, hash = ''): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(served.url + hash);
   await page.waitForSelector('body[data-diagnostics="ready"]', { timeout: 30_000 });
-  return { page, errors, context };
+  return { page, errors };
+}
+
+/** A server on another origin (localhost, not 127.0.0.1) that counts what it is asked for. */
+async function elsewhere(): Promise<{ url: string; hits: string[]; close(): Promise<void> }> {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    res.writeHead(204).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://localhost:${(server.address() as AddressInfo).port}`, hits, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Serves the page's worker with `shim` run before it: a worker made to hang, or to report less often. */
+async function shimWorker(context: BrowserContext, shim: string): Promise<void> {
+  await context.route('**/lifespec.worker.js', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: `${shim}\n${await response.text()}` });
+  });
+}
+
+/** The text of the status line each time it changes, with the page's clock, from now on. */
+async function recordStatus(page: Page): Promise<() => Promise<[number, string][]>> {
+  await page.evaluate(() => {
+    const w = window as any;
+    const status = document.getElementById('status')!;
+    w.statusSeen = [[performance.now(), status.textContent]];
+    new MutationObserver(() => w.statusSeen.push([performance.now(), status.textContent])).observe(status, { childList: true, characterData: true, subtree: true });
+  });
+  return () => page.evaluate(() => (window as any).statusSeen as [number, string][]);
+}
+
+/** The longest time the status line stood still between `from` and `to` (page clock), and how often it changed. */
+function stillness(seen: [number, string][], from: number, to: number): { longest: number; changes: number } {
+  const changes = seen.filter(([t], i) => i > 0 && t >= from && t <= to && seen[i]![1] !== seen[i - 1]![1]).map(([t]) => t);
+  const stops = [from, ...changes, to];
+  return { longest: Math.max(...stops.slice(1).map((t, i) => t - stops[i]!)), changes: changes.length };
 }
 
 type Mk = { startLineNumber: number; startColumn: number; endColumn: number; code: string; message: string };
@@ -78,6 +157,28 @@ const editorText = (page: Page) => page.evaluate(() => (window as any).lifespecP
 async function setText(page: Page, text: string): Promise<void> {
   await page.evaluate((t) => (window as any).lifespecPlayground.model.setValue(t), text);
 }
+
+/** Waits for the autosave of the text now in the editor. */
+const saved = (page: Page) => page.waitForFunction(() => document.body.dataset.saveState === 'saved', undefined, { timeout: 5_000 });
+
+/** Waits until the page has checked the text now in the editor, or said why it could not. */
+const settled = (page: Page, timeout = 60_000) =>
+  page.waitForFunction(
+    () => {
+      const p = (window as any).lifespecPlayground;
+      const d = document.body.dataset;
+      return d.diagnostics === 'failed' || (d.diagnostics === 'ready' && p.stats.shownVersion === p.model.getVersionId());
+    },
+    undefined,
+    { timeout },
+  );
+
+/** Whether any value in the page's local storage holds `fragment` (a line without quotes or backslashes). */
+const storedSomewhere = (page: Page, fragment: string) =>
+  page.evaluate((f) => Object.keys(localStorage).some((k) => localStorage.getItem(k)!.includes(f)), fragment);
+
+/** The draft of `text`, as the page's drafts list it. */
+const draftOf = (page: Page, text: string) => page.evaluate((t) => (window as any).lifespecPlayground.drafts.list().find((d: any) => d.text === t)?.id as string | undefined, text);
 
 describe('the playground in Chromium', () => {
   test('loads: editor, highlighting, examples, no errors, no problems in the §1 example', async () => {
@@ -232,8 +333,7 @@ describe('the playground in Chromium', () => {
   test('Stop ends a long search on a page without shared memory too, by terminating the worker', async () => {
     const plain = await servePlayground({ isolated: false });
     try {
-      const context = await browser.newContext();
-      contexts.push(context);
+      const context = await newContext();
       const page = await context.newPage();
       await page.goto(plain.url + link(busySpec(7, 5)));
       await page.waitForSelector('body[data-diagnostics="ready"]');
@@ -272,4 +372,280 @@ describe('the playground in Chromium', () => {
     const other = await open(new URL(url).hash);
     expect(await editorText(other.page)).toBe(text);
   });
+
+  test('the status line moves during a long search: progress at least every ~200 ms', async () => {
+    const { page } = await open(link(busySpec(7, 5)));
+    const seen = await recordStatus(page);
+    const t0 = await page.evaluate(() => performance.now());
+    await page.click('#run');
+    await page.waitForFunction(() => Number(document.body.dataset.progressStates ?? 0) > 0, undefined, { timeout: 30_000 });
+    await page.waitForTimeout(2_000);
+    const t1 = await page.evaluate(() => performance.now());
+    await page.click('#stop');
+    await page.waitForSelector('body[data-run-state="done"]', { timeout: 5_000 });
+    const s = stillness(await seen(), t0 + 100, t1);
+    expect(s.changes).toBeGreaterThanOrEqual(2);
+    expect(s.longest).toBeLessThan(450);
+    expect((await seen()).map(([, t]) => t)).toEqual(expect.arrayContaining([expect.stringMatching(/^Exploring busy: [\d,]+ states, [\d,]+ transitions, \d+\.\d s$/)]));
+  });
+
+  test('the status line moves even when the explorer reports rarely: the page counts the time on', async () => {
+    const context = await newContext();
+    // The explorer's reports, one in 1.5 s: as a search whose steps are slow sends them.
+    await shimWorker(context, `{ const post = self.postMessage.bind(self); let last = -Infinity;
+      self.postMessage = (m, ...rest) => { if (m && m.type === 'progress') { const t = performance.now(); if (t - last < 1500) return; last = t; } post(m, ...rest); }; }`);
+    const { page } = await openIn(context, link(busySpec(7, 5)));
+    await page.click('#run');
+    await page.waitForFunction(() => Number(document.body.dataset.progressStates ?? 0) > 0, undefined, { timeout: 30_000 });
+    const seen = await recordStatus(page);
+    const t0 = await page.evaluate(() => performance.now());
+    await page.waitForTimeout(2_500);
+    const t1 = await page.evaluate(() => performance.now());
+    await page.click('#stop');
+    await page.waitForSelector('body[data-run-state="done"]', { timeout: 5_000 });
+    const s = stillness(await seen(), t0, t1);
+    expect(s.changes).toBeGreaterThanOrEqual(5);
+    expect(s.longest).toBeLessThan(450);
+  });
+
+  test('opening a #code= link keeps the draft you had: it can be restored, also after a reload', async () => {
+    const { page, errors } = await open();
+    const marker = `// my own draft ${Date.now()}`;
+    const mine = `${seed}\n${marker}\n`;
+    await setText(page, mine);
+    await saved(page);
+    // A link opened in the same tab (the hash changes), then a reload.
+    await page.goto(served.url + link(broken));
+    await expect.poll(() => editorText(page), { timeout: 5_000 }).toBe(broken);
+    await saved(page);
+    await page.reload();
+    await page.waitForSelector('body[data-diagnostics="ready"]');
+    expect(await editorText(page)).toBe(broken);
+    // The draft is still stored, and the Drafts menu brings it back.
+    expect(await storedSomewhere(page, marker)).toBe(true);
+    const id = await draftOf(page, mine);
+    const options = await page.$$eval('#drafts option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options.filter((o) => o)).toEqual(expect.arrayContaining([id]));
+    expect(options.filter((o) => o)).toHaveLength(2);
+    await page.selectOption('#drafts', id!);
+    await expect.poll(() => editorText(page), { timeout: 5_000 }).toBe(mine);
+    // The link again: the bar offers the text it replaced back, at once.
+    await page.goto(served.url + link(broken));
+    await expect.poll(() => editorText(page), { timeout: 5_000 }).toBe(broken);
+    expect(await page.textContent('#notice')).toContain('Your previous text is kept');
+    await page.click('#notice button:has-text("Restore your previous text")');
+    await expect.poll(() => editorText(page), { timeout: 5_000 }).toBe(mine);
+    expect(await page.evaluate(() => (window as any).lifespecPlayground.drafts.list().length)).toBe(2);
+    // A link opened in a new tab keeps it too.
+    const other = await openIn(page.context(), link(noZap));
+    expect(await editorText(other.page)).toBe(noZap);
+    await other.page.reload();
+    await other.page.waitForSelector('body[data-diagnostics="ready"]');
+    expect(await draftOf(other.page, mine)).toBe(id);
+    expect(errors).toEqual([]);
+  });
+
+  test('two tabs on one draft: the other tab is told, and neither loses its text', async () => {
+    const { page: a, context } = await open();
+    const first = `${seed}\n// tab A ${Date.now()}\n`;
+    await setText(a, first);
+    await saved(a);
+    // A new tab continues the draft saved last.
+    const { page: b } = await openIn(context);
+    expect(await editorText(b)).toBe(first);
+    const second = `${first}// tab B wrote this\n`;
+    await setText(b, second);
+    await saved(b);
+    // A hears of it through the storage event; its text is not replaced under it.
+    const told = await a.waitForSelector('#notice:not([hidden])', { timeout: 5_000 }).then(
+      () => a.textContent('#notice'),
+      () => null,
+    );
+    expect(await editorText(a)).toBe(first);
+    // A edits on: both texts are kept, A's as a draft of its own.
+    const third = `${first}// tab A wrote this\n`;
+    await setText(a, third);
+    await saved(a);
+    expect(await storedSomewhere(a, '// tab B wrote this')).toBe(true);
+    expect(await storedSomewhere(a, '// tab A wrote this')).toBe(true);
+    expect(told).toContain('Another tab saved this draft');
+    expect(await a.textContent('#notice')).toContain('saved as a new draft');
+    await b.reload();
+    await b.waitForSelector('body[data-diagnostics="ready"]');
+    expect(await editorText(b)).toBe(second);
+    await a.reload();
+    await a.waitForSelector('body[data-diagnostics="ready"]');
+    expect(await editorText(a)).toBe(third);
+    // From now on each saves its own draft: B hears nothing of A's saves.
+    await setText(a, `${third}// more\n`);
+    await saved(a);
+    await b.waitForTimeout(300);
+    expect(await b.isHidden('#notice')).toBe(true);
+  });
+
+  test('a doc comment’s image or HTML loads nothing from another origin when hovered', async () => {
+    const other = await elsewhere();
+    try {
+      const doc = [`/// Exports BARs. ![beacon](${other.url}/beacon.png) <img src="${other.url}/img.png">`, `/// <iframe src="${other.url}/frame"></iframe> <video src="${other.url}/v.mp4"></video>`];
+      const text = seed.replace('driver vfio_pci for gpu {', `${doc.join('\n')}\ndriver vfio_pci for gpu {`);
+      const { page } = await open(link(text));
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      const line = text.split('\n').findIndex((l) => l.includes('bind vfio_pci')) + 1;
+      await page.evaluate((ln) => {
+        const p = (window as any).lifespecPlayground;
+        p.editor.setPosition({ lineNumber: ln, column: p.model.getLineContent(ln).indexOf('vfio_pci') + 3 });
+        p.editor.revealLineInCenter(ln);
+        p.editor.focus();
+        return p.editor.getAction('editor.action.showHover').run();
+      }, line);
+      await expect.poll(() => page.locator('.monaco-hover-content').allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining([expect.stringContaining('Exports BARs.')]));
+      await page.waitForTimeout(500);
+      const hover = page.locator('.monaco-hover-content');
+      expect(await hover.locator('img, iframe, video').count()).toBe(0);
+      // What the comment says is still there to read.
+      expect((await hover.allTextContents()).join('').replace(/\u2060/g, '')).toContain('<img src=');
+      expect(requests.filter((u) => !u.startsWith(served.url))).toEqual([]);
+      expect(other.hits).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('the Content-Security-Policy stops the page loading from another origin at all', async () => {
+    const { page } = await open();
+    const other = await elsewhere();
+    try {
+      const finished: string[] = [];
+      page.on('requestfinished', (r) => finished.push(r.url()));
+      // What Monaco would have made of an image in a hover, had one got through; and a script and a fetch.
+      const blocked = await page.evaluate(async (base) => {
+        const seen: string[] = [];
+        document.addEventListener('securitypolicyviolation', (e) => seen.push(e.violatedDirective));
+        const img = document.createElement('img');
+        img.src = `${base}/img-expected-csp-violation.png`;
+        document.body.append(img);
+        const script = document.createElement('script');
+        script.src = `${base}/script-expected-csp-violation.js`;
+        document.body.append(script);
+        await fetch(`${base}/fetch-expected-csp-violation`).catch(() => {});
+        await new Promise((r) => setTimeout(r, 300));
+        return [...new Set(seen)].sort();
+      }, other.url);
+      expect(blocked).toEqual(['connect-src', 'img-src', 'script-src-elem']);
+      expect(other.hits).toEqual([]);
+      expect(finished.filter((u) => u.startsWith(other.url))).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('a huge spec (130,000 declarations) never leaves the page stuck, also after a reload', async () => {
+    const { page, errors } = await open();
+    const huge = Array.from({ length: 130_000 }, (_, i) => `fn f${i}() {\n}\n`).join('');
+    await setText(page, huge);
+    await settled(page);
+    // Whatever the core makes of it, the page is not left saying "checking…".
+    expect(await page.textContent('#problems')).not.toBe('checking…');
+    if ((await page.evaluate(() => document.body.dataset.diagnostics)) === 'failed') {
+      expect(await page.textContent('#status')).toMatch(/^Not checked: the checker failed on this text \(RangeError: .+\)\. The editor still works/);
+      expect(await page.textContent('#problems')).toBe('not checked');
+    }
+    // Run on it says what happened, and ends.
+    await page.click('#run');
+    await page.waitForSelector('body[data-run-state="done"]', { timeout: 60_000 });
+    expect(await page.isEnabled('#run')).toBe(true);
+    await saved(page);
+    // A reload comes back to the same text, and is not stuck on it.
+    await page.reload();
+    await page.waitForSelector('.monaco-editor .view-lines', { timeout: 30_000 });
+    await settled(page);
+    expect(await page.evaluate(() => (window as any).lifespecPlayground.model.getValueLength())).toBe(huge.length);
+    // The editor answers, and after an edit the next check and Run work as ever.
+    await setText(page, noZap);
+    await expect.poll(async () => (await markers(page)).length, { timeout: 30_000 }).toBe(0);
+    expect(await page.textContent('#problems')).toBe('no problems');
+    expect(await page.textContent('#status')).toBe('');
+    await page.click('#run');
+    await page.waitForSelector('.scenario[data-verdict="violated"]', { timeout: 30_000 });
+    expect(errors).toEqual([]);
+  });
+
+  test('a checker that throws, or a worker that dies, leaves a clear status and a usable page', async () => {
+    const context = await newContext();
+    // A core that throws on a text with THROW in it (the analysis's first look at the clock throws), and a
+    // worker that dies on one with CRASH in it (an exception the worker does not catch).
+    await shimWorker(
+      context,
+      `{ let armed = false; const now = performance.now.bind(performance);
+        performance.now = () => { if (armed) { armed = false; throw new RangeError('Maximum call stack size exceeded'); } return now(); };
+        self.addEventListener('message', (e) => { const t = e.data && e.data.type === 'check' ? String(e.data.text) : '';
+          armed = t.includes('THROW'); if (t.includes('CRASH')) throw new Error('the worker broke'); }); }`,
+    );
+    const { page, errors } = await openIn(context);
+    await setText(page, `${seed}\n// THROW\n`);
+    await page.waitForSelector('body[data-diagnostics="failed"]', { timeout: 10_000 });
+    expect(await page.textContent('#problems')).toBe('not checked');
+    expect(await page.textContent('#status')).toBe('Not checked: the checker failed on this text (RangeError: Maximum call stack size exceeded). The editor still works: edit the text, or click “not checked”, to check it again.');
+    // Hover on that text gets an empty answer instead of waiting forever.
+    const hovered = await page.evaluate(() => {
+      const p = (window as any).lifespecPlayground;
+      p.editor.setPosition({ lineNumber: 2, column: 5 });
+      p.editor.focus();
+      return p.editor.getAction('editor.action.showHover').run().then(() => 'answered');
+    });
+    expect(hovered).toBe('answered');
+    await saved(page);
+    // An error is an answer: a reload checks the text again, and says the same at once.
+    await page.reload();
+    await page.waitForSelector('body[data-diagnostics="failed"]', { timeout: 10_000 });
+    expect(await page.textContent('#status')).toContain('the checker failed on this text');
+    // A worker that dies is replaced.
+    await setText(page, `${seed}\n// CRASH\n`);
+    await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toContain('Not checked: the checker stopped (');
+    await setText(page, noZap);
+    await expect.poll(async () => (await markers(page)).length, { timeout: 10_000 }).toBe(0);
+    expect(await page.textContent('#status')).toBe('');
+    await page.click('#run');
+    await page.waitForSelector('body[data-run-state="done"]', { timeout: 30_000 });
+    expect(await page.locator('.scenario[data-verdict="violated"]').count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  });
+
+  test('a checker that hangs is given up on; the page stays usable, and a reload does not hang on that text again', async () => {
+    const context = await newContext();
+    // A worker that never answers a check of a text with HANG in it.
+    await shimWorker(context, `self.addEventListener('message', (e) => { if (e.data && e.data.type === 'check' && String(e.data.text).includes('HANG')) for (;;) {} });`);
+    const { page, errors } = await openIn(context);
+    await page.evaluate(() => {
+      const limits = (window as any).lifespecPlayground.limits;
+      limits.deadlineMs = () => 1_500;
+      limits.slowMs = 300;
+    });
+    const hang = `${seed}\n// HANG\n`;
+    await setText(page, hang);
+    await page.waitForSelector('body[data-diagnostics="failed"]', { timeout: 10_000 });
+    expect(await page.textContent('#problems')).toBe('not checked');
+    expect(await page.textContent('#status')).toContain('Not checked: the checker was stopped, it did not answer within 2 s.');
+    // A fresh worker answers the next edit, and Run works.
+    await setText(page, noZap);
+    await expect.poll(async () => (await markers(page)).length, { timeout: 10_000 }).toBe(0);
+    expect(await page.textContent('#status')).toBe('');
+    await page.click('#run');
+    await page.waitForSelector('.scenario[data-verdict="violated"]', { timeout: 30_000 });
+    await page.waitForSelector('body[data-run-state="done"]', { timeout: 30_000 });
+    // Back to the text it hangs on, then a reload: the page does not check it again by itself.
+    await setText(page, hang);
+    await page.waitForSelector('body[data-diagnostics="failed"]', { timeout: 10_000 });
+    await saved(page);
+    await page.reload();
+    await page.waitForSelector('body[data-diagnostics="failed"]', { timeout: 10_000 });
+    expect(await editorText(page)).toBe(hang);
+    expect(await page.textContent('#status')).toContain('the last check of this text did not finish');
+    // The editor and its worker answer: completion still comes.
+    await setText(page, seed);
+    await expect.poll(async () => (await markers(page)).length, { timeout: 10_000 }).toBe(0);
+    expect(errors).toEqual([]);
+  });
 });
+

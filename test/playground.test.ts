@@ -1,17 +1,35 @@
 // The playground's platform-neutral parts, under Node: the language services
-// the worker answers with (markers, completion, hover, definition), the
-// highlighter's token table, share links, and the examples menu's mutations.
-// test-e2e/ drives the page itself in Chromium.
-import { readFileSync } from 'node:fs';
+// the worker answers with (markers, completion, hover, definition), hover
+// Markdown that loads nothing, the highlighter's token table, share links,
+// drafts and the checks remembered across reloads, the examples menu's
+// mutations, and the headers of the server. test-e2e/ drives the page itself
+// in Chromium.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { lexer } from '../grammar/lexer.js';
 import * as Tok from '../grammar/tokens.js';
 import { check, explore } from '../src/index.js';
 import { Analysis } from '../playground/analysis.js';
+import { textHash, UnfinishedChecks } from '../playground/unfinished.js';
+import { CURRENT_KEY, DRAFT_PREFIX, Drafts, LEGACY_KEY, MAX_DRAFTS, draftLabel } from '../playground/drafts.js';
 import { monarchLanguage } from '../playground/language.js';
 import { applyMutation, seedMutations } from '../playground/mutations.js';
 import { codeFromHash, decodeCode, encodeCode } from '../playground/share.js';
 import { tokenTable } from '../playground/token-table.js';
+import { CONTENT_SECURITY_POLICY, servePlayground } from '../scripts/serve-playground.js';
+import { inert } from '../src/services/markdown.js';
+
+/**
+ * Markdown to HTML as the page renders hovers: Monaco's own copy of marked.
+ * It has no types (an internal module of Monaco), and its source map is not
+ * shipped, so it is imported from its text without the map's comment.
+ */
+const markedSource = readFileSync(createRequire(import.meta.url).resolve('monaco-editor/esm/vs/base/common/marked/marked.js'), 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '');
+const { marked } = (await import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(markedSource).toString('base64')}`)) as { marked: { parse(md: string, options?: { async: false }): string } };
+const html = (md: string) => marked.parse(md, { async: false });
 
 const seed = readFileSync(new URL('../examples/vfio_mlx5_hotunplug.lspec', import.meta.url), 'utf8');
 
@@ -161,6 +179,57 @@ describe('hover and go to definition', () => {
   });
 });
 
+describe('hover Markdown from spec text loads nothing', () => {
+  const beacon = 'https://evil.example/beacon.png';
+  const remote = /<(img|iframe|video|audio|source|object|embed|link|script|style)\b/i;
+  const hostile = [
+    `Exports BARs. ![beacon](${beacon}) and ![ref][b]`,
+    `[b]: ${beacon}`,
+    `<img src="${beacon}"> <iframe src="${beacon}"></iframe> <IMG SRC=${beacon}>`,
+    `<!-- hidden --> <https://evil.example/autolink> [![x](${beacon})](https://evil.example/)`,
+    '```',
+    `<img src="${beacon}">`,
+  ].join('\n');
+
+  test('an image or an HTML tag in a doc comment is shown as text or a link, never loaded', () => {
+    const text = seed.replace('driver vfio_pci for gpu {', `${hostile.split('\n').map((l) => `/// ${l}`).join('\n')}\ndriver vfio_pci for gpu {`);
+    const markdown = new Analysis(text).hover(after(text, 'bind vfio_pci') - 1)?.markdown ?? '';
+    expect(markdown).toContain('Exports BARs.');
+    const out = html(markdown);
+    expect(out).not.toMatch(remote);
+    // What was written is still there to read: the link to the image, the tag as text.
+    expect(out).toContain(`<a href="${beacon}">beacon</a>`);
+    expect(out.replace(/\u2060/g, '')).toContain('&lt;img src=');
+  });
+
+  test('spec text in a rule’s hover cannot close its fence and be read as Markdown', () => {
+    // A line of only backticks, in a block comment of the rule: it would close a three-backtick fence.
+    const rule = `constraint sneaky {\n/*\n\`\`\`\n![x](${beacon}) <img src="${beacon}">\n*/\n  lifetime sg_table within provider\n}\n`;
+    const text = seed.replace('  unplug gpu\n  expect ok\n}', '  unplug gpu\n  expect violation sneaky\n}') + rule;
+    const a = new Analysis(text);
+    expect(a.markers()).toEqual([]);
+    const markdown = a.hover(after(text, 'expect violation snea'))?.markdown;
+    expect(markdown).toContain('constraint sneaky');
+    expect(html(markdown!)).not.toMatch(remote);
+    expect(html(markdown!)).toContain('![x]');
+  });
+
+  test('what is not markup is left as it reads: code spans, escapes, emphasis, links, fences', () => {
+    const doc = 'Holds `set<dma_buf>` and a \\![kept](escape); **bold**, [a link](https://example.org), x < y.\n\n```lspec\nlet s: set<int>\n```';
+    const out = html(inert(doc)).replace(/\u2060/g, '');
+    expect(out).toContain('<code>set&lt;dma_buf&gt;</code>');
+    expect(out).toContain('<strong>bold</strong>');
+    expect(out).toContain('<a href="https://example.org">a link</a>');
+    expect(out).toContain('x &lt; y');
+    expect(out).toContain('let s: set&lt;int&gt;');
+    // The escape written there is not doubled: a backslash would show.
+    expect(out).toContain('a !<a href="escape">kept</a>;');
+    expect(out).not.toContain('\\');
+    // A fence the prose leaves open is closed: what follows is not code.
+    expect(html(`${inert('```\nopen')}\n\n**after**`)).toContain('<strong>after</strong>');
+  });
+});
+
 describe('the highlighter’s token table', () => {
   const t = tokenTable();
 
@@ -177,7 +246,12 @@ describe('the highlighter’s token table', () => {
     expect(new RegExp(`^(?:${t.errno})$`).test('ENODEV')).toBe(true);
     expect(new RegExp(`^(?:${t.size})$`).test('64M')).toBe(true);
     expect(new RegExp(`^(?:${t.hexInteger})$`).test('0x1F')).toBe(true);
-    expect(t.string).toBe(Tok.StringLiteral.PATTERN instanceof RegExp ? Tok.StringLiteral.PATTERN.source : '');
+    expect(t.string).toBe(Tok.STRING_PATTERN.source);
+    // The highlighter's pattern and the lexer's matcher agree.
+    for (const sample of ['"a"', '"a\\"b"', '"\\\\"', '"x']) {
+      const lexed = lexer.tokenize(sample).tokens[0];
+      expect(new RegExp(`^(?:${t.string})$`).test(sample), sample).toBe(lexed?.tokenType === Tok.StringLiteral && lexed.image === sample);
+    }
     const lang = monarchLanguage(t);
     expect(lang.hardKeywords).toEqual(t.hardKeywords);
     expect(t.primitives).toContain('p2pdma_map');
@@ -195,6 +269,196 @@ describe('share links', () => {
     expect(codeFromHash('#other=1')).toEqual({});
     expect(codeFromHash('#code=%%%')).toEqual({ invalid: true });
     expect(decodeCode(Buffer.from([0xff, 0xfe]).toString('base64url'))).toBeUndefined();
+  });
+});
+
+/** A Storage in memory; one `local` shared by several Drafts is several tabs of one origin. */
+class MemoryStorage {
+  readonly map = new Map<string, string>();
+  /** Writes longer than this many characters in all throw, as a full browser storage does. */
+  quota = Infinity;
+  get length() {
+    return this.map.size;
+  }
+  key(i: number) {
+    return [...this.map.keys()][i] ?? null;
+  }
+  getItem(k: string) {
+    return this.map.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    const used = [...this.map].reduce((n, [key, value]) => n + (key === k ? 0 : value.length), 0);
+    if (used + v.length > this.quota) throw new DOMException('full', 'QuotaExceededError');
+    this.map.set(k, v);
+  }
+  removeItem(k: string) {
+    this.map.delete(k);
+  }
+}
+
+/** A tab: its own session storage, the origin's local storage, and a clock that moves on. */
+let clock = 1_000_000;
+const tab = (local: MemoryStorage, session = new MemoryStorage()) => new Drafts(local, session, undefined, () => ++clock);
+const storageEvent = (local: MemoryStorage, d: Drafts) => d.notice(DRAFT_PREFIX + d.currentId, local.getItem(DRAFT_PREFIX + d.currentId));
+
+describe('drafts', () => {
+  test('opening a link starts a new draft: the text it replaces stays stored, and a reload of the tab shows the link’s', () => {
+    const local = new MemoryStorage();
+    const session = new MemoryStorage();
+    const a = tab(local, session);
+    expect(a.storedText).toBeUndefined();
+    a.markEdited();
+    expect(a.save('my own work')).toBe('saved');
+    const mine = a.currentId;
+    const previous = a.open('the link’s spec', { kind: 'link', label: 'a link' });
+    expect(previous?.text).toBe('my own work');
+    expect(a.save('the link’s spec')).toBe('saved');
+    expect(a.currentId).not.toBe(mine);
+    // The reload: the same session storage, a new page.
+    const reloaded = tab(local, session);
+    expect(reloaded.storedText).toBe('the link’s spec');
+    expect(reloaded.list().map((d) => d.text)).toEqual(['the link’s spec', 'my own work']);
+    expect(reloaded.load(mine)).toBe('my own work');
+    // Opening the same link again finds its draft instead of copying it.
+    expect(reloaded.open('the link’s spec', { kind: 'link', label: 'a link' })?.text).toBe('my own work');
+    expect(reloaded.list()).toHaveLength(2);
+  });
+
+  test('an unedited example is replaced in place; an edited one is kept', () => {
+    const a = tab(new MemoryStorage());
+    a.save('the §1 example');
+    expect(a.open('another example', { kind: 'example', label: 'tour.lspec' })).toBeUndefined();
+    a.save('another example');
+    expect(a.list().map((d) => d.text)).toEqual(['another example']);
+    a.markEdited();
+    a.save('another example, edited');
+    expect(a.open('a third', { kind: 'example', label: 'x' })?.text).toBe('another example, edited');
+    a.save('a third');
+    expect(a.list()).toHaveLength(2);
+  });
+
+  test('two tabs on one draft: the second to save is told, and saves its text as a new draft; neither is lost', () => {
+    const local = new MemoryStorage();
+    const a = tab(local);
+    a.markEdited();
+    a.save('v1');
+    // A new tab opens the draft saved last.
+    const b = tab(local);
+    expect(b.currentId).toBe(a.currentId);
+    expect(b.storedText).toBe('v1');
+    b.markEdited();
+    expect(b.save('v1 + b')).toBe('saved');
+    // A hears of it through the storage event…
+    expect(storageEvent(local, a)).toMatchObject({ kind: 'overwritten', by: { text: 'v1 + b' } });
+    expect(a.overwritten?.text).toBe('v1 + b');
+    // …and would not have clobbered it even without: the revision it saw is not the stored one.
+    expect(a.save('v1')).toBe('unchanged');
+    expect(a.save('v1 + a')).toBe('forked');
+    expect(a.currentId).not.toBe(b.currentId);
+    expect(local.getItem(DRAFT_PREFIX + b.currentId)).toContain('v1 + b');
+    expect(a.list().map((d) => d.text).sort()).toEqual(['v1 + a', 'v1 + b']);
+    // B's own later saves go on in its draft; A's storage events about it are news of the list only.
+    expect(b.save('v1 + b + more')).toBe('saved');
+    expect(storageEvent(local, b)).toEqual({ kind: 'list' });
+    // A tab may take the other tab's text instead, and then saves over it as usual.
+    const c = tab(local);
+    c.load(b.currentId);
+    b.save('b again');
+    expect(c.notice(DRAFT_PREFIX + b.currentId, local.getItem(DRAFT_PREFIX + b.currentId))?.kind).toBe('overwritten');
+    expect(c.load(c.currentId)).toBe('b again');
+    expect(c.save('c on b')).toBe('saved');
+  });
+
+  test('bounded: the oldest unedited drafts go first, and storage full never costs an edited draft', () => {
+    const local = new MemoryStorage();
+    const a = tab(local);
+    a.markEdited();
+    a.save('mine');
+    for (let i = 0; i < MAX_DRAFTS + 5; i++) {
+      a.open(`link ${i}`, { kind: 'link', label: 'a link' });
+      a.save(`link ${i}`);
+    }
+    const texts = a.list().map((d) => d.text);
+    expect(texts).toHaveLength(MAX_DRAFTS);
+    expect(texts).toContain('mine');
+    expect(texts).not.toContain('link 0');
+    // A text too big for what storage has left fails to save, and every edited draft stays.
+    local.quota = [...local.map.values()].reduce((n, v) => n + v.length, 0) + 1000;
+    a.markEdited();
+    expect(a.save('x'.repeat(5000))).toBe('failed');
+    expect(a.list().map((d) => d.text)).toContain('mine');
+  });
+
+  test('the one text of older versions becomes a draft; broken or missing storage is no error', () => {
+    const local = new MemoryStorage();
+    local.setItem(LEGACY_KEY, 'from before drafts');
+    local.setItem(`${DRAFT_PREFIX}junk`, '{not json');
+    const a = tab(local);
+    expect(a.storedText).toBe('from before drafts');
+    expect(local.getItem(LEGACY_KEY)).toBeNull();
+    expect(draftLabel(a.list()[0]!, clock)).toMatch(/from before drafts \(your text\)$/);
+    const none = new Drafts(undefined, undefined);
+    expect(none.save('text')).toBe('failed');
+    expect(none.list()).toEqual([]);
+    const session = new MemoryStorage();
+    const b = tab(local, session);
+    expect(session.getItem(CURRENT_KEY)).toBe(b.currentId);
+  });
+});
+
+describe('checks that never finished', () => {
+  test('are remembered by the text’s hash across page loads, until answered', () => {
+    const local = new MemoryStorage();
+    const u = new UnfinishedChecks(local);
+    u.add('huge spec');
+    expect(new UnfinishedChecks(local).has('huge spec')).toBe(true);
+    expect(u.has('huge spec!')).toBe(false);
+    u.delete('huge spec');
+    expect(u.has('huge spec')).toBe(false);
+    expect(textHash('a')).not.toBe(textHash('b'));
+    for (let i = 0; i < 40; i++) u.add(`t${i}`);
+    expect(JSON.parse(local.getItem('lifespec.playground.unfinished-checks')!)).toHaveLength(16);
+  });
+});
+
+describe('the server', () => {
+  test('sends a CSP that forbids other origins, nosniff and no framing, and answers only GET and HEAD', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lifespec-serve-'));
+    writeFileSync(join(root, 'index.html'), '<!doctype html><title>t</title>');
+    const served = await servePlayground({ root });
+    try {
+      const get = await fetch(served.url);
+      expect(get.status).toBe(200);
+      expect(await get.text()).toContain('<title>t</title>');
+      const csp = get.headers.get('content-security-policy') ?? '';
+      for (const d of ["default-src 'self'", "script-src 'self'", "img-src 'self' data:", "connect-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]) expect(csp).toContain(d);
+      expect(csp).not.toMatch(/\*|https?:|unsafe-eval/);
+      expect(get.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(get.headers.get('x-frame-options')).toBe('DENY');
+      expect(get.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      const head = await fetch(served.url, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-security-policy')).toBe(csp);
+      expect(await head.text()).toBe('');
+      for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']) {
+        const r = await fetch(served.url, { method });
+        expect(r.status, method).toBe(405);
+        expect(r.headers.get('allow')).toBe('GET, HEAD');
+        expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      }
+      const missing = await fetch(`${served.url}nothing.js`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('content-security-policy')).toBe(csp);
+    } finally {
+      await served.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('the page’s own meta policy is the header’s, less frame-ancestors (which a meta tag cannot carry)', () => {
+    const page = readFileSync(new URL('../playground/index.html', import.meta.url), 'utf8');
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(page)?.[1];
+    expect(meta).toBe(CONTENT_SECURITY_POLICY.replace("; frame-ancestors 'none'", ''));
   });
 });
 

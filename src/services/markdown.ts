@@ -1,15 +1,109 @@
 /**
  * How the editor services explain things: signatures and docs as Markdown,
  * built from the checked program and the registry's tables. Nothing here
- * renders it; spec text is put in code spans and fences only, never as
- * Markdown of its own (a doc comment is shown as written).
+ * renders it. Spec text is put in fences that it cannot close, and prose
+ * (doc comments, the registry's docs) goes through `inert`: an editor shows
+ * it as Markdown, but nothing in it can make the editor load anything.
  */
 import type { Program, SlotInfo, Symbol } from '../semantics/program.js';
 import { typeToString, type Type } from '../semantics/types.js';
 import type { PrimitiveSig, Vocabulary } from '../semantics/vocabulary.js';
 import type * as A from '../syntax/ast.js';
 
-export const code = (s: string): string => `\`\`\`lspec\n${s}\n\`\`\``;
+/**
+ * `s` in an `lspec` fence longer than any run of backticks in it, so no line
+ * of spec text can close the fence and be read as Markdown.
+ */
+export function code(s: string): string {
+  let longest = 0;
+  for (const m of s.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}lspec\n${s}\n${fence}`;
+}
+
+/** U+2060 WORD JOINER: invisible, and no Markdown or HTML construct starts with `<` or `!` followed by it. */
+const JOINER = '\u2060';
+
+/**
+ * Prose as Markdown that loads nothing when rendered: an image (`![alt](url)`,
+ * `![alt][ref]`) becomes a link to its URL, which only a click follows, and a
+ * raw HTML tag (`<img src=…>`, `<iframe>`) or autolink is shown as the text it
+ * is. The rest (emphasis, lists, code spans and blocks, links) is left as written.
+ *
+ * A doc comment comes from the spec, and a spec may come from a shared link:
+ * an editor that rendered its images or HTML would fetch whatever URL the
+ * link's author chose, a tracking beacon at the least.
+ *
+ * Safety does not rest on reading the Markdown as a renderer would. In text,
+ * `<` and `![` get a backslash; in what looks like code (a code span or a
+ * fence), where a backslash would show, they get an invisible word joiner,
+ * which breaks them just as well should the renderer read it as text after
+ * all. The reading only decides which of the two looks right. A fence left
+ * open is closed, so nothing after the prose is read as code or the reverse.
+ */
+export function inert(prose: string): string {
+  const out: string[] = [];
+  let paragraph: string[] = [];
+  let fence: string | undefined;
+  const flush = () => {
+    if (paragraph.length) out.push(inertInline(paragraph.join('\n')));
+    paragraph = [];
+  };
+  for (const line of prose.split('\n')) {
+    const m = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+    if (fence !== undefined) {
+      if (m && m[1]![0] === fence[0] && m[1]!.length >= fence.length && m[2]!.trim() === '') fence = undefined;
+      out.push(breakMarkup(line));
+    } else if (m && !(m[1]![0] === '`' && m[2]!.includes('`'))) {
+      flush();
+      fence = m[1]!;
+      out.push(breakMarkup(line));
+    } else if (line.trim() === '') {
+      flush();
+      out.push(line);
+    } else paragraph.push(line);
+  }
+  flush();
+  if (fence !== undefined) out.push(fence);
+  return out.join('\n');
+}
+
+/** In code: `<` before what could start a tag, and `![`, broken by the joiner. */
+function breakMarkup(s: string): string {
+  return s.replace(/<(?=[A-Za-z/!?])/g, `<${JOINER}`).replace(/!\[/g, `!${JOINER}[`);
+}
+
+/** A paragraph: `\<` and `\![` in text (an escape already there is kept), code spans broken by the joiner. */
+function inertInline(p: string): string {
+  let out = '';
+  for (let i = 0; i < p.length; ) {
+    const c = p[i]!;
+    if (c === '\\' && /^[!-/:-@[-`{-~]$/.test(p[i + 1] ?? '')) {
+      out += p.slice(i, i + 2);
+      i += 2;
+    } else if (c === '`') {
+      const run = /^`+/.exec(p.slice(i))![0];
+      const close = nextRun(p, i + run.length, run.length);
+      if (close < 0) {
+        out += run;
+        i += run.length;
+      } else {
+        out += run + breakMarkup(p.slice(i + run.length, close)) + run;
+        i = close + run.length;
+      }
+    } else {
+      out += c === '<' || (c === '!' && p[i + 1] === '[') ? `\\${c}` : c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Where the next run of exactly `n` backticks starts, from `from` on; -1 if there is none. */
+function nextRun(s: string, from: number, n: number): number {
+  for (const m of s.slice(from).matchAll(/`+/g)) if (m[0].length === n) return from + m.index;
+  return -1;
+}
 
 export function params(ps: readonly { name: string; type: Type; optional?: boolean }[]): string {
   return ps.map((p) => `${p.name}${p.optional ? '?' : ''}: ${typeToString(p.type)}`).join(', ');
@@ -20,7 +114,7 @@ export function returns(t: Type): string {
 }
 
 export function withDoc(head: string, doc: string | undefined): string {
-  return doc ? `${code(head)}\n\n${doc}` : code(head);
+  return doc ? `${code(head)}\n\n${inert(doc)}` : code(head);
 }
 
 export function primitiveSignature(s: PrimitiveSig, name = s.name): string {
@@ -30,7 +124,7 @@ export function primitiveSignature(s: PrimitiveSig, name = s.name): string {
 export function primitiveDoc(s: PrimitiveSig, name = s.name): string {
   const alias = name !== s.name ? `\n\nThe newer kernel spelling of \`${s.name}\`.` : '';
   const faults = s.faults?.length ? `\n\nUnder \`faults on\` it may also fail with ${s.faults.map((f) => `\`${f}\``).join(', ')}.` : '';
-  return `${code(`primitive ${primitiveSignature(s, name)}`)}\n\n${s.doc}${alias}${faults}`;
+  return `${code(`primitive ${primitiveSignature(s, name)}`)}\n\n${inert(s.doc)}${alias}${faults}`;
 }
 
 /** An ops-table slot as its ops type declares it. */
@@ -48,7 +142,7 @@ export function kindDoc(v: Vocabulary, kind: string): string | undefined {
   if (!k) return undefined;
   const fields = Object.entries(k.fields);
   const list = fields.length ? `\n\nFields: ${fields.map(([n, f]) => `\`${n}: ${typeToString(f.type)}\``).join(', ')}` : '';
-  return `${code(`object kind ${kind}`)}\n\n${k.doc}${list}`;
+  return `${code(`object kind ${kind}`)}\n\n${inert(k.doc)}${list}`;
 }
 
 /** A constraint's or model violation's documentation, with the rule's text. */
@@ -57,10 +151,11 @@ export function ruleDoc(program: Program, name: string, hereUri: string): string
   if (c) {
     const text = program.sources.get(c.uri)?.text.slice(c.decl.span.start, c.decl.span.end);
     const where = c.uri === hereUri ? '' : `\n\nFrom \`${c.uri}\`.`;
-    return `${c.decl.doc ?? c.doc ?? `Constraint \`${name}\`.`}${where}${text ? `\n\n${code(text)}` : ''}`;
+    const doc = c.decl.doc ?? c.doc;
+    return `${doc ? inert(doc) : `Constraint \`${name}\`.`}${where}${text ? `\n\n${code(text)}` : ''}`;
   }
   const m = program.vocabulary.violations.get(name);
-  if (m) return `${code(`violation ${name}`)}\n\n${m} Reported by the models themselves, without a constraint.`;
+  if (m) return `${code(`violation ${name}`)}\n\n${inert(m)} Reported by the models themselves, without a constraint.`;
   return undefined;
 }
 
