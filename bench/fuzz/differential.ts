@@ -4,7 +4,6 @@
  * verdicts, the same violated rules, and traces of the same length for each
  * rule and for the deadlock.
  */
-import { pathToFileURL } from 'node:url';
 import { check, explore, hasErrors, type ScenarioResult } from '../../src/index.js';
 import { randomSpec } from './random-spec.js';
 
@@ -47,7 +46,8 @@ export function fuzzDifferential(seed: number, count: number, maxStates = 5_000)
   return { specs: count, scenarios, skipped, failures };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Bundled by scripts/run-ts.mjs, every module shares the bundle's import.meta.url: match the script's name.
+if (/(^|[\\/])differential\.(mjs|ts)$/.test(process.argv[1] ?? '')) {
   const seed = Number(process.argv[2] ?? 1);
   const count = Number(process.argv[3] ?? 200);
   const t0 = performance.now();
