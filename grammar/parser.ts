@@ -42,6 +42,9 @@ class LifespecParser extends CstParser {
   public declaration = this.RULE('declaration', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.useDecl) },
+      { ALT: () => this.SUBRULE(this.kindDecl) },
+      { ALT: () => this.SUBRULE(this.targetDecl) },
+      { ALT: () => this.SUBRULE(this.allowDecl) },
       { ALT: () => this.SUBRULE(this.topologyDecl) },
       { ALT: () => this.SUBRULE(this.providerDecl) },
       { ALT: () => this.SUBRULE(this.opstypeDecl) },
@@ -56,11 +59,43 @@ class LifespecParser extends CstParser {
 
   public useDecl = this.RULE('useDecl', () => {
     this.CONSUME(K.use);
-    this.CONSUME(T.Name, { LABEL: 'part' });
-    this.MANY(() => {
-      this.CONSUME(T.Dot);
-      this.CONSUME2(T.Word, { LABEL: 'part' });
-    });
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: 'file' }) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Name, { LABEL: 'part' });
+          this.MANY(() => {
+            this.CONSUME(T.Dot);
+            this.CONSUME2(T.Word, { LABEL: 'part' });
+          });
+        },
+      },
+    ]);
+    this.OPTION(() => this.CONSUME(T.Semicolon));
+  });
+
+  // ---- v1: own kinds, kernel target, allowed rules ----------------------------
+
+  public kindDecl = this.RULE('kindDecl', () => {
+    this.CONSUME(K.kind);
+    this.CONSUME(T.Name, { LABEL: 'name' });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.field));
+    this.CONSUME(T.RBrace);
+  });
+
+  public targetDecl = this.RULE('targetDecl', () => {
+    this.CONSUME(K.target);
+    this.CONSUME(K.linux);
+    this.CONSUME(T.Integer, { LABEL: 'major' });
+    this.CONSUME(T.Dot);
+    this.CONSUME2(T.Integer, { LABEL: 'minor' });
+    this.OPTION(() => this.CONSUME(T.Semicolon));
+  });
+
+  public allowDecl = this.RULE('allowDecl', () => {
+    this.CONSUME(K.allow);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.ruleName) });
     this.OPTION(() => this.CONSUME(T.Semicolon));
   });
 
@@ -272,8 +307,11 @@ class LifespecParser extends CstParser {
   public driverDecl = this.RULE('driverDecl', () => {
     this.CONSUME(K.driver);
     this.CONSUME(T.Name, { LABEL: 'name' });
-    this.CONSUME(K.for);
-    this.CONSUME2(T.Name, { LABEL: 'device' });
+    // Without `for`, a component: code bound to no device (LANGUAGE.md §10).
+    this.OPTION(() => {
+      this.CONSUME(K.for);
+      this.CONSUME2(T.Name, { LABEL: 'device' });
+    });
     this.CONSUME(T.LBrace);
     // Recovery resumes at the next token that can start an item; `remove` after
     // a `.` is a method call in a skipped body (`bufs.remove(b)`), not a callback.
@@ -287,6 +325,7 @@ class LifespecParser extends CstParser {
       { ALT: () => this.SUBRULE(this.callback) },
       { ALT: () => this.SUBRULE(this.opsTable) },
       { ALT: () => this.SUBRULE(this.actionDecl) },
+      { ALT: () => this.SUBRULE(this.fnDecl) },
     ]);
   });
 
@@ -361,7 +400,14 @@ class LifespecParser extends CstParser {
       this.CONSUME(T.Arrow);
       this.SUBRULE(this.type, { LABEL: 'returns' });
     });
+    this.OPTION3(() => this.SUBRULE(this.failsClause, { LABEL: 'fails' }));
     this.SUBRULE(this.block, { LABEL: 'body' });
+  });
+
+  /** `fails ENOMEM, EIO`: the fault points of a `fn` or action. */
+  public failsClause = this.RULE('failsClause', () => {
+    this.CONSUME(K.fails);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Errno, { LABEL: 'errno' }) });
   });
 
   // ---- fn, parameters, types ----------------------------------------------
@@ -376,6 +422,7 @@ class LifespecParser extends CstParser {
       this.CONSUME(T.Arrow);
       this.SUBRULE(this.type, { LABEL: 'returns' });
     });
+    this.OPTION3(() => this.SUBRULE(this.failsClause, { LABEL: 'fails' }));
     this.SUBRULE(this.block, { LABEL: 'body' });
   });
 
@@ -417,7 +464,7 @@ class LifespecParser extends CstParser {
     const t = this.LA(1).tokenType;
     const next = this.LA(2);
     if (next.startLine !== this.LA(1).endLine) return false;
-    if (t === K.action || t === K.ops) return tokenMatcher(next, T.Name);
+    if (t === K.action || t === K.ops || t === K.fn) return tokenMatcher(next, T.Name);
     return t === K.state && next.tokenType === T.LBrace;
   }
 
@@ -430,6 +477,7 @@ class LifespecParser extends CstParser {
       { ALT: () => this.SUBRULE(this.returnStmt) },
       { ALT: () => this.SUBRULE(this.failStmt) },
       { ALT: () => this.SUBRULE(this.assertStmt) },
+      { ALT: () => this.SUBRULE(this.chooseStmt) },
       { ALT: () => this.SUBRULE(this.exprStmt) },
     ]);
     this.OPTION(() => this.CONSUME(T.Semicolon));
@@ -495,6 +543,14 @@ class LifespecParser extends CstParser {
   });
 
   /** A call, or an assignment when followed by `=`; the lowering pass checks the target is assignable. */
+  /** `choose { { … } { … } }` in a body: every branch is explored (v1). */
+  public chooseStmt = this.RULE('chooseStmt', () => {
+    this.CONSUME(K.choose);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.block, { LABEL: 'branch' }));
+    this.CONSUME(T.RBrace);
+  });
+
   public exprStmt = this.RULE('exprStmt', () => {
     this.SUBRULE(this.expression, { LABEL: 'expr' });
     this.OPTION(() => {
@@ -574,6 +630,8 @@ class LifespecParser extends CstParser {
       { ALT: () => this.CONSUME(K.true, { LABEL: 'bool' }) },
       { ALT: () => this.CONSUME(K.false, { LABEL: 'bool' }) },
       { ALT: () => this.CONSUME(K.none, { LABEL: 'none' }) },
+      // `new K { … }`; `new` stays a name elsewhere (`new.x`, a field called new).
+      { GATE: () => tokenMatcher(this.LA(2), T.Name) && this.LA(3).tokenType === T.LBrace, ALT: () => this.SUBRULE(this.newExpr, { LABEL: 'new' }) },
       { ALT: () => this.CONSUME(T.Name, { LABEL: 'name' }) },
       {
         ALT: () => {
@@ -583,6 +641,20 @@ class LifespecParser extends CstParser {
         },
       },
     ]);
+  });
+
+  /** `new K { a: 1, b: x }`: initialisers separated by commas or newlines. */
+  public newExpr = this.RULE('newExpr', () => {
+    this.CONSUME(K.new);
+    this.CONSUME(T.Name, { LABEL: 'type' });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.CONSUME2(T.Name, { LABEL: 'field' });
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.expression, { LABEL: 'value' });
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBrace);
   });
 
   // ---- constraints -------------------------------------------------------
@@ -654,6 +726,12 @@ class LifespecParser extends CstParser {
         ALT: () => {
           this.CONSUME(K.requires, { LABEL: 'relation' });
           this.SUBRULE(this.expression, { LABEL: 'cond' });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.leads_to, { LABEL: 'relation' });
+          this.SUBRULE3(this.pattern, { LABEL: 'right' });
         },
       },
     ]);
@@ -778,8 +856,11 @@ class LifespecParser extends CstParser {
       this.CONSUME(T.Assign);
     });
     this.CONSUME2(T.Name, { LABEL: 'driver' });
-    this.CONSUME(T.Dot);
-    this.CONSUME3(T.Word, { LABEL: 'action' });
+    // Without `.action`, a call of something else (`dma_buf_put(b)`): the checker says what would work.
+    this.OPTION3(() => {
+      this.CONSUME(T.Dot);
+      this.CONSUME3(T.Word, { LABEL: 'action' });
+    });
     this.CONSUME(T.LParen);
     this.OPTION2(() => this.SUBRULE(this.args));
     this.CONSUME(T.RParen);
@@ -790,6 +871,6 @@ class LifespecParser extends CstParser {
 export const parser = new LifespecParser();
 
 /** Token types a top-level declaration may start with; the driver resumes at them after junk. */
-export const declarationStarts: TokenType[] = [K.use, K.topology, K.provider, K.opstype, K.driver, K.fn, K.constraint, K.scenario];
+export const declarationStarts: TokenType[] = [K.use, K.kind, K.target, K.allow, K.topology, K.provider, K.opstype, K.driver, K.fn, K.constraint, K.scenario];
 
 export type { LifespecParser, IToken };

@@ -115,6 +115,7 @@ const softKeywordNames = [
   'p2p', 'allowed', 'denied', 'same_bridge', 'bar', 'size', 'acs', 'on', 'p2pdma', 'lifetime', 'devres', 'pgmap', 'manual',
   'within', 'before', 'after', 'requires', 'at', 'end', 'ok', 'fails',
   'bind', 'unbind', 'unplug', 'faults', 'expect', 'violation', 'deadlock',
+  'kind', 'new', 'target', 'linux', 'allow', 'leads_to',
 ] as const;
 
 export type HardKeyword = (typeof hardKeywordNames)[number];

@@ -21,6 +21,9 @@ import { parseText, type ParseOptions, type ParseResult } from './syntax/parse.j
 export type { Diagnostic, Severity, RelatedInformation } from './diagnostics/diagnostic.js';
 export { hasErrors, sortDiagnostics } from './diagnostics/diagnostic.js';
 export { ModelError } from './models/guard.js';
+export type { SpecHost } from './semantics/files.js';
+import type { SpecHost } from './semantics/files.js';
+import { baseVocabulary } from './semantics/spec-vocabulary.js';
 export { diagnosticCodes, type DiagnosticCode } from './diagnostics/codes.js';
 export { SourceFile, type Span, type Position } from './source.js';
 export type * as ast from './syntax/ast.js';
@@ -57,6 +60,8 @@ export const primitives: ReadonlyMap<string, PrimitiveSig> = builtins.primitives
 export interface CheckOptions extends ParseOptions {
   /** A registry with extra models; their primitives become callable. Built-in models by default. */
   readonly registry?: ModelRegistry;
+  /** Reads the files `use "…"` names (v1): the CLI reads the file system, the playground its tabs. */
+  readonly host?: SpecHost;
 }
 
 /**
@@ -127,7 +132,7 @@ export function check(input: ParseResult | string, options: CheckOptions = {}): 
     throw new TypeError(`check() takes the spec's text as a string, or what parse() returned; got ${kindOf(input)}`);
   }
   const parsed = typeof input === 'string' ? parseText(input, options) : input;
-  return checkParsed(parsed, options.registry ?? builtins);
+  return checkParsed(parsed, options.registry ?? builtins, options.host ? { host: options.host } : {});
 }
 
 /**
@@ -151,7 +156,8 @@ export function explore(program: Program, options: ExploreOptions = {}): Explore
   if (program.errors.length > 0) throw new CheckErrors(program.errors);
   validateOptions(options);
   // The models the program was checked against, unless told otherwise.
-  const registry = options.registry ?? (program.vocabulary instanceof ModelRegistry ? program.vocabulary : builtins);
+  const base = baseVocabulary(program.vocabulary);
+  const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
   return exploreProgram(program, { ...options, registry });
 }
 

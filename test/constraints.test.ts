@@ -355,7 +355,8 @@ scenario no_p2p {
 
   test('fires on the primitive and on the callback it makes, each at its own step', () => {
     const unlocked = scenario(r, 'unlocked');
-    expect(rules(unlocked)).toEqual(['notified_locked', 'revoke_locked']);
+    // The kernel's own asserts fire too: they are on by default (LANGUAGE.md §6).
+    expect(rules(unlocked)).toEqual(['dmabuf.map_locked', 'dmabuf.move_notify_locked', 'notified_locked', 'revoke_locked']);
     expect(violation(unlocked, 'revoke_locked').message).toBe('dma_buf_move_notify(dma_buf#8) requires `held(b.resv)`, which does not hold');
     expect(violation(unlocked, 'revoke_locked').trace.at(-1)).toMatchObject({ event: 'dma_buf_move_notify(dma_buf#8)', line: 58 });
     expect(violation(unlocked, 'notified_locked').trace.at(-1)).toMatchObject({ event: 'nic_drv.importer.move_notify(attachment#9)', line: 75 });

@@ -28,7 +28,8 @@ function specs(dir: string): string[] {
 
 const diagnosticSpecs = specs('test/fixtures/diagnostics');
 const recoverySpecs = specs('test/fixtures/recovery');
-const codeOf = (path: string) => path.slice(path.lastIndexOf('/') + 1, -'.lspec'.length);
+// `CODE.lspec`, or `CODE.VARIANT.lspec` for a second fixture of one code.
+const codeOf = (path: string) => path.slice(path.lastIndexOf('/') + 1, -'.lspec'.length).split('.')[0]!;
 
 function check(path: string) {
   let out = '';

@@ -32,6 +32,8 @@ function sx(e: A.Expr | undefined): string {
       return `(${e.op} ${sx(e.left)} ${sx(e.right)})`;
     case 'try':
       return `(try ${sx(e.expr)})`;
+    case 'new':
+      return `(new ${e.type.name} ${e.fields.map((f) => `${f.name.name}:${sx(f.value)}`).join(' ')})`;
     case 'missing':
       return '?';
   }
@@ -72,7 +74,16 @@ type Row = [rule: string, run: () => void];
 const rows: Row[] = [
   ['spec', () => expect(clean('use a\nuse b.c').decls).toHaveLength(2)],
   ['declaration', () => expect(clean('fn f() {}\nscenario s {}').decls.map((d) => d.kind)).toEqual(['fn', 'scenario'])],
-  ['useDecl', () => expect(decl('use dmabuf.rules', 'use').path.map((p) => p.name)).toEqual(['dmabuf', 'rules'])],
+  ['useDecl', () => {
+    expect(decl('use dmabuf.rules', 'use').path.map((p) => p.name)).toEqual(['dmabuf', 'rules']);
+    expect(decl('use "lib/exporter.lspec"', 'use')).toMatchObject({ path: [], file: { name: 'lib/exporter.lspec' } });
+  }],
+  ['kindDecl', () => expect(decl('kind mr {\n refs: kref\n key: int = 0\n}', 'kind')).toMatchObject({ name: { name: 'mr' }, fields: [{ name: { name: 'refs' } }, { name: { name: 'key' }, init: { kind: 'int' } }] })],
+  ['targetDecl', () => expect(decl('target linux 6.19', 'target')).toMatchObject({ major: 6, minor: 19, text: '6.19' })],
+  ['allowDecl', () => expect(decl('allow dmabuf.map_locked, model.leak', 'allow').rules.map((r) => r.name)).toEqual(['dmabuf.map_locked', 'model.leak'])],
+  ['failsClause', () => expect(decl('fn f() -> int fails ENOMEM, EIO { return 1 }', 'fn').fails.map((e) => e.name)).toEqual(['ENOMEM', 'EIO'])],
+  ['chooseStmt', () => expect(stmts('choose {\n { a() }\n { }\n}')[0]).toMatchObject({ kind: 'choose', branches: [{ stmts: [{ kind: 'expr' }] }, { stmts: [] }] })],
+  ['newExpr', () => expect(exprOf('new mr { key: 7, owner: x }')).toBe('(new mr key:7 owner:x)')],
   ['topologyDecl', () => expect(decl('topology { host_bridge hb }', 'topology').items).toHaveLength(1)],
   ['topoItem', () => expect(decl('topology { host_bridge hb\n switch s under hb\n device d under s }', 'topology').items.map((i) => i.kind)).toEqual(['host_bridge', 'switch', 'device'])],
   ['hostBridge', () => expect(decl('topology { host_bridge hb0 { iommu translated } }', 'topology').items[0]).toMatchObject({ kind: 'host_bridge', name: { name: 'hb0' } })],
@@ -278,7 +289,7 @@ describe('lexical structure', () => {
     const spec = clean('driver device for provider { state { size: int\n remove: bool } action state() { remove = true } }');
     const d = spec.decls[0] as A.DriverDecl;
     expect(d.name.name).toBe('device');
-    expect(d.device.name).toBe('provider');
+    expect(d.device?.name).toBe('provider');
   });
 
   test('hard keywords are not names, but may follow a dot', () => {

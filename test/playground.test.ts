@@ -69,7 +69,7 @@ describe('markers', () => {
 
 describe('completion', () => {
   test('at the top level: the declaration keywords', () => {
-    expect(labels('', 0).sort()).toEqual(['constraint', 'driver', 'fn', 'opstype', 'provider', 'scenario', 'topology', 'use']);
+    expect(labels('', 0).sort()).toEqual(['allow', 'constraint', 'driver', 'fn', 'kind', 'opstype', 'provider', 'scenario', 'target', 'topology', 'use']);
   });
 
   test('statement keywords where a statement may start, and the names in scope', () => {

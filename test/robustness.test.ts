@@ -70,7 +70,7 @@ scenario s {
 driver imp for nic {
   action take(b: dma_buf) {
     let a = dma_buf_attach(b, nic)
-    let s = dma_buf_map_attachment(a)
+    lock b.resv { let s = dma_buf_map_attachment(a) }
   }
 }
 scenario s {

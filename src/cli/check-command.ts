@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { diagnosticToJson, EXCERPT_WIDTH, formatDiagnostic, MAX_MESSAGE, visible } from '../diagnostics/format.js';
 import { check, hasErrors, SourceFile, type CheckResult, type Diagnostic } from '../index.js';
 import { stdlibModules } from '../stdlib/index.js';
-import { MAX_SPEC_TEXT, readSpecFile, UsageError, type Io, type SpecFile } from './io.js';
+import { fileHost, MAX_SPEC_TEXT, readSpecFile, UsageError, type Io, type SpecFile } from './io.js';
 
 /** What every command's help says of its FILEs. */
 export const filesLine = `A FILE is a regular file (symlinks followed) of at most ${MAX_SPEC_TEXT} of UTF-8.`;
@@ -36,15 +36,17 @@ export function count(n: number, word: string): string {
 }
 
 /** Every source a diagnostic of `path` may point into: the file and the stdlib. */
-export function sourcesFor(path: string, text: string): (uri: string) => SourceFile | undefined {
+export function sourcesFor(path: string, text: string, program?: { readonly sources: ReadonlyMap<string, SourceFile> }): (uri: string) => SourceFile | undefined {
   const sources = new Map<string, SourceFile>([[path, new SourceFile(path, text)]]);
   for (const m of stdlibModules) sources.set(m.uri, new SourceFile(m.uri, m.text));
+  // The files `use "…"` brought in are the program's.
+  for (const [uri, src] of program?.sources ?? []) if (!sources.has(uri)) sources.set(uri, src);
   return (uri) => sources.get(uri);
 }
 
 /** Prints a file's diagnostics; returns how many are errors. */
-export function printDiagnostics(result: { readonly diagnostics: readonly Diagnostic[] }, path: string, text: string, io: Io, color: boolean): number {
-  const lookup = sourcesFor(path, text);
+export function printDiagnostics(result: { readonly diagnostics: readonly Diagnostic[]; readonly program?: { readonly sources: ReadonlyMap<string, SourceFile> } }, path: string, text: string, io: Io, color: boolean): number {
+  const lookup = sourcesFor(path, text, result.program);
   for (const d of result.diagnostics) io.out(`${formatDiagnostic(d, lookup, { color })}\n`);
   return result.diagnostics.filter((d) => d.severity === 'error').length;
 }
@@ -78,11 +80,11 @@ export function commandCheck(argv: string[], io: Io): number {
   let warnings = 0;
   const json: unknown[] = [];
   for (const { path, text } of texts) {
-    const result = check(text, { uri: path });
+    const result = check(text, { uri: path, host: fileHost() });
     errors += result.diagnostics.filter((d) => d.severity === 'error').length;
     warnings += result.diagnostics.filter((d) => d.severity === 'warning').length;
     if (format === 'json') {
-      const lookup = sourcesFor(path, text);
+      const lookup = sourcesFor(path, text, result.program);
       json.push({ uri: path, diagnostics: result.diagnostics.map((d: Diagnostic) => diagnosticToJson(d, lookup(d.uri))) });
       continue;
     }

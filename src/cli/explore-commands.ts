@@ -26,7 +26,7 @@ import {
 import { diagnosticToJson, shown, visible } from '../diagnostics/format.js';
 import { waitingText } from '../report/text.js';
 import { count, filesLine, printDiagnostics, readAll, sourcesFor } from './check-command.js';
-import { checkOutputPath, keepNumberSigns, UsageError, writeOutputFile, type Io, type SpecFile } from './io.js';
+import { checkOutputPath, fileHost, keepNumberSigns, UsageError, writeOutputFile, type Io, type SpecFile } from './io.js';
 
 /** The options that take a number; `--max-states -1` is the value -1, refused by name. */
 const numeric = ['max-states', 'timeout', 'max-memory'];
@@ -179,10 +179,10 @@ export function commandRun(argv: string[], io: Io): number {
   const [{ path, text }] = files as [SpecFile];
   // Refuse an output over the input (or a device, a directory) before the search, not after it.
   if (values.svg !== undefined) checkOutputPath(values.svg, files, '--svg timeline');
-  const checked = check(text, { uri: path });
+  const checked = check(text, { uri: path, host: fileHost() });
   if (hasErrors(checked.diagnostics)) {
     if (format === 'json') {
-      const lookup = sourcesFor(path, text);
+      const lookup = sourcesFor(path, text, checked.program);
       io.out(`${JSON.stringify({ file: path, diagnostics: checked.diagnostics.map((d) => diagnosticToJson(d, lookup(d.uri))), scenarios: [] }, null, 2)}\n`);
       return 1;
     }
@@ -244,7 +244,7 @@ export function commandTest(argv: string[], io: Io): number {
   let undecided = 0;
   let checkErrors = false;
   for (const { path, text } of files) {
-    const checked = check(text, { uri: path });
+    const checked = check(text, { uri: path, host: fileHost() });
     if (hasErrors(checked.diagnostics)) {
       printDiagnostics(checked, path, text, io, opts.color);
       io.out(`FAIL ${visible(path)}: check errors, not explored\n`);

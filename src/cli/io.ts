@@ -25,7 +25,8 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { SpecHost } from '../index.js';
 import { visible } from '../diagnostics/format.js';
 
 export class UsageError extends Error {}
@@ -318,4 +319,23 @@ export function writeOutputFile(path: string, text: string, inputs: readonly Spe
     }
     throw new UsageError(`${shown}: cannot write (${why(e)})`);
   }
+}
+
+/**
+ * How `use "path"` lines reach the file system (v1): a path is relative to
+ * the file that says `use`, and a used file is read as the CLI reads any
+ * spec (a regular file, at most MAX_SPEC_TEXT, UTF-8), its failure one line.
+ */
+export function fileHost(): SpecHost {
+  return {
+    resolve: (from, path) => (isAbsolute(path) ? path : relative(process.cwd(), resolve(dirname(from), path)) || path),
+    read: (uri) => {
+      try {
+        return readSpecFile(uri).text;
+      } catch (e) {
+        if (e instanceof UsageError) return { error: e.message };
+        throw e;
+      }
+    },
+  };
 }

@@ -16,6 +16,10 @@ export const diagnosticCodes = {
   'not-a-statement': 'An expression used as a statement that does nothing: a statement is a call, an assignment or a keyword statement.',
   // declarations
   'unknown-module': '`use` names a stdlib module that does not exist.',
+  'missing-file': '`use "file"` names a file the host cannot read.',
+  'use-cycle': '`use "file"` closes a cycle of files that use each other.',
+  'invalid-target': '`target linux X.Y` given twice, or naming a version the stdlib cannot place.',
+  'not-in-target': 'A primitive or spelling the targeted kernel does not have yet (it came with a later commit).',
   'duplicate-declaration': 'Two declarations of the same kind of thing with one name in one scope.',
   'duplicate-property': 'A property given twice (a provider `bar`, a device `bar N`, a host bridge `iommu`).',
   'missing-property': 'A declaration lacks a property it needs (a provider without `device` or `bar`).',
@@ -40,10 +44,13 @@ export const diagnosticCodes = {
   'wrong-arity': 'A call, callback or pattern with the wrong number of arguments.',
   'type-mismatch': 'A value of one type where another is needed.',
   'not-a-mutex': '`lock` or `held` on something that is not a mutex.',
+  'not-freeable': '`free` of something that is not an object of a kind the spec declares.',
+  'component-callback': 'A component (a driver without `for`) with a `probe` or `remove`: it binds to no device.',
+  'component-lifecycle': '`bind`, `unbind` or `unplug` names a component, which is there for the whole scenario.',
   // constraints and scenarios
   'unknown-kind': 'A constraint names an object kind the models do not have.',
   'unknown-event': 'A pattern names an event that no primitive, callback or lifecycle step produces.',
-  'unknown-rule': '`expect violation` names a constraint that is not declared or loaded.',
+  'unknown-rule': '`expect violation` or `allow` names a rule that is not declared or loaded.',
   'duplicate-expect': 'A scenario with more than one `expect` line.',
 } as const;
 

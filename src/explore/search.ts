@@ -26,7 +26,8 @@ import { scenarioResult } from './verdict.js';
 interface Found {
   readonly message: string;
   readonly state: number;
-  readonly step: StepInfo;
+  /** The violating step, appended to the path; none for a finding at a state (a run that ended with a `leads_to` unanswered). */
+  readonly step: StepInfo | undefined;
   readonly world: World;
   /** The trace's length: what the search minimises. */
   readonly length: number;
@@ -105,7 +106,7 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
   const found = new Map<string, Found>();
   let deadlock: { state: number; world: World; waiting: { thread: string; on: string }[]; length: number } | undefined;
   let incomplete: Incomplete | undefined;
-  const record = (violations: readonly Violation[], state: number, step: StepInfo, world: World, length: number) => {
+  const record = (violations: readonly Violation[], state: number, step: StepInfo | undefined, world: World, length: number) => {
     for (const v of violations) {
       const f = found.get(v.rule);
       if (!f || length < f.length) found.set(v.rule, { message: v.message, state, step, world, length, order: f?.order ?? findings++ });
@@ -118,7 +119,11 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
     if (cost !== best[id]) continue;
     incomplete = budget.exceeded(visited.size, transitions);
     if (incomplete) break;
-    if (w.halted) continue;
+    if (w.halted) {
+      // A run the model stopped has ended: what it left unanswered is a finding too (its trace keeps every step).
+      record(unanswered(machine, monitor, w), id, undefined, w, cost + owedAll(w));
+      continue;
+    }
 
     const { successors: next, ampleKey, moved } = successors.expand(w, isVisited);
     const allDone = w.threads.every((th) => th.done);
@@ -129,6 +134,7 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
         const waiting = w.threads.flatMap((th, i) => (th.done ? [] : [{ thread: th.label, on: machine.blockedOn(w, i) }]));
         deadlock = { state: id, world: w, waiting, length };
       }
+      record(unanswered(machine, monitor, w), id, undefined, w, length);
     }
     if (allDone) record(endOfRun(machine, monitor, w), id, endStep(machine, program, scenario, w, paths.stepTo(id)), w, cost + 1 + owed(w, 0));
 
@@ -178,12 +184,20 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
   });
 }
 
-/** The `at end` rules a finished run breaks. */
+/** The `at end` rules a finished run breaks, and its `leads_to` rules left unanswered. */
 function endOfRun(machine: Machine, monitor: Monitor, w: World): Violation[] {
   const end: Violation[] = [];
   const cx: MonitorContext = { world: w, thread: -1, violate: (rule, message) => end.push({ rule, message }), show: (v) => machine.show(w, v) };
   monitor.finished(cx);
+  monitor.unanswered(cx);
   return end;
+}
+
+/** The `leads_to` rules a run that ended without finishing (stuck, or stopped by the model) leaves unanswered. */
+function unanswered(machine: Machine, monitor: Monitor, w: World): Violation[] {
+  const out: Violation[] = [];
+  monitor.unanswered({ world: w, thread: -1, violate: (rule, message) => out.push({ rule, message }), show: (v) => machine.show(w, v) });
+  return out;
 }
 
 /** The end of a run as a trace shows it: not a step of any thread; in main's lane, with what main still holds. */

@@ -174,7 +174,7 @@ function unlocked(inner: PrimitiveImpl, doc: string): PrimitiveImpl {
     return r;
   };
   return {
-    sig: { ...inner.sig, name, doc },
+    sig: { ...inner.sig, name, doc, since: { linux: '6.2', commit: '19d6634d8789' } },
     start(cx, args, frame) {
       const att = liveAtt(cx, args[0] ?? null, name);
       if (isResult(att)) return att;
@@ -214,6 +214,7 @@ function unlocked(inner: PrimitiveImpl, doc: string): PrimitiveImpl {
 const physVecToSgt: PrimitiveImpl = {
   sig: {
     name: 'dma_buf_phys_vec_to_sgt',
+    since: { linux: '6.19', commit: '3aa31a8bb11e' },
     params: [param('attach', K.att), param('provider', K.provider)],
     returns: K.sgt,
     doc: "An exporter's map of provider (BAR) memory for the attached device (resv lock held); EINVAL when there is no P2P route (drivers/dma-buf/dma-buf-mapping.c).",
@@ -242,6 +243,7 @@ const physVecToSgt: PrimitiveImpl = {
 const freeSgt: PrimitiveImpl = {
   sig: {
     name: 'dma_buf_free_sgt',
+    since: { linux: '6.19', commit: '3aa31a8bb11e' },
     params: [param('attach', K.att), param('sgt', K.sgt)],
     returns: T.void,
     doc: "An exporter's unmap of what dma_buf_phys_vec_to_sgt mapped: its IOVA and the table end (resv lock held).",

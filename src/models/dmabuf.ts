@@ -6,8 +6,9 @@
  *
  * What the kernel WARNs about and refuses, the model refuses the same way:
  * `dma_buf_export` of ops with only one of pin/unpin (-EINVAL). A dynamic
- * importer may leave `move_notify` out (575157b1b5fc): it is then never
- * notified and not revocable. `dma_buf_pin` on a static attachment WARNs and
+ * importer may leave `move_notify` out (575157b1b5fc, 7.1): it is then never
+ * notified and not revocable; for a spec that targets an older kernel the
+ * attach fails with -EINVAL, as the WARN_ON in dma_buf_dynamic_attach() did. `dma_buf_pin` on a static attachment WARNs and
  * still calls the exporter's `pin`, as the kernel does. A static importer of a dynamic exporter (one with
  * `pin`) is pinned at map time and unpinned at unmap (dma_buf_pin_on_map).
  * Misuse the kernel cannot refuse is a violation: an attachment used after
@@ -29,6 +30,12 @@ import { isResult, liveAtt, liveBuf, liveOf, resvFree, resvWait, takeResv, relea
 import { mappingEvents, mappingPrimitives } from './dmabuf-map.js';
 import { call, fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
 import { K, param } from './sig.js';
+
+/** Whether the spec's kernel contract is older than `major.minor` (its `target`, else the newest). */
+function before(cx: ModelContext, major: number, minor: number): boolean {
+  const c = cx.program.program.contract;
+  return c.major < major || (c.major === major && c.minor < minor);
+}
 
 /** The signatures of the DMA-BUF primitives (include/linux/dma-buf.h), as the checker sees them. */
 const sigs: Record<string, PrimitiveSig> = {
@@ -66,7 +73,8 @@ const sigs: Record<string, PrimitiveSig> = {
     name: 'dma_buf_attach_revocable',
     params: [param('attach', K.att)],
     returns: T.bool,
-    doc: 'Whether the importer can be revoked: a dynamic attachment whose `move_notify` is not `dma_buf_unsupported_invalidate_mappings` (drivers/dma-buf/dma-buf.c, dma_buf_attach_revocable()). An exporter that must revoke calls it in its `attach` op.',
+    doc: 'Whether the importer can be revoked: a dynamic attachment whose importer ops fill `move_notify` (drivers/dma-buf/dma-buf.c, dma_buf_attach_revocable()). An exporter that must revoke calls it in its `attach` op.',
+    since: { linux: '7.1', commit: 'be6d4c9e9d71' },
   },
 };
 
@@ -163,6 +171,8 @@ function attach(dynamic: boolean): PrimitiveImpl {
       if (dynamic) {
         ops = importer ?? null;
         if (typeof ops !== 'string' || !ops.startsWith('&')) return cx.fatal('model.null_deref', `${name} with importer ops ${cx.show(ops)}`);
+        // Until 575157b1b5fc (7.1): WARN_ON(importer_ops && !importer_ops->move_notify) returns -EINVAL.
+        if (before(cx, 7, 1) && cx.callback(ops, 'move_notify') === undefined) return fail('EINVAL');
       }
       const att = cx.create('attachment', { buf: b!, dev: dev!, peer2peer: dynamic && cx.flag(ops, 'allow_peer2peer'), importer: ops, pinned: false, dynamic });
       frame.regs = [att, b!];
@@ -337,7 +347,11 @@ const sgTableKind: KindImpl = {
 export const dmabufModel: Model = {
   name: 'dmabuf',
   kinds: [bufKind, attachmentKind, sgTableKind],
-  aliases: { primitives: { dma_buf_invalidate_mappings: 'dma_buf_move_notify' }, slots: { invalidate_mappings: 'move_notify' } },
+  aliases: {
+    primitives: { dma_buf_invalidate_mappings: 'dma_buf_move_notify' },
+    slots: { invalidate_mappings: 'move_notify' },
+    since: { dma_buf_invalidate_mappings: { linux: '7.1', commit: '95308225e5ba' }, invalidate_mappings: { linux: '7.1', commit: 'ef246da8e63c' } },
+  },
   violations: {
     'model.double_unmap': 'A mapping was unmapped twice.',
     'model.leak': 'An object was given up while it still owned live objects (detach with a live mapping, the last put with attachments left).',

@@ -9,7 +9,7 @@
  */
 import type { FixedObject, HardwareImpl, KindImpl, PrimitiveImpl, ThreadGate } from '../runtime/natives.js';
 import type { Program } from '../semantics/program.js';
-import type { ConstantSpec, EventSpec } from '../semantics/vocabulary.js';
+import type { ConstantSpec, EventSpec, Since } from '../semantics/vocabulary.js';
 
 export type { CallResult, FixedObject, HardwareImpl, HardwareStepResult, KindImpl, LockProtocol, ModelContext, NativeResult, PrimitiveImpl, ThreadGate, Violation } from '../runtime/natives.js';
 export { call, fail, ret, wait } from '../runtime/natives.js';
@@ -27,7 +27,12 @@ export interface Model {
   /** Named constants a spec may write (`BUS_ADDR`); each evaluates to `@NAME`. */
   readonly constants?: Readonly<Record<string, ConstantSpec>>;
   /** Other spellings (a newer kernel's names) of its primitives and of ops-table slots. */
-  readonly aliases?: { readonly primitives?: Readonly<Record<string, string>>; readonly slots?: Readonly<Record<string, string>> };
+  readonly aliases?: {
+    readonly primitives?: Readonly<Record<string, string>>;
+    readonly slots?: Readonly<Record<string, string>>;
+    /** When a spelling came into the kernel: older targets cannot use it. */
+    readonly since?: Readonly<Record<string, Since>>;
+  };
   /** Steps its hardware takes on its own. */
   readonly hardware?: HardwareImpl;
   /** When threads it started may run. */

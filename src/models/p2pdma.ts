@@ -159,6 +159,7 @@ const unmap: PrimitiveImpl = {
 const providerFor: PrimitiveImpl = {
   sig: {
     name: 'pcim_p2pdma_provider',
+    since: { linux: '6.19', commit: '372d6d1b8ae3' },
     params: [param('dev', K.dev), param('bar', T.int)],
     returns: K.provider,
     doc: 'The P2P provider of a BAR, owned by the current driver binding (devres frees it after `remove()`).',

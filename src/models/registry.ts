@@ -7,11 +7,11 @@
  */
 import { hardKeywords } from '../../grammar/tokens.js';
 import type { FixedObject, HardwareImpl, KindImpl, Natives, PrimitiveImpl, ThreadGate } from '../runtime/natives.js';
-import { languageViolations, objectEvents, queries } from '../semantics/builtins.js';
+import { krefPrimitives, languageViolations, objectEvents, queries } from '../semantics/builtins.js';
 import { guardModel } from './guard.js';
 import type { Program } from '../semantics/program.js';
 import { scalarTypeNames } from '../semantics/types.js';
-import type { ConstantSpec, EventSpec, PrimitiveSig, Vocabulary } from '../semantics/vocabulary.js';
+import type { ConstantSpec, EventSpec, Since, PrimitiveSig, Vocabulary } from '../semantics/vocabulary.js';
 import { dmabufModel } from './dmabuf.js';
 import { hwModel } from './hw.js';
 import { iommuModel } from './iommu.js';
@@ -44,6 +44,7 @@ export class ModelRegistry implements Vocabulary, Natives {
   private readonly slotAliasMap = new Map<string, string>();
   private readonly hardwareList: HardwareImpl[] = [];
   private readonly gateList: ThreadGate[] = [];
+  private readonly sinceMap = new Map<string, Since>();
   private kindList: KindImpl[] = [];
   private primList: PrimitiveImpl[] = [];
   private sealed = false;
@@ -63,7 +64,7 @@ export class ModelRegistry implements Vocabulary, Natives {
       throw new Error(`model '${model.name}' cannot define ${what} '${name}': ${by ?? 'it is not a plain name, or it is a built-in name or spelling'}`);
     };
     const reserved = (name: string) =>
-      !plainName.test(name) || hardKeywords.includes(name) || /^E[A-Z0-9]+$/.test(name) || queries.has(name) || objectEvents.has(name) || this.primAliases.has(name) || (scalarTypeNames as readonly string[]).includes(name) || name === 'set';
+      !plainName.test(name) || hardKeywords.includes(name) || /^E[A-Z0-9]+$/.test(name) || queries.has(name) || krefPrimitives.has(name) || name === 'free' || objectEvents.has(name) || this.primAliases.has(name) || (scalarTypeNames as readonly string[]).includes(name) || name === 'set';
     const builtin = builtinModels.includes(model);
     for (const p of model.primitives) {
       const owner = this.owners.get(p.sig.name);
@@ -100,6 +101,7 @@ export class ModelRegistry implements Vocabulary, Natives {
     for (const [name, c] of Object.entries(model.constants ?? {})) this.constantMap.set(name, c);
     for (const [alias, to] of Object.entries(model.aliases?.primitives ?? {})) this.primAliases.set(alias, to);
     for (const [alias, to] of Object.entries(model.aliases?.slots ?? {})) this.slotAliasMap.set(alias, to);
+    for (const [alias, since] of Object.entries(model.aliases?.since ?? {})) this.sinceMap.set(alias, since);
     if (model.hardware) this.hardwareList.push(model.hardware);
     if (model.threadGate) this.gateList.push(model.threadGate);
     this.kindList = [...this.kindMap.values()];
@@ -116,6 +118,13 @@ export class ModelRegistry implements Vocabulary, Natives {
   }
   get primitives(): ReadonlyMap<string, PrimitiveSig> {
     return this.sigs;
+  }
+  get spellingsSince(): ReadonlyMap<string, Since> {
+    return this.sinceMap;
+  }
+  /** The model each primitive comes from, by primitive name (for kernel checks that are on by default). */
+  get primitiveModels(): ReadonlyMap<string, string> {
+    return this.owners;
   }
   get primitiveAliases(): ReadonlyMap<string, string> {
     return this.primAliases;

@@ -55,8 +55,24 @@ export type Instr = At &
     | { readonly op: 'bind'; readonly d: number }
     | { readonly op: 'unbind'; readonly d: number }
     | { readonly op: 'unplug'; readonly dev: string }
-    /** Calls a driver action from a scenario line; its result (or errno) is left on the stack. */
-    | { readonly op: 'action'; readonly d: number; readonly body: number; readonly argc: number }
+    /**
+     * Calls a driver action, from a scenario line or (v1) from a body; its result
+     * (or errno) is left on the stack. `tr` false: a failure propagates (a body's call).
+     */
+    | { readonly op: 'action'; readonly d: number; readonly body: number; readonly argc: number; readonly tr?: boolean }
+    // v1: objects of own kinds, krefs, choices in bodies.
+    /** Creates an object of own kind `kind` from the top `fields.length` values (in field order). */
+    | { readonly op: 'new'; readonly kind: string; readonly fields: readonly string[] }
+    /** Ends the object on the stack (kfree()). */
+    | { readonly op: 'free' }
+    /** Writes a field of an own kind's object: stack `value, object`. */
+    | { readonly op: 'storem'; readonly name: string }
+    /** kref_get / kref_put / kref_get_unless_zero (visible) on field `field` of the object on the stack, or of driver `d`'s state field `f`. */
+    | { readonly op: 'kref'; readonly fn: 'get' | 'put' | 'get_unless_zero'; readonly field: string; readonly d?: number; readonly f?: number }
+    /** kref_read (a query, not a step). */
+    | { readonly op: 'krefread'; readonly field: string; readonly d?: number; readonly f?: number }
+    /** `choose` in a body: one of `targets`, every one explored; not a step of its own. */
+    | { readonly op: 'pick'; readonly targets: readonly number[] }
     | { readonly op: 'spawn'; readonly threads: readonly number[] }
     | { readonly op: 'join'; readonly threads: readonly number[] }
     | { readonly op: 'choose'; readonly targets: readonly number[] }
@@ -67,7 +83,7 @@ export type Instr = At &
 export type Op = Instr['op'];
 
 /** Instructions that start a step. */
-export const visibleOps: ReadonlySet<Op> = new Set<Op>(['prim', 'lock', 'bind', 'unbind', 'unplug', 'action', 'choose', 'join']);
+export const visibleOps: ReadonlySet<Op> = new Set<Op>(['prim', 'lock', 'bind', 'unbind', 'unplug', 'action', 'choose', 'join', 'kref']);
 
 /** A compiled body: a callback, action, `fn`, a scenario thread, or an expression (a constraint's condition, a field's initial value, a flag). */
 export interface CompiledBody {
@@ -85,4 +101,6 @@ export interface CompiledBody {
   readonly at: number;
   /** A callback, action, probe or remove: its entry and its end (ok/fails) are events. */
   readonly event: boolean;
+  /** `fails E, …` (v1): errnos a call may fail with under `faults on`, before the body runs. */
+  readonly fails?: readonly string[];
 }

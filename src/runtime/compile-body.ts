@@ -8,7 +8,8 @@
 import type * as A from '../syntax/ast.js';
 import type { Program } from '../semantics/program.js';
 import type { Instr } from './bytecode.js';
-import { errno, mapType, opsRef, ref, str } from './values.js';
+import { errno, mapType, opsRef, ref, str, type Value } from './values.js';
+import type { Type } from '../semantics/types.js';
 
 /** What every body compiler shares: the program and the indices it compiles names to. */
 export interface CompileEnv {
@@ -17,6 +18,26 @@ export interface CompileEnv {
   /** The fixed objects a spec names (devices) → their object ids. */
   readonly deviceIds: ReadonlyMap<string, number>;
   readonly fns: ReadonlyMap<string, number>;
+  /** A driver's own fns (v1): `driver\u0000fn` → body id. */
+  readonly driverFns: ReadonlyMap<string, number>;
+  /** The body of a driver's action (v1: actions called from bodies). */
+  actionBodies(driver: string, action: string): number;
+}
+
+/** The value a field of type `t` starts with when nothing says otherwise (a kref at 1, as after kref_init()). */
+export function defaultValue(t: Type): Value {
+  switch (t.k) {
+    case 'kref':
+      return 1;
+    case 'int':
+      return 0;
+    case 'bool':
+      return false;
+    case 'set':
+      return [];
+    default:
+      return null;
+  }
 }
 
 /** Locals by name, each a slot of the frame; a child scope shadows and shares the slot counter. */
@@ -128,6 +149,19 @@ export class BodyCompiler {
         this.expr(s.expr, scope);
         this.emit({ op: 'pop', at });
         return;
+      case 'choose': {
+        const pick = this.emit({ op: 'pick', targets: [], at });
+        const targets: number[] = [];
+        const ends: number[] = [];
+        for (const b of s.branches) {
+          targets.push(this.code.length);
+          this.block(b, scope.child());
+          ends.push(this.emit({ op: 'jmp', t: -1, at }));
+        }
+        for (const e of ends) this.patch(e, this.code.length);
+        this.code[pick] = { op: 'pick', targets, at };
+        return;
+      }
     }
   }
 
@@ -145,14 +179,66 @@ export class BodyCompiler {
         this.emit({ op: 'storef', d, f, at });
         return;
       }
+    } else if (this.ownKindOf(target.object) !== undefined) {
+      this.expr(target.object, scope);
+      this.emit({ op: 'storem', name: target.member.name, at });
+      return;
     }
     // The checker rejects every other target; keep the stack balanced regardless.
     this.emit({ op: 'pop', at });
   }
 
+  /** The own kind an expression's value is an object of, if it is one. */
+  private ownKindOf(e: A.Expr): string | undefined {
+    const t = this.program.types.get(e);
+    const s = t?.k === 'optional' ? t.inner : t;
+    return s?.k === 'object' && this.program.kinds.has(s.kind) ? s.kind : undefined;
+  }
+
+  /** `new K { … }`: every field's value, in the kind's field order: given, else its initialiser, else its type's default. */
+  private newExpr(e: A.NewExpr, scope: Scope): void {
+    const at = e.span.start;
+    const kind = this.program.kinds.get(e.type.name);
+    if (!kind) {
+      this.emit({ op: 'const', v: null, at });
+      return;
+    }
+    const given = new Map(e.fields.map((f) => [f.name.name, f.value]));
+    const names: string[] = [];
+    for (const f of kind.fields.values()) {
+      names.push(f.name);
+      const value = given.get(f.name);
+      if (value && f.type.k !== 'kref') this.expr(value, scope);
+      else if (f.decl.init && f.type.k !== 'kref') this.expr(f.decl.init, new Scope(undefined, () => 0));
+      else this.emit({ op: 'const', v: defaultValue(f.type), at });
+    }
+    this.emit({ op: 'new', kind: kind.name, fields: names, at });
+  }
+
+  /** A kref argument: the state field it names, or the object whose field it is (pushed). */
+  private krefPlace(arg: A.Expr | undefined, scope: Scope): { field: string; d?: number; f?: number } {
+    if (arg?.kind === 'member') {
+      this.expr(arg.object, scope);
+      return { field: arg.member.name };
+    }
+    if (arg?.kind === 'name') {
+      const sym = this.program.resolutions.get(arg);
+      if (sym?.kind === 'field') {
+        const d = this.env.driverIndex.get(sym.driver)!;
+        const f = [...this.program.drivers.get(sym.driver)!.fields.keys()].indexOf(sym.name);
+        return { field: sym.name, d, f };
+      }
+    }
+    this.emit({ op: 'const', v: null, at: arg?.span.start ?? 0 });
+    return { field: '' };
+  }
+
   expr(e: A.Expr, scope: Scope): void {
     const at = e.span.start;
     switch (e.kind) {
+      case 'new':
+        this.newExpr(e, scope);
+        return;
       case 'int':
       case 'size':
         this.emit({ op: 'const', v: e.value, at });
@@ -253,6 +339,12 @@ export class BodyCompiler {
       return;
     }
     const callee = e.callee;
+    const action = callee.kind === 'member' ? this.program.resolutions.get(callee) : undefined;
+    if (action?.kind === 'action') {
+      for (const a of e.args) this.expr(a, scope);
+      this.emit({ op: 'action', d: this.env.driverIndex.get(action.driver.name)!, body: this.env.actionBodies(action.driver.name, action.name), argc: e.args.length, tr, at });
+      return;
+    }
     if (callee.kind === 'member') {
       // Set methods: add/remove write the set back to the name it came from.
       const m = callee.member.name as 'add' | 'remove' | 'has' | 'size';
@@ -275,11 +367,26 @@ export class BodyCompiler {
     const sym = this.program.resolutions.get(callee);
     if (sym?.kind === 'fn') {
       for (const a of e.args) this.expr(a, scope);
-      this.emit({ op: 'fn', body: this.env.fns.get(sym.name)!, argc: e.args.length, tr, at });
+      const body = sym.info.driver !== undefined ? this.env.driverFns.get(`${sym.info.driver}\u0000${sym.name}`) : this.env.fns.get(sym.name);
+      this.emit({ op: 'fn', body: body!, argc: e.args.length, tr, at });
       return;
     }
     if (sym?.kind === 'primitive') {
       const name = sym.sig.name;
+      if (name === 'kref_get' || name === 'kref_put' || name === 'kref_get_unless_zero') {
+        const place = this.krefPlace(e.args[0], scope);
+        this.emit({ op: 'kref', fn: name === 'kref_get' ? 'get' : name === 'kref_put' ? 'put' : 'get_unless_zero', ...place, at });
+        return;
+      }
+      if (name === 'kref_read') {
+        this.emit({ op: 'krefread', ...this.krefPlace(e.args[0], scope), at });
+        return;
+      }
+      if (name === 'free') {
+        for (const a of e.args) this.expr(a, scope);
+        this.emit({ op: 'free', at });
+        return;
+      }
       if (name === 'count') {
         const arg = e.args[0];
         this.emit({ op: 'query', name, argc: 0, kind: arg?.kind === 'name' ? arg.name : '', at });

@@ -30,7 +30,15 @@ export function compileProgram(program: Program, natives: Natives): CompiledProg
   [...program.drivers.keys()].forEach((name, i) => driverIndex.set(name, i));
   const fns = new Map<string, number>();
   const threadLabels = new Map<number, string>();
-  const env: CompileEnv = { program, driverIndex, deviceIds, fns };
+  const driverFns = new Map<string, number>();
+  const env: CompileEnv = {
+    program,
+    driverIndex,
+    deviceIds,
+    fns,
+    driverFns,
+    actionBodies: (driver, action) => drivers[driverIndex.get(driver) ?? -1]?.actions.get(action) ?? -1,
+  };
   let threadCount = 0;
 
   // Reserve ids so bodies can call each other (and fns can recurse) before all are compiled.
@@ -40,14 +48,14 @@ export function compileProgram(program: Program, natives: Natives): CompiledProg
     return bodies.length - 1;
   };
 
-  const compileBody = (id: number, name: string, driver: number, info: Pick<BodyInfo, 'params' | 'body'>, bodyUri: string, at: number, event = true): void => {
+  const compileBody = (id: number, name: string, driver: number, info: Pick<BodyInfo, 'params' | 'body' | 'fails'>, bodyUri: string, at: number, event = true): void => {
     const code: Instr[] = [];
     let slots = 0;
     const root = new Scope(undefined, () => slots++);
     for (const p of info.params) root.add(p.name);
     new BodyCompiler(env, code).block(info.body, root.child());
     code.push({ op: 'ret', value: false, at: info.body.span.end });
-    bodies[id] = { id, name, driver, params: info.params.length, locals: slots, code, uri: bodyUri, at, event };
+    bodies[id] = { id, name, driver, params: info.params.length, locals: slots, code, uri: bodyUri, at, event, ...(info.fails?.length ? { fails: info.fails } : {}) };
   };
 
   /** An expression as a body of its own: parameters `params`, the value returned. */
@@ -69,15 +77,23 @@ export function compileProgram(program: Program, natives: Natives): CompiledProg
     pending.push(() => compileBody(id, `fn ${name}`, -1, fn, fn.uri, fn.decl.span.start, false));
   }
 
-  const drivers: DriverRt[] = [];
+  // Declared before the drivers' loop compiles anything: an action call in a body looks its target up here.
+  // eslint-disable-next-line prefer-const
+  let drivers: DriverRt[] = [];
   const flagBodies: [Map<string, Value>, string, number][] = [];
   for (const [name, d] of program.drivers) {
     const index = driverIndex.get(name)!;
-    const body = (label: string, info: Pick<BodyInfo, 'params' | 'body'>, at: number): number => {
+    const body = (label: string, info: Pick<BodyInfo, 'params' | 'body' | 'fails'>, at: number): number => {
       const id = reserve();
-      pending.push(() => compileBody(id, `${name}.${label}`, index, info, uri, at));
+      pending.push(() => compileBody(id, `${name}.${label}`, index, info, d.uri, at));
       return id;
     };
+    // A driver's own fns see its state: compiled with its index, not as events.
+    for (const [f, info] of d.fns) {
+      const id = reserve();
+      driverFns.set(`${name}\u0000${f}`, id);
+      pending.push(() => compileBody(id, `fn ${name}.${f}`, index, info, d.uri, info.decl.span.start, false));
+    }
     const actions = new Map<string, number>();
     for (const [a, info] of d.actions) actions.set(a, body(a, info, info.decl.span.start));
     const ops = new Map<string, OpsRt>();
@@ -98,10 +114,10 @@ export function compileProgram(program: Program, natives: Natives): CompiledProg
         }
       }
       const flags = new Map<string, Value>();
-      for (const [slot, e] of table.flags) flagBodies.push([flags, slot, compileExpr(`${name}.${t}.${slot}`, e, [], uri)]);
+      for (const [slot, e] of table.flags) flagBodies.push([flags, slot, compileExpr(`${name}.${t}.${slot}`, e, [], d.uri)]);
       ops.set(t, { opstype: table.opstype?.name ?? '', callbacks, flags });
     }
-    const fieldInits = [...d.fields.values()].map((f) => (f.decl.init ? compileExpr(`${name}.${f.name}`, f.decl.init, [], uri) : undefined));
+    const fieldInits = [...d.fields.values()].map((f) => (f.decl.init ? compileExpr(`${name}.${f.name}`, f.decl.init, [], d.uri) : undefined));
     drivers.push({
       index,
       name,

@@ -38,6 +38,13 @@ export function evaluate(program: CompiledProgram, natives: Natives, body: numbe
         else st.push(null);
         break;
       }
+      case 'krefread': {
+        // A condition may read an ended object's count (a lifetime is judged after the end).
+        const v = st.pop() ?? null;
+        const o = isRef(v) ? world.objects[refId(v)] : undefined;
+        st.push(o ? (o.f[ins.field] ?? null) : null);
+        break;
+      }
       case 'bin':
         throw new IntOverflow(overflowOf(ins.o, st[st.length - 2] ?? null, st[st.length - 1] ?? null) ?? 'an integer overflow');
       case 'ret':

@@ -26,6 +26,8 @@ export function initialWorld(program: CompiledProgram, natives: Natives, scenari
       const f = d.info.fields.get(name)!;
       const t = strip(f.type);
       if (t.k === 'set') return [];
+      // A kref starts as after kref_init().
+      if (t.k === 'kref') return 1;
       if (t.k === 'bool') return f.type.k === 'optional' ? null : false;
       if (t.k === 'int') return f.type.k === 'optional' ? null : 0;
       const kind = t.k === 'object' ? natives.kind(t.kind) : undefined;

@@ -44,6 +44,8 @@ type RuleMatcher =
   | { readonly k: 'before'; readonly name: string; readonly key: string; readonly left: PatternMatcher; readonly right: PatternMatcher; readonly shared: readonly string[] }
   | { readonly k: 'never'; readonly name: string; readonly key: string; readonly p: PatternMatcher; readonly after?: PatternMatcher; readonly shared: readonly string[] }
   | { readonly k: 'requires'; readonly name: string; readonly p: PatternMatcher; readonly cond: ConditionRt; readonly text: string }
+  /** `A leads_to B` (v1): the A occurrences not yet answered are remembered under `key`. */
+  | { readonly k: 'leads_to'; readonly name: string; readonly key: string; readonly left: PatternMatcher; readonly right: PatternMatcher; readonly shared: readonly string[] }
   | { readonly k: 'always' | 'at_end'; readonly name: string; readonly e: ConditionRt; readonly text: string };
 
 export class Monitor {
@@ -51,6 +53,7 @@ export class Monitor {
   private readonly lifetimes: RuleMatcher[] = [];
   private readonly always: RuleMatcher[] = [];
   private readonly atEnd: RuleMatcher[] = [];
+  private readonly leadsTo: RuleMatcher[] = [];
 
   constructor(
     private readonly program: CompiledProgram,
@@ -74,7 +77,7 @@ export class Monitor {
   /** Rule keys whose memory the initial world must hold. */
   memoryKeys(): string[] {
     const keys = new Set<string>();
-    for (const rs of this.byEvent.values()) for (const r of rs) if (r.k === 'before' || (r.k === 'never' && r.after)) keys.add(r.key);
+    for (const rs of this.byEvent.values()) for (const r of rs) if (r.k === 'before' || r.k === 'leads_to' || (r.k === 'never' && r.after)) keys.add(r.key);
     return [...keys];
   }
 
@@ -142,6 +145,14 @@ export class Monitor {
           const m: RuleMatcher = { k: 'before', name: c.name, key, left, right, shared: sharedVars(left, right) };
           this.add(left.event, m);
           this.add(right.event, m);
+          return;
+        }
+        case 'leads_to': {
+          const [left, right] = this.typed(this.pattern(c, r.left), this.pattern(c, r.right));
+          const m: RuleMatcher = { k: 'leads_to', name: c.name, key, left, right, shared: sharedVars(left, right) };
+          this.add(left.event, m);
+          this.add(right.event, m);
+          this.leadsTo.push(m);
           return;
         }
         case 'never': {
@@ -266,6 +277,23 @@ export class Monitor {
           }
           break;
         }
+        case 'leads_to': {
+          // A B answers every earlier A it matches; an event never answers itself.
+          if (r.right.event === key) {
+            const vars = this.match(r.right, args, outcome, w);
+            const pending = w.mem[r.key] ?? [];
+            if (vars && pending.length > 0) {
+              const t = tuple(vars, r.shared);
+              const left = pending.filter((p) => p !== t);
+              if (left.length !== pending.length) w.mem[r.key] = left;
+            }
+          }
+          if (r.left.event === key) {
+            const vars = this.match(r.left, args, outcome, w);
+            if (vars) remember(w, r.key, tuple(vars, r.shared));
+          }
+          break;
+        }
         case 'requires': {
           const vars = this.match(r.p, args, outcome, w);
           if (!vars) break;
@@ -313,6 +341,21 @@ export class Monitor {
       if (!this.holds(r.e, cx.world, -1, NO_VARS, cx, r.name)) {
         cx.violate(r.name, `\`always ${r.text}\` does not hold`);
       }
+    }
+  }
+
+  /**
+   * When a run ends — finished, stuck, or stopped by the model: each
+   * `A leads_to B` with an A still unanswered.
+   */
+  unanswered(cx: MonitorContext): void {
+    for (const r of this.leadsTo) {
+      if (r.k !== 'leads_to') continue;
+      const pending = cx.world.mem[r.key] ?? [];
+      if (pending.length === 0) continue;
+      const first = JSON.parse(pending[0]!) as Value[];
+      const bound = r.shared.length ? ` (${r.shared.map((v, i) => `${v} = ${cx.show(first[i] ?? null)}`).join(', ')})` : '';
+      cx.violate(r.name, `\`${r.left.text}\`${bound} is never answered by \`${r.right.text}\``);
     }
   }
 

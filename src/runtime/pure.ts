@@ -19,6 +19,9 @@ import type { World } from './world.js';
  */
 export const MAX_INT = Number.MAX_SAFE_INTEGER;
 
+/** A kref whose get came at zero: refcount_t saturates it, and it is never released (kref_read shows -1). */
+export const SATURATED = -1;
+
 /** Thrown by a condition's evaluation when its arithmetic leaves the exact range. */
 export class IntOverflow extends Error {
   constructor(readonly text: string) {
@@ -128,6 +131,19 @@ export function execPure(env: PureEnv, f: PureFrame, ins: Instr): boolean {
     case 'not':
       st.push(st.pop() !== true);
       break;
+    case 'krefread': {
+      if (ins.d !== undefined && ins.f !== undefined) {
+        st.push(env.world.fields[ins.d]?.[ins.f] ?? null);
+        break;
+      }
+      // A freed object's kref is the caller's to report (a use after free in a step).
+      const v = st[st.length - 1] ?? null;
+      const o = isRef(v) ? env.world.objects[refId(v)] : undefined;
+      if (!o?.alive) return false;
+      st.pop();
+      st.push(o.f[ins.field] ?? null);
+      break;
+    }
     case 'neg': {
       const v = st.pop();
       st.push(typeof v === 'number' ? -v || 0 : 0);

@@ -10,6 +10,7 @@ import type { Monitor } from './monitor.js';
 import { MAX_DEPTH, MAX_STEP_INSTRUCTIONS, NO_OBJECTS, type StepOutcome } from './steps.js';
 import type { CallResult, ModelContext, Natives, NativeResult, PrimitiveImpl, Violation } from './natives.js';
 import { execPure, opsSlot, overflowOf } from './pure.js';
+import { execObjectOp } from './step-objects.js';
 import { equal, errno, errnoName, isErrno, isOpsRef, isRef, ref, refId, type Value } from './values.js';
 import type { CodeFrame, Frame, NativeFrame, Obj, World } from './world.js';
 
@@ -37,7 +38,8 @@ export class Step implements ModelContext {
   readonly points: number[] = [];
   private choicePos = 0;
   private visible = false;
-  private text = '';
+  /** The step's line in a trace. @internal for step-objects.ts */
+  text = '';
   private at = 0;
   private uri: string;
   /** The step's position was moved to the invisible instruction that broke a rule. */
@@ -163,7 +165,7 @@ export class Step implements ModelContext {
 
   // ---- the step ----------------------------------------------------------------
 
-  private describe(text: string, uri: string, at: number): void {
+  /** @internal for step-objects.ts */ describe(text: string, uri: string, at: number): void {
     if (this.text === '') {
       this.text = text;
       this.uri = uri;
@@ -174,7 +176,7 @@ export class Step implements ModelContext {
   /** Native frames whose call is this step's visible operation or was made within it. */
   private readonly startedHere = new Set<NativeFrame>();
 
-  private noteResult(s: string): void {
+  /** @internal for step-objects.ts */ noteResult(s: string): void {
     if (this.text !== '' && !this.text.includes(' → ') && !this.text.includes(' · ')) this.text += ` → ${s}`;
   }
 
@@ -255,7 +257,7 @@ export class Step implements ModelContext {
   }
 
   /** Reports an event to the monitors; a step with an event some rule observes is not local. */
-  private event(name: string, args: readonly Value[], outcome: 'ok' | 'fails' | undefined): void {
+  /** @internal for step-objects.ts */ event(name: string, args: readonly Value[], outcome: 'ok' | 'fails' | undefined): void {
     if (this.local && this.m.monitor.observes(name)) this.local = false;
     this.m.monitor.onEvent(this, name, args, outcome);
   }
@@ -273,6 +275,14 @@ export class Step implements ModelContext {
       case 'storef':
         w.fields[ins.d]![ins.f] = st.pop() ?? null;
         f.pc++;
+        return;
+      case 'new':
+      case 'free':
+      case 'storem':
+      case 'kref':
+      case 'krefread':
+      case 'pick':
+        execObjectOp(this, f, ins, uri);
         return;
       case 'member': {
         const v = st.pop() ?? null;
@@ -298,6 +308,12 @@ export class Step implements ModelContext {
       case 'fn': {
         const args = st.splice(st.length - ins.argc, ins.argc);
         f.pc++;
+        const e = this.faultPoint(ins.body);
+        if (e !== undefined) {
+          this.text += ` · ${this.program.bodies[ins.body]!.name} → ${e}`;
+          this.deliver({ fail: errno(e) }, ins.tr);
+          return;
+        }
         this.pushCode(ins.body, args, ins.tr, false, ins.at, uri);
         return;
       }
@@ -372,7 +388,15 @@ export class Step implements ModelContext {
         const body = this.program.bodies[ins.body]!;
         this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, uri, ins.at);
         this.event(body.name, args, undefined);
-        this.pushCode(ins.body, args, true, false, ins.at, uri);
+        // A `fails E` point: the call fails so before the body runs (it is still the action's event).
+        const e = this.faultPoint(ins.body);
+        if (e !== undefined) {
+          this.event(body.name, args, 'fails');
+          this.noteResult(e);
+          this.deliver({ fail: errno(e) }, ins.tr ?? true);
+          return;
+        }
+        this.pushCode(ins.body, args, ins.tr ?? true, false, ins.at, uri);
         return;
       }
       case 'spawn':
@@ -410,7 +434,15 @@ export class Step implements ModelContext {
     }
   }
 
-  private fatalAt(ins: Instr, uri: string, rule: string, message: string): void {
+  /** Under `faults on`, a call of a body with `fails E, …` also fails with each E: which, or undefined to run it. */
+  private faultPoint(bodyId: number): string | undefined {
+    const fails = this.program.bodies[bodyId]?.fails;
+    if (!this.world.faults || !fails?.length) return undefined;
+    const c = this.choose(fails.length + 1);
+    return c > 0 ? fails[c - 1] : undefined;
+  }
+
+  /** @internal for step-objects.ts */ fatalAt(ins: Instr, uri: string, rule: string, message: string): void {
     this.describe(message, uri, ins.at);
     this.pinTo(uri, ins.at);
     this.fatal(rule, message);

@@ -14,6 +14,12 @@ import { didYouMean } from './suggest.js';
 import { comparable, compatible, strip, T, typeToString, type Type } from './types.js';
 import { queries } from './builtins.js';
 import type { ParamSig } from './vocabulary.js';
+import { describe, symbolWhat } from './describe.js';
+import { actionCall, freeCall, inTarget, newExpr } from './own-forms.js';
+export { symbolWhat };
+import { isOwnKind } from './spec-vocabulary.js';
+
+const KREF_NOT_VALUE = 'a `kref` is not a value: pass it to kref_get, kref_put, kref_get_unless_zero or kref_read';
 
 /** Where a body sits, which decides what its names can reach. */
 export interface BodyEnv {
@@ -53,11 +59,11 @@ export class Scope {
 }
 
 export class BodyChecker {
-  private readonly bag: DiagnosticBag;
+  readonly bag: DiagnosticBag;
 
   constructor(
-    private readonly cx: CheckContext,
-    private readonly env: BodyEnv,
+    readonly cx: CheckContext,
+    readonly env: BodyEnv,
   ) {
     this.bag = cx.bag(env.uri);
   }
@@ -75,6 +81,7 @@ export class BodyChecker {
         const declared = s.type ? this.cx.resolveType(s.type, this.env.uri) : undefined;
         const t = this.expr(s.value, scope);
         if (t.k === 'void') this.bag.error('type-mismatch', 'this call returns nothing, so there is no value to bind', s.value.span);
+        if (t.k === 'kref') this.bag.error('type-mismatch', KREF_NOT_VALUE, s.value.span);
         if (declared) this.expect(t, declared, s.value);
         if (s.name.name !== '') {
           if (scope.has(s.name.name)) {
@@ -131,6 +138,9 @@ export class BodyChecker {
       case 'assert':
         this.condition(s.cond, scope, '`assert`');
         return;
+      case 'choose':
+        for (const b of s.branches) this.block(b, scope);
+        return;
       case 'expr':
         this.expr(s.expr, scope);
         return;
@@ -143,7 +153,13 @@ export class BodyChecker {
     if (target.kind === 'member') {
       const objType = this.expr(target.object, scope);
       const o = strip(objType);
-      if (o.k === 'object') {
+      if (o.k === 'object' && isOwnKind(this.cx.vocabulary, o.kind)) {
+        // Fields of the spec's own kinds are the spec's to write (v1).
+        const ft = this.memberType(objType, target.member);
+        this.cx.types.set(target, ft);
+        if (ft.k === 'kref') this.bag.error('not-assignable', `\`${target.member.name}\` is a kref: it changes only through kref_get, kref_put and kref_get_unless_zero`, target.member.span);
+        else this.expect(valueType, ft, s.value);
+      } else if (o.k === 'object') {
         this.bag.error('not-assignable', `\`${target.member.name}\` of ${o.kind} is kept by the model and cannot be assigned`, target.member.span);
       } else if (o.k !== 'unknown') {
         this.memberType(objType, target.member);
@@ -153,6 +169,16 @@ export class BodyChecker {
     const sym = this.lookup(target.name, scope);
     if (!sym) {
       if (this.cx.nameMayBeSkipped(this.env.driver)) return;
+      // A top-level fn sees no driver's state: say where the field is, and how to reach it.
+      const owners = this.env.driver ? [] : [...this.cx.drivers.values()].filter((d) => d.fields.has(target.name)).map((d) => d.name);
+      if (owners.length > 0) {
+        this.bag.error(
+          'assign-to-undeclared',
+          `${this.env.what} is a top-level fn, which sees no driver's state: \`${target.name}\` is a state field of ${owners.map((o) => `driver \`${o}\``).join(' and ')}; declare the fn inside that driver (\`driver ${owners[0]} … { fn … }\`) to use it`,
+          target.span,
+        );
+        return;
+      }
       const where = this.env.driver
         ? `declare it in \`state { }\` of driver \`${this.env.driver.name}\`, or with \`let\``
         : 'declare it with `let`';
@@ -164,6 +190,10 @@ export class BodyChecker {
       return;
     }
     this.cx.resolutions.set(target, sym);
+    if (sym.kind === 'field' && sym.type.k === 'kref') {
+      this.bag.error('not-assignable', `\`${target.name}\` is a kref: it changes only through kref_get, kref_put and kref_get_unless_zero`, target.span);
+      return;
+    }
     if (sym.kind === 'local' || sym.kind === 'field') {
       this.expect(valueType, sym.type, s.value);
       return;
@@ -210,6 +240,9 @@ export class BodyChecker {
       if (f) return { kind: 'field', name, type: f.type, driver: d.name, decl: f.decl };
       const ops = d.ops.get(name);
       if (ops) return { kind: 'ops', name, driver: d.name, table: ops };
+      // A driver's own fns may shadow a top-level one (v1).
+      const own = d.fns.get(name);
+      if (own) return { kind: 'fn', name, info: own };
     }
     const node = this.cx.topology.get(name);
     if (node) return node.kind === 'device' ? { kind: 'device', name, decl: node.decl } : { kind: 'bridge', name, decl: node.decl };
@@ -232,7 +265,7 @@ export class BodyChecker {
     const d = this.env.driver;
     return [
       ...scope.names(),
-      ...(d ? [...d.fields.keys(), ...d.ops.keys()] : []),
+      ...(d ? [...d.fields.keys(), ...d.ops.keys(), ...d.fns.keys()] : []),
       ...this.cx.topology.keys(),
       ...this.cx.providers.keys(),
       ...this.cx.fns.keys(),
@@ -313,6 +346,8 @@ export class BodyChecker {
       }
       case 'binary':
         return this.binary(e, scope);
+      case 'new':
+        return newExpr(this, e, scope);
       case 'try': {
         const t = this.expr(e.expr, scope);
         if (e.expr.kind !== 'call' && e.expr.kind !== 'missing') {
@@ -400,6 +435,12 @@ export class BodyChecker {
 
   private call(e: A.CallExpr, scope: Scope): Type {
     const callee = e.callee;
+    // `drv.action(args)` from a body (v1), unless `drv` is a local, a field or the like.
+    if (callee.kind === 'member' && callee.object.kind === 'name') {
+      const owner = this.lookup(callee.object.name, scope);
+      const drv = !owner || owner.kind === 'driver' ? this.cx.drivers.get(callee.object.name) : undefined;
+      if (drv) return actionCall(this, drv, callee, e, scope);
+    }
     if (callee.kind === 'member') {
       const objType = this.expr(callee.object, scope);
       const o = strip(objType);
@@ -421,7 +462,14 @@ export class BodyChecker {
     const sym = this.lookup(callee.name, scope);
     if (!sym) {
       for (const a of e.args) this.expr(a, scope);
-      const candidates = [...this.cx.fns.keys(), ...this.cx.callableNames()];
+      // An action named bare: actions are called through their driver, as exported symbols are.
+      const owners = [...this.cx.drivers.values()].filter((d) => d.actions.has(callee.name));
+      const mine = this.env.driver && owners.includes(this.env.driver) ? this.env.driver : owners[0];
+      if (mine) {
+        this.bag.error('unknown-name', `\`${callee.name}\` is an action of driver \`${mine.name}\`: call it as \`${mine.name}.${callee.name}(…)\` (a fn of the driver is called by its name alone)`, callee.span);
+        return mine.actions.get(callee.name)!.returns;
+      }
+      const candidates = [...this.cx.fns.keys(), ...(this.env.driver ? this.env.driver.fns.keys() : []), ...this.cx.callableNames()];
       this.bag.error('unknown-name', `unknown function \`${callee.name}\`${didYouMean(callee.name, candidates)}`, callee.span);
       return T.unknown;
     }
@@ -432,7 +480,9 @@ export class BodyChecker {
       return sym.kind === 'fn' ? sym.info.returns : sym.sig.returns;
     }
     if (sym.kind === 'primitive') {
+      inTarget(this, callee.name, sym.sig.since, callee.span);
       if (sym.sig.name === 'count') return this.countCall(e, scope);
+      if (sym.sig.name === 'free') return freeCall(this, e, scope);
       if (sym.sig.name === 'held' && e.args.length === 1) {
         // One message that knows about `.resv`, rather than a plain type mismatch.
         this.mutex(this.expr(e.args[0]!, scope), e.args[0]!, '`held`');
@@ -503,50 +553,3 @@ export class BodyChecker {
   }
 }
 
-function describe(t: Type): string {
-  switch (t.k) {
-    case 'unknown':
-      return 'an unknown value';
-    case 'void':
-      return 'nothing';
-    case 'none':
-      return '`none`';
-    case 'ops':
-      return `an ops table of type \`${t.opstype}\``;
-    case 'driver':
-      return `driver \`${t.name}\``;
-    case 'int':
-    case 'errno':
-      return `an \`${t.k}\``;
-    default:
-      return `a \`${typeToString(t)}\``;
-  }
-}
-
-export function symbolWhat(sym: Symbol): string {
-  switch (sym.kind) {
-    case 'local':
-      return `a local of type \`${typeToString(sym.type)}\``;
-    case 'field':
-      return `a state field of type \`${typeToString(sym.type)}\``;
-    case 'ops':
-      return 'an ops table';
-    case 'device':
-      return 'a device of the topology';
-    case 'bridge':
-      return 'a bridge of the topology';
-    case 'provider':
-      return 'a provider';
-    case 'fn':
-      return 'a function';
-    case 'primitive':
-      return 'a primitive';
-    case 'constant':
-      return 'a constant';
-    case 'driver':
-      return 'a driver';
-    case 'kind':
-    case 'kind-filter':
-      return 'an object kind';
-  }
-}

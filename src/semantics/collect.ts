@@ -7,6 +7,8 @@
 import type * as A from '../syntax/ast.js';
 import type { CheckContext } from './context.js';
 import type {
+  KindFieldInfo,
+  FnInfo,
   BodyInfo,
   DeviceInfo,
   DriverInfo,
@@ -19,6 +21,7 @@ import type {
   SwitchInfo,
 } from './program.js';
 import { closest, didYouMean } from './suggest.js';
+import { notInTarget } from './contract-check.js';
 import { compatible, T, typeToString, type Type } from './types.js';
 
 /** One source's declarations, with the prefix its constraint names get (`dmabuf.`). */
@@ -31,7 +34,9 @@ export interface Unit {
 const MAX_BAR = 5;
 
 export function collectDeclarations(cx: CheckContext, units: readonly Unit[]): void {
-  // Topology first: providers and drivers name devices.
+  // Own kinds first: every type may name them, and they may name each other.
+  collectKinds(cx, units);
+  // Topology next: providers and drivers name devices.
   for (const u of units) for (const d of u.spec.decls) if (d.kind === 'topology') collectTopology(cx, d, u.uri);
   checkTopologyParents(cx);
   for (const u of units) {
@@ -68,9 +73,42 @@ export function collectDeclarations(cx: CheckContext, units: readonly Unit[]): v
   }
 }
 
-function signature(cx: CheckContext, d: { params: A.Param[]; returns?: A.TypeRef; body: A.Block }, uri: string): BodyInfo {
+/** `kind NAME { … }`: names first, so fields may name any own kind; then the fields. */
+function collectKinds(cx: CheckContext, units: readonly Unit[]): void {
+  const decls: [A.KindDecl, string][] = [];
+  for (const u of units) {
+    for (const d of u.spec.decls) {
+      if (d.kind !== 'kind' || d.name.name === '') continue;
+      if (cx.base.kinds.has(d.name.name)) {
+        cx.bag(u.uri).error('duplicate-declaration', `kind \`${d.name.name}\` is a kind of the models; an own kind needs another name`, d.name.span);
+        continue;
+      }
+      if (!cx.declare('kind', 'kind', d.name, u.uri)) continue;
+      cx.ownKinds.set(d.name.name, { name: d.name.name, decl: d, uri: u.uri, fields: new Map() });
+      decls.push([d, u.uri]);
+    }
+  }
+  cx.refreshKinds();
+  for (const [d, uri] of decls) {
+    const fields = cx.ownKinds.get(d.name.name)!.fields as Map<string, KindFieldInfo>;
+    for (const f of d.fields) {
+      if (f.name.name === '') continue;
+      if (fields.has(f.name.name)) {
+        cx.bag(uri).error('duplicate-declaration', `kind \`${d.name.name}\` has two fields named \`${f.name.name}\``, f.name.span);
+        continue;
+      }
+      const type = cx.resolveType(f.type, uri, 'field');
+      if (f.init && type.k === 'kref') cx.bag(uri).error('invalid-value', 'a `kref` starts at 1, as after kref_init(); it takes no initial value', f.init.span);
+      fields.set(f.name.name, { name: f.name.name, type, decl: f });
+    }
+  }
+  cx.refreshKinds();
+}
+
+function signature(cx: CheckContext, d: { params: A.Param[]; returns?: A.TypeRef; body: A.Block; fails?: A.Ident[] }, uri: string): BodyInfo {
   const params = paramsOf(cx, d.params, uri);
-  return { params, returns: d.returns ? cx.resolveType(d.returns, uri) : T.void, body: d.body };
+  const fails = (d.fails ?? []).map((e) => e.name).filter((e) => e !== '');
+  return { params, returns: d.returns ? cx.resolveType(d.returns, uri) : T.void, body: d.body, ...(fails.length ? { fails } : {}) };
 }
 
 function paramsOf(cx: CheckContext, params: readonly A.Param[], uri: string, given?: readonly { type: Type }[]) {
@@ -267,8 +305,10 @@ function collectOpstype(cx: CheckContext, d: A.OpstypeDecl, uri: string): void {
 
 function collectDriver(cx: CheckContext, d: A.DriverDecl, uri: string): void {
   const bag = cx.bag(uri);
-  checkDevice(cx, d.device, uri);
+  const component = d.device === undefined;
+  if (d.device) checkDevice(cx, d.device, uri);
   const fields = new Map<string, FieldInfo>();
+  const fns = new Map<string, FnInfo>();
   const ops = new Map<string, OpsTableInfo>();
   const actions = new Map<string, BodyInfo & { decl: A.ActionDecl }>();
   let probe: BodyInfo | undefined;
@@ -292,12 +332,17 @@ function collectDriver(cx: CheckContext, d: A.DriverDecl, uri: string): void {
     switch (item.kind) {
       case 'state':
         for (const f of item.fields) {
-          const type = cx.resolveType(f.type, uri);
+          const type = cx.resolveType(f.type, uri, 'field');
+          if (f.init && type.k === 'kref') bag.error('invalid-value', 'a `kref` starts at 1, as after kref_init(); it takes no initial value', f.init.span);
           if (claim(f.name, 'state field')) fields.set(f.name.name, { name: f.name.name, type, decl: f });
         }
         break;
       case 'probe':
       case 'remove': {
+        if (component) {
+          bag.error('component-callback', `\`${d.name.name}\` is a component (a driver without \`for\`): it binds to no device, so it has no \`${item.kind}\`; give it \`for DEVICE\` to make it a driver of that device`, item.keyword.span);
+          break;
+        }
         if ((item.kind === 'probe' ? probe : remove) !== undefined) {
           bag.error('duplicate-declaration', `driver \`${d.name.name}\` has two \`${item.kind}\` callbacks`, item.keyword.span);
           break;
@@ -316,13 +361,19 @@ function collectDriver(cx: CheckContext, d: A.DriverDecl, uri: string): void {
       case 'action':
         if (claim(item.name, 'action')) actions.set(item.name.name, { ...signature(cx, item, uri), decl: item });
         break;
+      case 'fn':
+        if (claim(item.name, 'fn')) fns.set(item.name.name, { name: item.name.name, decl: item, uri, driver: d.name.name, ...signature(cx, item, uri) });
+        break;
     }
   }
   if (!cx.declare('driver', 'driver', d.name, uri)) return;
   const info: DriverInfo = {
     name: d.name.name,
     decl: d,
-    device: d.device.name,
+    device: d.device?.name ?? '',
+    component,
+    uri,
+    fns,
     fields,
     ops,
     actions,
@@ -354,6 +405,7 @@ function collectOpsTable(cx: CheckContext, d: A.DriverDecl, t: A.OpsTable, uri: 
     if (e.name.name === '') continue;
     const slotName = cx.slot(e.name.name);
     const slot = opstype.slots.get(slotName);
+    notInTarget(cx, uri, e.name.name, cx.vocabulary.spellingsSince?.get(e.name.name), e.name.span);
     if (seen.has(slotName)) {
       const first = seen.get(slotName)!.name;
       const alias = first !== e.name.name ? ` (\`${first}\` and \`${e.name.name}\` are two names of one slot)` : '';

@@ -6,7 +6,11 @@
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type { Span } from '../source.js';
 import type * as A from '../syntax/ast.js';
+import { SpecVocabulary } from './spec-vocabulary.js';
+import { contractOf } from './contract.js';
 import type {
+  Contract,
+  OwnKindInfo,
   ConstraintInfo,
   DriverInfo,
   EventSig,
@@ -17,7 +21,7 @@ import type {
   Symbol,
   TopoNode,
 } from './program.js';
-import { queries } from './builtins.js';
+import { freeSig, krefPrimitives, queries } from './builtins.js';
 import { didYouMean } from './suggest.js';
 import { scalarType, scalarTypeNames, T, type Type } from './types.js';
 import { canonicalSlot, lookupPrimitive, type PrimitiveSig, type Vocabulary } from './vocabulary.js';
@@ -61,20 +65,38 @@ export class CheckContext {
     return false;
   }
 
+  /** The kinds the spec declares (v1). */
+  readonly ownKinds = new Map<string, OwnKindInfo>();
+  /** For each file a `use "…"` loaded: the `use` line that first brought it in. */
+  readonly usedVia = new Map<string, { readonly uri: string; readonly span: Span }>();
+  /** Rules the spec's `allow` lines turn off. */
+  readonly allowedRules = new Set<string>();
+  /** The kernel contract the spec follows (set once the spec's `target` is read). */
+  contract: Contract = contractOf(undefined);
+  /** The kinds, primitives, events, constants and violations of the registered models, and the spec's own kinds. */
+  vocabulary: Vocabulary;
+
   constructor(
     readonly userUri: string,
-    /** The kinds, primitives, events, constants and violations of the registered models. */
-    readonly vocabulary: Vocabulary,
-  ) {}
+    /** The registered models' vocabulary. */
+    readonly base: Vocabulary,
+  ) {
+    this.vocabulary = new SpecVocabulary(base, this.ownKinds);
+  }
+
+  /** Makes the own kinds collected so far part of the vocabulary. */
+  refreshKinds(): void {
+    this.vocabulary = new SpecVocabulary(this.base, this.ownKinds);
+  }
 
   /** The query or primitive a name denotes, through the kernel-rename aliases. */
   lookupPrimitive(name: string): PrimitiveSig | undefined {
-    return queries.get(name) ?? lookupPrimitive(this.vocabulary, name);
+    return queries.get(name) ?? krefPrimitives.get(name) ?? (name === 'free' ? freeSig : undefined) ?? lookupPrimitive(this.vocabulary, name);
   }
 
   /** Every name a call may use: the queries and the models' primitives. */
   callableNames(): string[] {
-    return [...queries.keys(), ...this.vocabulary.primitives.keys()];
+    return [...queries.keys(), ...krefPrimitives.keys(), 'free', ...this.vocabulary.primitives.keys()];
   }
 
   /** The canonical name of an ops-table slot (`invalidate_mappings` is `move_notify`). */
@@ -108,6 +130,17 @@ export class CheckContext {
     if (id.name === '') return false;
     const key = `${namespace}\u0000${id.name}`;
     const first = this.declared.get(key);
+    // Across files, the `use` line that brought the second one in is where it is said (LANGUAGE.md §10).
+    const via = first && first.uri !== uri ? (this.usedVia.get(uri) ?? this.usedVia.get(first.uri)) : undefined;
+    if (first && via) {
+      const other = this.usedVia.has(uri) ? uri : first.uri;
+      const elsewhere = other === uri ? first.uri : uri;
+      this.bag(via.uri).error('duplicate-declaration', `this \`use\` brings in ${what} \`${id.name}\` from ${other}, which ${elsewhere} declares too: names are shared by every file of a spec`, via.span, [
+        { message: `\`${id.name}\` in ${first.uri}`, uri: first.uri, span: first.span },
+        { message: `\`${id.name}\` in ${uri}`, uri, span: id.span },
+      ]);
+      return false;
+    }
     if (first) {
       const where = first.uri === uri ? '' : ` in ${first.uri}`;
       this.bag(uri).error('duplicate-declaration', `${what} \`${id.name}\` is already declared${where}`, id.span, [
@@ -119,12 +152,20 @@ export class CheckContext {
     return true;
   }
 
-  /** The type a written type denotes; reports names that denote none. */
-  resolveType(ref: A.TypeRef | undefined, uri: string): Type {
+  /**
+   * The type a written type denotes; reports names that denote none. `where`
+   * is `field` for a field of a kind or of a driver's state, the one place a
+   * `kref` may be.
+   */
+  resolveType(ref: A.TypeRef | undefined, uri: string, where?: 'field'): Type {
     if (!ref || ref.name.name === '') return T.unknown;
     const bag = this.bag(uri);
     const name = ref.name.name;
     let t: Type;
+    if (name === 'kref' && (where !== 'field' || ref.optional || ref.arg)) {
+      bag.error('type-mismatch', 'a `kref` is not a value: only a field of a kind or of a driver\'s state can be one (`refs: kref`), and only kref_get, kref_put, kref_get_unless_zero and kref_read take it', ref.name.span);
+      return T.unknown;
+    }
     if (name === 'set') {
       if (!ref.arg) {
         bag.error('unknown-type', '`set` needs an element type: `set<dma_buf>`', ref.name.span);

@@ -71,6 +71,8 @@ export interface BodyInfo {
   readonly params: readonly { name: string; type: Type }[];
   readonly returns: Type;
   readonly body: A.Block;
+  /** `fails ENOMEM, …`: errnos a call may fail with under `faults on` before the body runs (v1). */
+  readonly fails?: readonly string[];
 }
 
 export interface OpsTableInfo {
@@ -92,7 +94,14 @@ export interface FieldInfo {
 export interface DriverInfo {
   readonly name: string;
   readonly decl: A.DriverDecl;
+  /** The device it binds to; '' for a component (v1), which binds to none. */
   readonly device: string;
+  /** A driver without `for`: no device, no probe/remove, there for the whole scenario. */
+  readonly component: boolean;
+  /** The source it is declared in. */
+  readonly uri: string;
+  /** Its own `fn`s (v1): they see its state and are called from its bodies by name. */
+  readonly fns: ReadonlyMap<string, FnInfo>;
   readonly fields: ReadonlyMap<string, FieldInfo>;
   readonly probe?: BodyInfo;
   readonly remove?: BodyInfo;
@@ -105,6 +114,41 @@ export interface FnInfo extends BodyInfo {
   readonly decl: A.FnDecl;
   /** The source it is declared in (a stdlib module's, for a prelude fn). */
   readonly uri: string;
+  /** The driver it belongs to, for a driver's own fn. */
+  readonly driver?: string;
+}
+
+/** A field of an own kind. */
+export interface KindFieldInfo {
+  readonly name: string;
+  readonly type: Type;
+  readonly decl: A.Field;
+}
+
+/** An object kind the spec declares (`kind mr { refs: kref }`, v1). */
+export interface OwnKindInfo {
+  readonly name: string;
+  readonly decl: A.KindDecl;
+  readonly uri: string;
+  readonly fields: ReadonlyMap<string, KindFieldInfo>;
+}
+
+/** A spec file brought in with `use "…"`, and the ones it brought in. */
+export interface UsedFile {
+  /** The path as written in the `use` line. */
+  readonly path: string;
+  /** The URI the host resolved it to. */
+  readonly uri: string;
+}
+
+/** The kernel contract a spec is checked and run against. */
+export interface Contract {
+  readonly major: number;
+  readonly minor: number;
+  /** `linux 6.1 (target)` or `linux 7.1 (the newest the stdlib knows)`. */
+  readonly text: string;
+  /** Whether the spec says `target linux …`. */
+  readonly targeted: boolean;
 }
 
 export interface ConstraintInfo {
@@ -140,6 +184,8 @@ export type Symbol =
   | { readonly kind: 'primitive'; readonly name: string; readonly sig: PrimitiveSig }
   | { readonly kind: 'constant'; readonly name: string; readonly type: Type }
   | { readonly kind: 'driver'; readonly name: string; readonly info: DriverInfo }
+  /** `drv.action` called from a body (v1). */
+  | { readonly kind: 'action'; readonly name: string; readonly driver: DriverInfo; readonly info: BodyInfo & { decl: A.ActionDecl } }
   | { readonly kind: 'kind'; readonly name: string }
   /** A pattern argument naming a kind (`create(sg_table)`): the event matches objects of that kind. */
   | { readonly kind: 'kind-filter'; readonly name: string };
@@ -168,4 +214,14 @@ export interface Program {
   readonly sources: ReadonlyMap<string, SourceFile>;
   /** The check's errors: a program with any is for editor features only, and `explore` refuses it. */
   readonly errors: readonly Diagnostic[];
+  /** The object kinds the spec declares (also in `vocabulary.kinds`). */
+  readonly kinds: ReadonlyMap<string, OwnKindInfo>;
+  /** The files `use "…"` brought in, transitively, in load order. */
+  readonly files: readonly UsedFile[];
+  /** The kernel contract: the spec's `target`, else the newest the stdlib knows. */
+  readonly contract: Contract;
+  /** Rules the spec turns off with `allow`. */
+  readonly allowed: readonly string[];
+  /** Kernel-check rules loaded because the spec calls their model's primitives (not by `use`). */
+  readonly defaultRules: readonly string[];
 }

@@ -138,6 +138,7 @@ export function checkConstraint(cx: CheckContext, c: ConstraintInfo): void {
         break;
       }
       case 'before':
+      case 'leads_to':
         pattern(r.left, scope);
         pattern(r.right, scope);
         break;

@@ -35,12 +35,20 @@ export function checkScenario(cx: CheckContext, s: ScenarioInfo, uri: string): A
     for (const l of ls) {
       switch (l.kind) {
         case 'bind':
-        case 'unbind':
-          driverNamed(l.target);
+        case 'unbind': {
+          const d = driverNamed(l.target);
+          if (d?.component) bag.error('component-lifecycle', `\`${d.name}\` is a component (a driver without \`for\`): it binds to no device and is there for the whole scenario, so it cannot be ${l.kind === 'bind' ? 'bound' : 'unbound'}; call its actions at any time`, l.target.span);
           break;
-        case 'unplug':
+        }
+        case 'unplug': {
+          const comp = cx.drivers.get(l.target.name);
+          if (comp?.component && !cx.topology.has(l.target.name)) {
+            bag.error('component-lifecycle', `\`${comp.name}\` is a component, not a device: \`unplug\` takes a device of the topology`, l.target.span);
+            break;
+          }
           checkDevice(cx, l.target, uri);
           break;
+        }
         case 'faults':
           break;
         case 'parallel':
@@ -60,6 +68,11 @@ export function checkScenario(cx: CheckContext, s: ScenarioInfo, uri: string): A
           break;
         case 'action': {
           for (const a of l.args) noCalls(a);
+          if (l.bare) {
+            bareCall(cx, l, uri);
+            for (const a of l.args) exprs.expr(a, scope);
+            break;
+          }
           const d = driverNamed(l.driver);
           let returns = T.unknown;
           if (d && l.action.name !== '') {
@@ -99,7 +112,10 @@ export function checkScenario(cx: CheckContext, s: ScenarioInfo, uri: string): A
 function checkExpect(cx: CheckContext, l: A.ExpectLine, uri: string): void {
   for (const r of l.rules) {
     if (r.name === '' || r.name.endsWith('.')) continue;
-    if (cx.constraints.has(r.name) || cx.violationNames.has(r.name)) continue;
+    if (cx.constraints.has(r.name) || cx.violationNames.has(r.name)) {
+      if (cx.allowedRules.has(r.name)) cx.bag(uri).warning('unknown-rule', `\`${r.name}\` is turned off by \`allow\` in this spec, so it is never violated here`, r.span);
+      continue;
+    }
     const module = cx.unloadedRules.get(r.name);
     if (module) {
       cx.bag(uri).error('unknown-rule', `\`${r.name}\` is a rule of \`${module}\`, which this spec does not load: add \`use ${module}\``, r.span);
@@ -108,4 +124,19 @@ function checkExpect(cx: CheckContext, l: A.ExpectLine, uri: string): void {
     const known = [...cx.constraints.keys(), ...cx.violationNames.keys()];
     cx.bag(uri).error('unknown-rule', `unknown rule \`${r.name}\`${didYouMean(r.name, known)}`, r.span);
   }
+}
+
+/** `name(…)` as a scenario line: say what it is, and what a scenario line can call. */
+function bareCall(cx: CheckContext, l: A.ActionLine, uri: string): void {
+  const name = l.driver.name;
+  if (name === '') return;
+  const owners = [...cx.drivers.values()].filter((d) => d.actions.has(name)).map((d) => d.name);
+  const what = owners.length
+    ? `\`${name}\` is an action of driver \`${owners[0]}\`: write \`${owners[0]}.${name}(…)\``
+    : cx.lookupPrimitive(name)
+      ? `\`${name}\` is a primitive: call it from an action, and call the action here (\`drv.action(…)\`)`
+      : cx.fns.has(name)
+        ? `\`${name}\` is a fn: call it from an action, and call the action here (\`drv.action(…)\`)`
+        : `\`${name}\` names nothing a scenario can call; a scenario line calls a driver's action, \`drv.action(…)\``;
+  cx.bag(uri).error('not-callable', `a scenario line calls a driver's action as \`driver.action(…)\`; ${what}`, l.driver.span);
 }

@@ -20,6 +20,8 @@ export type Type =
   | { readonly k: 'set'; readonly elem: Type }
   | { readonly k: 'optional'; readonly inner: Type }
   | { readonly k: 'ops'; readonly opstype: string }
+  /** A reference count (v1): a field of a kind or of a driver's state, passed only to the kref primitives. */
+  | { readonly k: 'kref' }
   /** No information (an untyped parameter, or an expression that already has an error). */
   | { readonly k: 'unknown' };
 
@@ -33,6 +35,7 @@ export const T = {
   mapType: { k: 'map_type' } as Type,
   bridge: { k: 'bridge' } as Type,
   unknown: { k: 'unknown' } as Type,
+  kref: { k: 'kref' } as Type,
   object: (kind: string): Type => ({ k: 'object', kind }),
   set: (elem: Type): Type => ({ k: 'set', elem }),
   optional: (inner: Type): Type => (inner.k === 'optional' || inner.k === 'unknown' ? inner : { k: 'optional', inner }),
@@ -40,7 +43,7 @@ export const T = {
 };
 
 /** The scalar types a spec may write. */
-export const scalarTypeNames = ['bool', 'int', 'errno', 'string', 'map_type'] as const;
+export const scalarTypeNames = ['bool', 'int', 'errno', 'string', 'map_type', 'kref'] as const;
 
 /** The type a name in a type position denotes (a scalar, or one of `kinds`), or undefined when it names nothing. */
 export function scalarType(name: string, kinds: ReadonlyMap<string, unknown>): Type | undefined {
@@ -55,6 +58,8 @@ export function scalarType(name: string, kinds: ReadonlyMap<string, unknown>): T
       return T.string;
     case 'map_type':
       return T.mapType;
+    case 'kref':
+      return T.kref;
     default:
       return kinds.has(name) ? T.object(name) : undefined;
   }

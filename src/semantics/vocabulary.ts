@@ -23,6 +23,16 @@ export interface PrimitiveSig {
   readonly doc: string;
   /** Errnos it can fail with under `faults on` (besides the failures its model decides). */
   readonly faults?: readonly string[];
+  /** The kernel release and commit that brought it (v1): a spec that targets an older kernel cannot call it. */
+  readonly since?: Since;
+}
+
+/** When a primitive or a spelling came into the kernel. */
+export interface Since {
+  /** `6.2` */
+  readonly linux: string;
+  /** The commit, 12 hex digits or more. */
+  readonly commit: string;
 }
 
 /** A field of an object kind that a spec can read (`buf.resv`, `attach.dev`). */
@@ -73,6 +83,10 @@ export interface Vocabulary {
   readonly constants: ReadonlyMap<string, ConstantSpec>;
   /** Every `model.*` violation with a one-line explanation. */
   readonly violations: ReadonlyMap<string, string>;
+  /** When each kernel spelling of a primitive or slot (`dma_buf_invalidate_mappings`) came in. */
+  readonly spellingsSince?: ReadonlyMap<string, Since>;
+  /** The model each primitive comes from; decides which stdlib kernel checks apply by default. */
+  readonly primitiveModels?: ReadonlyMap<string, string>;
 }
 
 /** The primitive a name denotes, through the other spellings. */

@@ -142,7 +142,7 @@ export function buildIndex(p: Program, uri: string): Reference[] {
         const d = node as A.DriverDecl;
         driver = d;
         driverRef(d.name);
-        topoRef(d.device);
+        if (d.device) topoRef(d.device);
         return true;
       }
       case 'state':

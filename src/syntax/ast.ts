@@ -23,6 +23,9 @@ export interface Spec extends Node {
 
 export type Decl =
   | UseDecl
+  | KindDecl
+  | TargetDecl
+  | AllowDecl
   | TopologyDecl
   | ProviderDecl
   | OpstypeDecl
@@ -38,8 +41,32 @@ interface Documented {
 
 export interface UseDecl extends Node {
   readonly kind: 'use';
-  /** `dmabuf.rules` as its parts. */
+  /** `dmabuf.rules` as its parts (empty for `use "file"`). */
   readonly path: Ident[];
+  /** `use "path/file.lspec"`: the path as written, unquoted, with the string's span. */
+  readonly file?: Ident;
+}
+
+/** `kind NAME { field: type … }`: a kernel object of the spec's own (v1). */
+export interface KindDecl extends Node, Documented {
+  readonly kind: 'kind';
+  readonly name: Ident;
+  readonly fields: Field[];
+}
+
+/** `target linux 6.1`: the kernel whose contract the spec follows (v1). */
+export interface TargetDecl extends Node {
+  readonly kind: 'target';
+  readonly major: number;
+  readonly minor: number;
+  /** `6.1` as written. */
+  readonly text: string;
+}
+
+/** `allow dmabuf.map_locked, …`: rules turned off for this file (v1). */
+export interface AllowDecl extends Node {
+  readonly kind: 'allow';
+  readonly rules: Ident[];
 }
 
 export interface TopologyDecl extends Node {
@@ -123,12 +150,13 @@ export interface FlagSlot extends Node, Documented {
 export interface DriverDecl extends Node, Documented {
   readonly kind: 'driver';
   readonly name: Ident;
-  readonly device: Ident;
+  /** The device it binds to; absent for a component (`driver ib_core { … }`, v1). */
+  readonly device?: Ident;
   /** In source order, so tools can print the driver back as written. */
   readonly items: DriverItem[];
 }
 
-export type DriverItem = StateBlock | CallbackDecl | OpsTable | ActionDecl;
+export type DriverItem = StateBlock | CallbackDecl | OpsTable | ActionDecl | FnDecl;
 
 export interface StateBlock extends Node {
   readonly kind: 'state';
@@ -177,6 +205,8 @@ export interface ActionDecl extends Node, Documented {
   readonly name: Ident;
   readonly params: Param[];
   readonly returns?: TypeRef;
+  /** `fails ENOMEM, EIO`: with `faults on`, a call may fail so before the body runs (v1). */
+  readonly fails: Ident[];
   readonly body: Block;
 }
 
@@ -185,6 +215,7 @@ export interface FnDecl extends Node, Documented {
   readonly name: Ident;
   readonly params: Param[];
   readonly returns?: TypeRef;
+  readonly fails: Ident[];
   readonly body: Block;
 }
 
@@ -205,7 +236,13 @@ export interface Block extends Node {
   readonly stmts: Stmt[];
 }
 
-export type Stmt = LetStmt | AssignStmt | IfStmt | ForStmt | LockStmt | ReturnStmt | FailStmt | AssertStmt | ExprStmt;
+export type Stmt = LetStmt | AssignStmt | IfStmt | ForStmt | LockStmt | ReturnStmt | FailStmt | AssertStmt | ChooseStmt | ExprStmt;
+
+/** `choose { { … } { … } }` in a body: every branch is explored (v1). */
+export interface ChooseStmt extends Node {
+  readonly kind: 'choose';
+  readonly branches: Block[];
+}
 
 export interface LetStmt extends Node {
   readonly kind: 'let';
@@ -277,7 +314,15 @@ export type Expr =
   | UnaryExpr
   | BinaryExpr
   | TryExpr
+  | NewExpr
   | MissingExpr;
+
+/** `new mr { key: 7 }`: an object of an own kind (v1). */
+export interface NewExpr extends Node {
+  readonly kind: 'new';
+  readonly type: Ident;
+  readonly fields: (Node & { readonly name: Ident; readonly value: Expr })[];
+}
 
 export interface IntExpr extends Node {
   readonly kind: 'int';
@@ -376,7 +421,14 @@ export interface ConstraintDecl extends Node, Documented {
   readonly rules: Rule[];
 }
 
-export type Rule = LifetimeRule | BeforeRule | NeverRule | RequiresRule | AlwaysRule | AtEndRule;
+export type Rule = LifetimeRule | BeforeRule | NeverRule | RequiresRule | AlwaysRule | AtEndRule | LeadsToRule;
+
+/** `A leads_to B`: every A is answered, later in the run, by a matching B (v1). */
+export interface LeadsToRule extends Node {
+  readonly kind: 'leads_to';
+  readonly left: Pattern;
+  readonly right: Pattern;
+}
 
 export interface LifetimeRule extends Node {
   readonly kind: 'lifetime';
@@ -441,6 +493,8 @@ export interface ActionLine extends Node {
   readonly driver: Ident;
   readonly action: Ident;
   readonly args: Expr[];
+  /** Written `name(…)` without a driver: not an action call, which the checker reports. */
+  readonly bare?: boolean;
 }
 
 export interface BranchesLine extends Node {

@@ -53,7 +53,13 @@ export function formatExpr(e: A.Expr, minPrec = 0): string {
       const s = `${formatExpr(e.left, p)} ${e.op} ${formatExpr(e.right, p + 1)}`;
       return p < minPrec ? `(${s})` : s;
     }
+    case 'new':
+      return `new ${e.type.name} { ${e.fields.map((f) => `${f.name.name}: ${formatExpr(f.value)}`).join(', ')}${e.fields.length ? ' ' : ''}}`.replace('{  }', '{ }');
   }
+}
+
+function formatFails(fails: readonly A.Ident[]): string {
+  return fails.length ? ` fails ${fails.map((f) => f.name).join(', ')}` : '';
 }
 
 function formatType(t: A.TypeRef): string {
@@ -189,7 +195,18 @@ class Printer {
   decl(d: A.Decl): void {
     switch (d.kind) {
       case 'use':
-        this.emit(`use ${d.path.map((p) => p.name).join('.')}`);
+        this.emit(d.file ? `use ${formatExpr({ kind: 'string', value: d.file.name, span: d.span })}` : `use ${d.path.map((p) => p.name).join('.')}`);
+        return;
+      case 'kind': {
+        const field = (f: A.Field) => `${f.name.name}: ${formatType(f.type)}${f.init ? ` = ${formatExpr(f.init)}` : ''}`;
+        this.braced(`kind ${d.name.name}`, d.span, d.fields.map((f) => ({ span: f.span, print: () => this.emit(field(f)) })), () => d.fields.map(field).join('; '));
+        return;
+      }
+      case 'target':
+        this.emit(`target linux ${d.text}`);
+        return;
+      case 'allow':
+        this.emit(`allow ${d.rules.map((r) => r.name).join(', ')}`);
         return;
       case 'topology':
         this.braced('topology', d.span, d.items.map((i) => ({ span: i.span, print: () => this.emit(this.topoItem(i)) })), () => '', 0);
@@ -207,10 +224,10 @@ class Printer {
         this.braced(`opstype ${d.name.name}`, d.span, d.slots.map((s) => ({ span: s.span, print: () => this.emit(opsSlot(s)) })), () => d.slots.map(opsSlot).join('; '));
         return;
       case 'driver':
-        this.braced(`driver ${d.name.name} for ${d.device.name}`, d.span, d.items.map((i) => ({ span: i.span, print: () => this.driverItem(i) })), () => '', 0);
+        this.braced(`driver ${d.name.name}${d.device ? ` for ${d.device.name}` : ''}`, d.span, d.items.map((i) => ({ span: i.span, print: () => this.driverItem(i) })), () => '', 0);
         return;
       case 'fn':
-        this.body(`fn ${d.name.name}(${formatParams(d.params)})${d.returns ? ` -> ${formatType(d.returns)}` : ''}`, d.body);
+        this.body(`fn ${d.name.name}(${formatParams(d.params)})${d.returns ? ` -> ${formatType(d.returns)}` : ''}${formatFails(d.fails)}`, d.body);
         return;
       case 'constraint':
         this.braced(`constraint ${d.name.name}`, d.span, d.rules.map((r) => ({ span: r.span, print: () => this.emit(rule(r)) })), () => d.rules.map(rule).join('; '));
@@ -255,7 +272,10 @@ class Printer {
         );
         return;
       case 'action':
-        this.body(`action ${i.name.name}(${formatParams(i.params)})${i.returns ? ` -> ${formatType(i.returns)}` : ''}`, i.body);
+        this.body(`action ${i.name.name}(${formatParams(i.params)})${i.returns ? ` -> ${formatType(i.returns)}` : ''}${formatFails(i.fails)}`, i.body);
+        return;
+      case 'fn':
+        this.body(`fn ${i.name.name}(${formatParams(i.params)})${i.returns ? ` -> ${formatType(i.returns)}` : ''}${formatFails(i.fails)}`, i.body);
         return;
     }
   }
@@ -316,6 +336,15 @@ class Printer {
       case 'expr':
         this.emit(formatExpr(s.expr));
         return;
+      case 'choose':
+        this.braced(
+          'choose',
+          s.span,
+          s.branches.map((b) => ({ span: b.span, print: () => this.body('', b) })),
+          () => '',
+          0,
+        );
+        return;
     }
   }
 
@@ -359,7 +388,7 @@ class Printer {
         this.emit(l.outcome === 'violation' ? `expect violation ${l.rules.map((r) => r.name).join(', ')}` : `expect ${l.outcome}`);
         return;
       case 'action':
-        this.emit(`${l.binds ? `let ${l.binds.name} = ` : ''}${l.driver.name}.${l.action.name}(${l.args.map((a) => formatExpr(a)).join(', ')})`);
+        this.emit(`${l.binds ? `let ${l.binds.name} = ` : ''}${l.driver.name}${l.bare ? '' : `.${l.action.name}`}(${l.args.map((a) => formatExpr(a)).join(', ')})`);
         return;
       case 'parallel':
       case 'choose':
@@ -414,6 +443,8 @@ function rule(r: A.Rule): string {
       return `never ${formatPattern(r.pattern)}${r.after ? ` after ${formatPattern(r.after)}` : ''}`;
     case 'requires':
       return `${formatPattern(r.pattern)} requires ${formatExpr(r.cond)}`;
+    case 'leads_to':
+      return `${formatPattern(r.left)} leads_to ${formatPattern(r.right)}`;
     case 'always':
       return `always ${formatExpr(r.expr)}`;
     case 'at_end':

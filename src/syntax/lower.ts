@@ -152,7 +152,39 @@ export class Lowering extends BaseVisitor {
   }
 
   useDecl(ctx: Ctx, span: Span): A.UseDecl {
+    const file = this.tok(ctx, 'file');
+    if (file) return { kind: 'use', path: [], file: { name: unquote(file.image), span: this.tokSpan(file) }, span };
     return { kind: 'use', path: this.tokens(ctx, 'part').map((t) => this.ident(t, span)), span };
+  }
+
+  kindDecl(ctx: Ctx, span: Span): A.KindDecl {
+    return {
+      kind: 'kind',
+      name: this.ident(this.tok(ctx, 'name'), span),
+      fields: this.nodes(ctx, 'field').map((n) => this.visit(n) as A.Field),
+      span,
+      ...this.doc(span),
+    };
+  }
+
+  targetDecl(ctx: Ctx, span: Span): A.TargetDecl {
+    const major = this.tok(ctx, 'major');
+    const minor = this.tok(ctx, 'minor');
+    const text = `${major?.image ?? ''}.${minor?.image ?? ''}`;
+    return { kind: 'target', major: major ? Number(major.image) : 0, minor: minor ? Number(minor.image) : 0, text, span };
+  }
+
+  allowDecl(ctx: Ctx, span: Span): A.AllowDecl {
+    return { kind: 'allow', rules: this.nodes(ctx, 'ruleName').map((n) => this.visit(n) as A.Ident), span };
+  }
+
+  failsClause(ctx: Ctx, span: Span): A.Ident[] {
+    return this.tokens(ctx, 'errno').map((t) => this.ident(t, span));
+  }
+
+  private failsOf(ctx: Ctx): A.Ident[] {
+    const f = this.node(ctx, 'fails');
+    return f ? (this.visit(f) as A.Ident[]) : [];
   }
 
   topologyDecl(ctx: Ctx, span: Span): A.TopologyDecl {
@@ -288,10 +320,12 @@ export class Lowering extends BaseVisitor {
   }
 
   driverDecl(ctx: Ctx, span: Span): A.DriverDecl {
+    const device = this.tok(ctx, 'device');
     return {
       kind: 'driver',
       name: this.ident(this.tok(ctx, 'name'), span),
-      device: this.ident(this.tok(ctx, 'device'), span),
+      // `for` with its name missing is still a driver for a device; without `for` a component.
+      ...(device || ctx.Kw_for ? { device: this.ident(device, span) } : {}),
       items: this.nodes(ctx, 'driverItem').map((n) => this.visit(n) as A.DriverItem),
       span,
       ...this.doc(span),
@@ -358,6 +392,7 @@ export class Lowering extends BaseVisitor {
       name: this.ident(this.tok(ctx, 'name'), span),
       params: this.paramsOf(ctx),
       ...(returns ? { returns: this.visit(returns) as A.TypeRef } : {}),
+      fails: this.failsOf(ctx),
       body: this.blockOf(ctx, 'body', span),
       span,
       ...this.doc(span),
@@ -371,6 +406,7 @@ export class Lowering extends BaseVisitor {
       name: this.ident(this.tok(ctx, 'name'), span),
       params: this.paramsOf(ctx),
       ...(returns ? { returns: this.visit(returns) as A.TypeRef } : {}),
+      fails: this.failsOf(ctx),
       body: this.blockOf(ctx, 'body', span),
       span,
       ...this.doc(span),
@@ -487,6 +523,12 @@ export class Lowering extends BaseVisitor {
       ...(msg ? { message: unquote(msg.image) } : {}),
       span,
     };
+  }
+
+  chooseStmt(ctx: Ctx, span: Span): A.ChooseStmt {
+    const branches = this.nodes(ctx, 'branch').map((b) => this.visit(b) as A.Block);
+    if (branches.length === 0 && !this.syntaxErrorOn(this.lineOf(span.start))) this.bag.error('syntax-error', '`choose` needs at least one branch `{ … }`', { start: span.start, end: span.start + 'choose'.length });
+    return { kind: 'choose', branches, span };
   }
 
   exprStmt(ctx: Ctx, span: Span): A.Stmt {
@@ -638,7 +680,20 @@ export class Lowering extends BaseVisitor {
     if (name) return { kind: 'name', name: name.image, span };
     const paren = this.node(ctx, 'paren');
     if (paren) return this.visit(paren) as A.Expr;
+    const created = this.node(ctx, 'new');
+    if (created) return this.visit(created) as A.Expr;
     return this.missing(span);
+  }
+
+  newExpr(ctx: Ctx, span: Span): A.NewExpr {
+    const names = this.tokens(ctx, 'field');
+    const values = this.nodes(ctx, 'value');
+    const fields = names.map((t, i) => {
+      const name = this.ident(t, span);
+      const value = values[i] ? (this.visit(values[i]) as A.Expr) : this.missing(span);
+      return { name, value, span: { start: name.span.start, end: Math.max(name.span.end, value.span.end) } };
+    });
+    return { kind: 'new', type: this.ident(this.tok(ctx, 'type'), span), fields, span };
   }
 
   // ---- constraints -----------------------------------------------------------
@@ -684,9 +739,11 @@ export class Lowering extends BaseVisitor {
 
   patternRule(ctx: Ctx, span: Span): A.Rule {
     const left = this.patternOf(ctx, 'left', span);
-    if (this.tok(ctx, 'relation')?.image === 'requires') {
+    const relation = this.tok(ctx, 'relation')?.image;
+    if (relation === 'requires') {
       return { kind: 'requires', pattern: left, cond: this.exprOf(ctx, 'cond', span), span };
     }
+    if (relation === 'leads_to') return { kind: 'leads_to', left, right: this.patternOf(ctx, 'right', span), span };
     return { kind: 'before', left, right: this.patternOf(ctx, 'right', span), span };
   }
 
@@ -778,6 +835,7 @@ export class Lowering extends BaseVisitor {
       driver: this.ident(this.tok(ctx, 'driver'), span),
       action: this.ident(this.tok(ctx, 'action'), span),
       args: argsNode ? (this.visit(argsNode) as A.Expr[]) : [],
+      ...(ctx.Dot ? {} : { bare: true }),
       span,
     };
   }

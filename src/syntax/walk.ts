@@ -46,6 +46,15 @@ export function find<T extends Node>(node: Node, test: (n: Node) => n is T): T |
   return found;
 }
 
+/** Every node under `node` (itself included) that `test` accepts, in source order. */
+export function findAll<T extends Node>(node: Node, test: (n: Node) => n is T): T[] {
+  const out: T[] = [];
+  walk(node, (n) => {
+    if (test(n)) out.push(n);
+  });
+  return out;
+}
+
 /** The chain of nodes from `root` down to the innermost one whose span holds `offset`. */
 export function pathTo(root: Node, offset: number): Node[] {
   const path: Node[] = [];

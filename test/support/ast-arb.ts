@@ -36,8 +36,11 @@ export const exprArb: fc.Arbitrary<A.Expr> = fc.letrec<{ e: A.Expr }>((tie) => (
     fc.record({ op: fc.constantFrom<A.UnaryOp>('!', '-'), operand: tie('e') }).map((r): A.Expr => ({ kind: 'unary', ...r, span })),
     fc.record({ op: fc.constantFrom(...binaryOps), left: tie('e'), right: tie('e') }).map((r): A.Expr => ({ kind: 'binary', ...r, span })),
     callArb(tie('e')).map((expr): A.Expr => ({ kind: 'try', expr, span })),
+    fc.record({ type: ident, fields: fc.uniqueArray(nameArb, { maxLength: 2 }).chain((ns) => fc.tuple(...ns.map((n) => tie('e').map((value) => ({ name: { name: n, span }, value, span }))))) }).map((r): A.Expr => ({ kind: 'new', type: r.type, fields: r.fields, span })),
   ),
 })).e;
+
+const failsArb = fc.array(fc.constantFrom('ENOMEM', 'EIO'), { maxLength: 2 }).map((es) => es.map((name): A.Ident => ({ name, span })));
 
 const blockOf = (stmts: A.Stmt[]): A.Block => ({ stmts, span });
 
@@ -54,6 +57,7 @@ export const stmtArb: fc.Arbitrary<A.Stmt> = fc.letrec<{ s: A.Stmt; b: A.Block }
     fc.constantFrom('ENODEV', 'EBUSY').map((name): A.Stmt => ({ kind: 'fail', errno: { kind: 'errno', name, span }, span })),
     fc.record({ cond: exprArb, message: fc.option(fc.string({ maxLength: 8 }).filter((s) => !/[\n\r]/.test(s)), { nil: undefined }) }).map((r): A.Stmt => ({ kind: 'assert', cond: r.cond, ...(r.message !== undefined ? { message: r.message } : {}), span })),
     callArb(exprArb).map((expr): A.Stmt => ({ kind: 'expr', expr, span })),
+    fc.array(tie('b'), { minLength: 1, maxLength: 3 }).map((branches): A.Stmt => ({ kind: 'choose', branches, span })),
   ),
 })).s;
 
@@ -77,6 +81,7 @@ const ruleArb: fc.Arbitrary<A.Rule> = fc.oneof(
   fc.record({ pattern: patternArb, cond: exprArb }).map((r): A.Rule => ({ kind: 'requires', ...r, span })),
   exprArb.map((expr): A.Rule => ({ kind: 'always', expr, span })),
   exprArb.map((expr): A.Rule => ({ kind: 'at_end', expr, span })),
+  fc.record({ left: patternArb, right: patternArb }).map((r): A.Rule => ({ kind: 'leads_to', ...r, span })),
 );
 
 const lineArb: fc.Arbitrary<A.ScenarioLine> = fc.letrec<{ l: A.ScenarioLine }>((tie) => ({
@@ -137,11 +142,16 @@ const driverItemArb: fc.Arbitrary<A.DriverItem> = fc.oneof(
       ),
     })
     .map((r): A.DriverItem => ({ kind: 'ops', ...r, span })),
-  fc.record({ name: ident, params: paramsArb, returns: fc.option(typeArb, { nil: undefined }), body: blockArb }).map((r): A.DriverItem => ({ kind: 'action', name: r.name, params: r.params, ...(r.returns ? { returns: r.returns } : {}), body: r.body, span })),
+  fc.record({ name: ident, params: paramsArb, returns: fc.option(typeArb, { nil: undefined }), fails: failsArb, body: blockArb }).map((r): A.DriverItem => ({ kind: 'action', name: r.name, params: r.params, ...(r.returns ? { returns: r.returns } : {}), fails: r.fails, body: r.body, span })),
+  fc.record({ name: ident, params: paramsArb, returns: fc.option(typeArb, { nil: undefined }), fails: failsArb, body: blockArb }).map((r): A.DriverItem => ({ kind: 'fn', name: r.name, params: r.params, ...(r.returns ? { returns: r.returns } : {}), fails: r.fails, body: r.body, span })),
 );
 
 export const declArb: fc.Arbitrary<A.Decl> = fc.oneof(
   fc.array(ident, { minLength: 1, maxLength: 2 }).map((path): A.Decl => ({ kind: 'use', path, span })),
+  fc.constantFrom('a.lspec', 'lib/b.lspec').map((name): A.Decl => ({ kind: 'use', path: [], file: { name, span }, span })),
+  fc.record({ name: ident, fields: fc.array(fc.record({ name: ident, type: typeArb, init: fc.option(exprArb, { nil: undefined }) }), { maxLength: 3 }) }).map((r): A.Decl => ({ kind: 'kind', name: r.name, fields: r.fields.map((f) => ({ name: f.name, type: f.type, ...(f.init ? { init: f.init } : {}), span })), span })),
+  fc.record({ major: fc.integer({ min: 5, max: 7 }), minor: fc.nat({ max: 19 }) }).map((r): A.Decl => ({ kind: 'target', ...r, text: `${r.major}.${r.minor}`, span })),
+  fc.array(fc.constantFrom('a', 'dmabuf.map_locked', 'model.leak'), { minLength: 1, maxLength: 2 }).map((rs): A.Decl => ({ kind: 'allow', rules: rs.map((name) => ({ name, span })), span })),
   fc.array(topoItemArb, { maxLength: 4 }).map((items): A.Decl => ({ kind: 'topology', items, span })),
   fc
     .record({
@@ -168,8 +178,8 @@ export const declArb: fc.Arbitrary<A.Decl> = fc.oneof(
       ),
     })
     .map((r): A.Decl => ({ kind: 'opstype', ...r, span })),
-  fc.record({ name: ident, device: ident, items: fc.array(driverItemArb, { maxLength: 3 }) }).map((r): A.Decl => ({ kind: 'driver', ...r, span })),
-  fc.record({ name: ident, params: paramsArb, returns: fc.option(typeArb, { nil: undefined }), body: blockArb }).map((r): A.Decl => ({ kind: 'fn', name: r.name, params: r.params, ...(r.returns ? { returns: r.returns } : {}), body: r.body, span })),
+  fc.record({ name: ident, device: fc.option(ident, { nil: undefined }), items: fc.array(driverItemArb, { maxLength: 3 }) }).map(({ device, ...r }): A.Decl => ({ kind: 'driver', ...r, ...(device ? { device } : {}), span })),
+  fc.record({ name: ident, params: paramsArb, returns: fc.option(typeArb, { nil: undefined }), fails: failsArb, body: blockArb }).map((r): A.Decl => ({ kind: 'fn', name: r.name, params: r.params, ...(r.returns ? { returns: r.returns } : {}), fails: r.fails, body: r.body, span })),
   fc.record({ name: ident, rules: fc.array(ruleArb, { maxLength: 3 }) }).map((r): A.Decl => ({ kind: 'constraint', ...r, span })),
   fc.record({ name: ident, lines: fc.array(lineArb, { maxLength: 4 }) }).map((r): A.Decl => ({ kind: 'scenario', ...r, span })),
 );
