@@ -36,7 +36,7 @@ export type { ParseOptions, ParseResult, CheckResult, ExploreOptions, ExploreRes
 export type { ScenarioResult, ViolationReport, DeadlockReport, TraceStep, Verdict, Progress, Bound, Incomplete } from './explore/result.js';
 export { DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, type SearchOptions } from './explore/budget.js';
 export { formatScenarioResult, formatTrace, incompleteText, mismatchText, expectText, statsLine, type ReportOptions } from './report/text.js';
-export { scenarioToJson, locatedTrace, type ScenarioJson, type StepJson } from './report/json.js';
+export { scenarioToJson, contractToJson, locatedTrace, type ContractJson, type ScenarioJson, type StepJson } from './report/json.js';
 export { locate, type Sources } from './report/positions.js';
 export { timelineModel, type TimelineOptions, type TimelineModel, type TimelineLane, type TimelineObject, type StepRange } from './report/timeline-model.js';
 export { renderTimeline, renderTimelines } from './report/timeline-svg.js';

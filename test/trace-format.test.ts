@@ -17,7 +17,8 @@ const tour = readFileSync(new URL('../examples/tour.lspec', import.meta.url), 'u
 
 /** The schema the doc must state: object → field → type, as written in its tables. */
 const schema: Record<string, Record<string, string>> = {
-  Report: { file: 'string', diagnostics: 'Diagnostic[] (optional)', scenarios: 'Scenario[]' },
+  Report: { file: 'string', contract: 'Contract', kernelChecks: 'string[]', allowed: 'string[]', diagnostics: 'Diagnostic[] (optional)', scenarios: 'Scenario[]' },
+  Contract: { linux: 'string', targeted: 'boolean' },
   Scenario: {
     scenario: 'string',
     verdict: '"ok" | "violated" | "deadlock" | "incomplete"',
@@ -340,6 +341,9 @@ describe('docs/trace-format.md', () => {
     expect(r.err).toBe('');
     expect(JSON.parse(r.out)).toEqual({
       file: path,
+      contract: { linux: '7.1', targeted: false },
+      kernelChecks: [],
+      allowed: [],
       diagnostics: [
         {
           uri: path,
@@ -353,7 +357,7 @@ describe('docs/trace-format.md', () => {
       scenarios: [],
     });
     // The doc shows this output, for the spec saved as broken.lspec.
-    const shown = /```json\n(\{\n  "file": "broken\.lspec",\n  "diagnostics"[^]*?)\n```/.exec(doc);
+    const shown = /```json\n(\{\n  "file": "broken\.lspec",\n  "contract"[^]*?)\n```/.exec(doc);
     expect(shown, 'the check-error example').not.toBeNull();
     expect(r.out.split(path).join('broken.lspec')).toBe(`${shown![1]}\n`);
     // In text mode they stay compiler-style lines, with the note on standard error.
@@ -368,7 +372,26 @@ describe('docs/trace-format.md', () => {
     const path = spec('empty.lspec', 'topology {\n  host_bridge hb\n}\n');
     const r = runJson(path);
     expect(r.code).toBe(0);
-    expect(r.out).toBe(`${JSON.stringify({ file: path, scenarios: [] }, null, 2)}\n`);
+    expect(r.out).toBe(`${JSON.stringify({ file: path, contract: { linux: '7.1', targeted: false }, kernelChecks: [], allowed: [], scenarios: [] }, null, 2)}\n`);
+  });
+
+  test('the report names the contract, the kernel checks on by default and the allowed rules', () => {
+    // The seed without its `use` lines: its dma-buf kernel checks come by default.
+    const body = `target linux 6.1\nallow dmabuf.map_locked\n${seed.replace(/^use .*$/gm, '')}`;
+    const r = runJson(spec('contract.lspec', body));
+    expect(r.err).toBe('');
+    const json = JSON.parse(r.out);
+    expect(json.contract).toEqual({ linux: '6.1', targeted: true });
+    expect(json.allowed).toEqual(['dmabuf.map_locked']);
+    expect(json.kernelChecks).toContain('dmabuf.move_notify_locked');
+    expect(json.kernelChecks).not.toContain('dmabuf.map_locked');
+    let out = '';
+    main(['run', spec('contract.lspec', body)], { out: (s) => (out += s), err: () => {}, color: false });
+    expect(out.split('\n').slice(1, 4)).toEqual([
+      '  contract: linux 6.1 (target)',
+      `  kernel checks on by default: ${json.kernelChecks.join(', ')}`,
+      '  allowed, not checked: dmabuf.map_locked',
+    ]);
   });
 
   test('the incomplete reasons of the bounds are as documented', () => {

@@ -18,6 +18,7 @@ import {
   mismatchText,
   renderTimelines,
   scenarioToJson,
+  contractToJson,
   type Bound,
   type Program,
   type Progress,
@@ -25,6 +26,7 @@ import {
 } from '../index.js';
 import { diagnosticToJson, shown, visible } from '../diagnostics/format.js';
 import { waitingText } from '../report/text.js';
+import { kernelChecksOn } from '../report/json.js';
 import { count, filesLine, printDiagnostics, readAll, sourcesFor } from './check-command.js';
 import { checkOutputPath, fileHost, keepNumberSigns, UsageError, writeOutputFile, type Io, type SpecFile } from './io.js';
 
@@ -183,7 +185,7 @@ export function commandRun(argv: string[], io: Io): number {
   if (hasErrors(checked.diagnostics)) {
     if (format === 'json') {
       const lookup = sourcesFor(path, text, checked.program);
-      io.out(`${JSON.stringify({ file: path, diagnostics: checked.diagnostics.map((d) => diagnosticToJson(d, lookup(d.uri))), scenarios: [] }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ file: path, ...contractToJson(checked.program), diagnostics: checked.diagnostics.map((d) => diagnosticToJson(d, lookup(d.uri))), scenarios: [] }, null, 2)}\n`);
       return 1;
     }
     printDiagnostics(checked, path, text, io, opts.color);
@@ -195,12 +197,12 @@ export function commandRun(argv: string[], io: Io): number {
     throw new UsageError(`no scenario '${values.scenario}' in ${path}${names.length ? ` (it has ${names.join(', ')})` : ''}`);
   }
   if (checked.program.scenarios.size === 0) {
-    io.out(format === 'json' ? `${JSON.stringify({ file: path, scenarios: [] }, null, 2)}\n` : `${visible(path)}: no scenarios to explore\n`);
+    io.out(format === 'json' ? `${JSON.stringify({ file: path, ...contractToJson(checked.program), scenarios: [] }, null, 2)}\n` : `${visible(path)}: no scenarios to explore\n`);
     return 0;
   }
   const now = () => Date.now();
   const progress = progressReporter(io, now);
-  if (format === 'text') io.out(`${visible(path)}\n`);
+  if (format === 'text') io.out(`${visible(path)}\n${contractLines(checked.program).join('')}`);
   const result = explore(checked.program, {
     ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
     ...opts.search,
@@ -213,7 +215,8 @@ export function commandRun(argv: string[], io: Io): number {
   if (format === 'json') {
     // The file first: a write error then leaves stdout without a half-true report.
     if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);
-    io.out(`${JSON.stringify({ file: path, scenarios: result.scenarios.map((r) => scenarioToJson(r, checked.program.sources, { hint: raiseIt })) }, null, 2)}\n`);
+    const scenarios = result.scenarios.map((r) => scenarioToJson(r, checked.program.sources, { hint: raiseIt }));
+    io.out(`${JSON.stringify({ file: path, ...contractToJson(checked.program), scenarios }, null, 2)}\n`);
   } else {
     const by = (v: ScenarioResult['verdict']) => result.scenarios.filter((r) => r.verdict === v).length;
     const parts = [`${by('ok')} ok`, `${by('violated') + by('deadlock')} violated`, ...(by('incomplete') ? [`${by('incomplete')} incomplete`] : [])];
@@ -221,6 +224,18 @@ export function commandRun(argv: string[], io: Io): number {
   }
   if (values.svg !== undefined && format === 'text') writeTimelines(values.svg, files, result.scenarios, checked.program, io.out);
   return exitFor(result.scenarios);
+}
+
+/**
+ * What the verdicts are relative to (LANGUAGE.md §6, §10): the kernel contract,
+ * the kernel checks that apply without a `use`, and the rules `allow` turned off.
+ */
+function contractLines(program: Program): string[] {
+  const lines = [`  contract: ${program.contract.text}\n`];
+  const on = kernelChecksOn(program);
+  if (on.length) lines.push(`  kernel checks on by default: ${on.join(', ')}\n`);
+  if (program.allowed.length) lines.push(`  allowed, not checked: ${program.allowed.join(', ')}\n`);
+  return lines;
 }
 
 /** `--svg OUT.svg`: every finding's timeline in one file, and a line that says where it went. */

@@ -1,4 +1,5 @@
 /** Exploration results as tools read them: the JSON of docs/trace-format.md, typed. */
+import type { Program } from '../semantics/program.js';
 import type { Bound, DeadlockReport, ScenarioResult, TraceStep, ViolationReport } from '../explore/result.js';
 import { locate, type Sources } from './positions.js';
 import type { ReportOptions } from './text.js';
@@ -42,4 +43,23 @@ export function scenarioToJson(r: ScenarioResult, sources: Sources, options: Pic
     expectMet: r.expectMet ?? null,
     reductions: r.reductions,
   };
+}
+
+/** The kernel contract of a report, as the JSON has it. */
+export interface ContractJson {
+  /** `"6.1"`: the version whose contract the rules, slots and spellings follow. */
+  readonly linux: string;
+  /** Whether the spec chose it with `target linux …` (else it is the newest the stdlib knows). */
+  readonly targeted: boolean;
+}
+
+/** The kernel checks a spec gets without `use` (LANGUAGE.md §6), less those it turned off with `allow`. */
+export function kernelChecksOn(program: Program): string[] {
+  return program.defaultRules.filter((r) => !program.allowed.includes(r));
+}
+
+/** The report fields that say what the verdicts are relative to: contract, default-on kernel checks, `allow`ed rules. */
+export function contractToJson(program: Program): { contract: ContractJson; kernelChecks: string[]; allowed: string[] } {
+  const c = program.contract;
+  return { contract: { linux: `${c.major}.${c.minor}`, targeted: c.targeted }, kernelChecks: kernelChecksOn(program), allowed: [...program.allowed] };
 }
