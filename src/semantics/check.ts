@@ -154,7 +154,7 @@ function checkUnguarded(parsed: ParseResult, vocabulary: Vocabulary, options: Ch
   const program: Program = {
     errors: diagnostics.filter((d) => d.severity === 'error'),
     kinds: cx.ownKinds,
-    files: files.map((f) => ({ path: f.path, uri: f.uri })),
+    files: files.map((f) => ({ path: f.path, uri: f.uri, spec: f.spec })),
     contract: cx.contract,
     allowed,
     defaultRules,

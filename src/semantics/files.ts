@@ -57,7 +57,7 @@ export function loadFiles(root: ParseResult, host: SpecHost | undefined, bag: (u
         continue;
       }
       const parsed = parseText(text, { uri });
-      const file: LoadedFile = { path: d.file.name, uri, parsed, via: { uri: here, span: d.span } };
+      const file: LoadedFile = { path: d.file.name, uri, spec: parsed.spec, parsed, via: { uri: here, span: d.span } };
       byUri.set(uri, file);
       out.push(file);
       visit(parsed, [...stack, uri]);

@@ -139,6 +139,8 @@ export interface UsedFile {
   readonly path: string;
   /** The URI the host resolved it to. */
   readonly uri: string;
+  /** Its syntax tree, whose nodes `resolutions` and `types` are keyed by (for the editor services). */
+  readonly spec: A.Spec;
 }
 
 /** The kernel contract a spec is checked and run against. */
