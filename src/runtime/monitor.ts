@@ -59,7 +59,9 @@ export class Monitor {
     private readonly program: CompiledProgram,
     private readonly natives: Natives,
   ) {
-    for (const c of program.program.constraints.values()) this.compile(c);
+    // `allow RULE` (LANGUAGE.md §6): an allowed rule is not watched at all.
+    const allowed = new Set(program.program.allowed);
+    for (const c of program.program.constraints.values()) if (!allowed.has(c.name)) this.compile(c);
   }
 
   /** A condition's value in `w`, with the pattern's variables bound. */
