@@ -199,6 +199,25 @@ scenario put_after_release {
   });
 });
 
+test('a kref is not a value: binding, passing, returning, comparing or assigning one is an error at that place', () => {
+  const text = `${topo}kind k { r: kref }
+fn f(x: int) { }
+driver c {
+  state { o: k  q: kref }
+  action a() {
+    o = new k { }
+    let x = o.r
+    f(o.r)
+    assert o.r == q
+    q = o.r
+  }
+  action b() -> int { return q }
+}
+`;
+  const { diagnostics } = check(text, { uri: 'k.lspec' });
+  expect(diagnostics.map((d) => `${lineAt(text, d.span.start)}:${d.code}`)).toEqual(['11:type-mismatch', '12:type-mismatch', '13:type-mismatch', '14:not-assignable', '16:type-mismatch']);
+});
+
 describe("components, a driver's own fns, calls between drivers, choose and fault points in bodies", () => {
   const spec = `${topo}fn twice(x: int) -> int { return x + x }
 driver core {
@@ -494,6 +513,8 @@ scenario imports {
     expect(diag({ 'a.lspec': `${topo}use "b.lspec"\n` }, 'a.lspec')).toEqual(['a.lspec:5:missing-file']);
     expect(diag({ 'a.lspec': `${topo}use "b.lspec"\n`, 'b.lspec': 'use "a.lspec"\n' }, 'a.lspec')).toEqual(['b.lspec:1:use-cycle']);
     expect(diag({ 'a.lspec': `${topo}\nuse "b.lspec"\nkind k { }\n`, 'b.lspec': 'kind k { }\n' }, 'a.lspec')).toEqual(['a.lspec:6:duplicate-declaration']);
+    // One topology per spec: a second one in a used file is reported at the use that brings it in.
+    expect(diag({ 'a.lspec': `use "b.lspec"\n${topo}`, 'b.lspec': topo.replace('hb', 'hb2').replace('hb', 'hb2') }, 'a.lspec')).toEqual(['a.lspec:1:duplicate-declaration']);
     // Without a host, the library says what is missing instead of reading anything.
     expect(check(`${topo}use "b.lspec"\n`, { uri: 'a.lspec' }).diagnostics.map((d) => d.code)).toEqual(['missing-file']);
   });

@@ -375,7 +375,9 @@ export class BodyChecker {
         return T.bool;
       case '==':
       case '!=':
-        if (!comparable(l, r)) {
+        if (l.k === 'kref' || r.k === 'kref') {
+          this.bag.error('type-mismatch', `${KREF_NOT_VALUE}; compare \`kref_read(r)\` instead`, (l.k === 'kref' ? e.left : e.right).span);
+        } else if (!comparable(l, r)) {
           this.bag.error('type-mismatch', `cannot compare ${describe(l)} with ${describe(r)}`, e.span);
         }
         return T.bool;

@@ -37,7 +37,23 @@ export function collectDeclarations(cx: CheckContext, units: readonly Unit[]): v
   // Own kinds first: every type may name them, and they may name each other.
   collectKinds(cx, units);
   // Topology next: providers and drivers name devices.
-  for (const u of units) for (const d of u.spec.decls) if (d.kind === 'topology') collectTopology(cx, d, u.uri);
+  // Several topology blocks merge within a file; across the files of a spec,
+  // two topologies are an error at the `use` that brings in the second (LANGUAGE.md §10).
+  let topologyIn: string | undefined;
+  for (const u of units) {
+    for (const d of u.spec.decls) {
+      if (d.kind !== 'topology') continue;
+      topologyIn ??= u.uri;
+      const via = topologyIn !== u.uri ? cx.usedVia.get(u.uri) : undefined;
+      if (via) {
+        cx.bag(via.uri).error('duplicate-declaration', `this \`use\` brings in a second \`topology\`, from ${u.uri}: the topology of a spec is declared in one of its files (${topologyIn} declares it)`, via.span, [
+          { message: 'the second topology', uri: u.uri, span: d.span },
+        ]);
+        break;
+      }
+      collectTopology(cx, d, u.uri);
+    }
+  }
   checkTopologyParents(cx);
   for (const u of units) {
     for (const d of u.spec.decls) {
