@@ -90,6 +90,8 @@ const kindOrder: Record<CompletionKind, number> = {
   action: 0,
   rule: 0,
   module: 0,
+  file: 0,
+  version: 0,
   event: 1,
   device: 2,
   provider: 2,
@@ -121,6 +123,8 @@ function itemKind(monaco: typeof Monaco, k: CompletionKind): Monaco.languages.Co
     constant: K.EnumMember,
     errno: K.EnumMember,
     event: K.Event,
+    file: K.File,
+    version: K.Value,
   };
   return map[k];
 }

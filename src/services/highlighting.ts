@@ -7,7 +7,7 @@
 import type { TokenType } from 'chevrotain';
 import * as Tok from '../../grammar/tokens.js';
 import { builtinRegistry, type ModelRegistry } from '../models/registry.js';
-import { queries } from '../semantics/builtins.js';
+import { freeSig, krefPrimitives, queries } from '../semantics/builtins.js';
 import { scalarTypeNames } from '../semantics/types.js';
 
 const source = (t: TokenType): string => (t.PATTERN instanceof RegExp ? t.PATTERN.source : String(t.PATTERN));
@@ -28,7 +28,7 @@ export function highlightingTable(registry: ModelRegistry = builtinRegistry()) {
     lineComment: source(Tok.LineComment),
     identifier: source(Tok.Identifier),
     operators: Tok.operatorTokens.map(source),
-    primitives: [...queries.keys(), ...registry.primitives.keys(), ...registry.primitiveAliases.keys()],
+    primitives: [...queries.keys(), ...krefPrimitives.keys(), freeSig.name, ...registry.primitives.keys(), ...registry.primitiveAliases.keys()],
     types: [...scalarTypeNames, ...registry.kinds.keys(), 'set'],
   };
 }

@@ -5,7 +5,7 @@
  * (doc comments, the registry's docs) goes through `inert`: an editor shows
  * it as Markdown, but nothing in it can make the editor load anything.
  */
-import type { Program, SlotInfo, Symbol } from '../semantics/program.js';
+import type { BodyInfo, DriverInfo, FnInfo, KindFieldInfo, OwnKindInfo, Program, SlotInfo, Symbol } from '../semantics/program.js';
 import { typeToString, type Type } from '../semantics/types.js';
 import type { PrimitiveSig, Vocabulary } from '../semantics/vocabulary.js';
 import type * as A from '../syntax/ast.js';
@@ -159,6 +159,55 @@ export function ruleDoc(program: Program, name: string, hereUri: string): string
   return undefined;
 }
 
+/** `fails ENOMEM, EIO` after a signature, when a body declares fault points. */
+export function fails(b: Pick<BodyInfo, 'fails'>): string {
+  return b.fails?.length ? ` fails ${b.fails.join(', ')}` : '';
+}
+
+/** What a `kref` is, under the hover of any field of that type. */
+export const KREF_NOTE =
+  'A reference count (`kref`): it starts at 1, as after kref_init(). `kref_get` adds one; `kref_put` drops one and is true when it reached zero, so the caller releases (`if kref_put(m.refs) { free(m) }`); `kref_get_unless_zero` adds one unless it is zero; `kref_read` reads it. It is not a value: only these four take it.';
+
+/** A field of an own kind: its type and initialiser, its doc, and what a kref is. */
+export function kindFieldDoc(program: Program, k: OwnKindInfo, f: KindFieldInfo): string {
+  const init = f.decl.init ? program.sources.get(k.uri)?.text.slice(f.decl.init.span.start, f.decl.init.span.end) : undefined;
+  const head = `${k.name}.${f.name}: ${typeToString(f.type)}${init ? ` = ${init}` : ''}`;
+  return `${withDoc(head, f.decl.doc)}${f.type.k === 'kref' ? `\n\n${KREF_NOTE}` : ''}`;
+}
+
+/** An object kind the spec declares: the declaration with its fields, its doc, and how its objects live. */
+export function ownKindDoc(program: Program, k: OwnKindInfo): string {
+  const text = program.sources.get(k.uri)?.text;
+  const fields = [...k.fields.values()].map((f) => {
+    const init = f.decl.init && text ? ` = ${text.slice(f.decl.init.span.start, f.decl.init.span.end)}` : '';
+    return `  ${f.name}: ${typeToString(f.type)}${init}`;
+  });
+  const head = fields.length ? `kind ${k.name} {\n${fields.join('\n')}\n}` : `kind ${k.name} {}`;
+  const krefs = [...k.fields.values()].filter((f) => f.type.k === 'kref').map((f) => `\`${f.name}\``);
+  const life = `An object kind of the spec's own (\`${k.uri}\`): \`new ${k.name} { … }\` creates one, fields not given take their initialiser; \`free(x)\` ends it, after which using it is \`model.use_after_free\`.${krefs.length ? ` ${krefs.join(', ')} ${krefs.length === 1 ? 'is a kref' : 'are krefs'}: each starts at 1.` : ''}`;
+  return `${code(head)}\n\n${k.decl.doc ? `${inert(k.decl.doc)}\n\n` : ''}${inert(life)}`;
+}
+
+/** A driver, or a component (a driver without `for`). */
+export function driverDoc(d: DriverInfo): string {
+  if (!d.component) return withDoc(`driver ${d.name} for ${d.device}`, d.decl.doc);
+  const actions = [...d.actions.keys()].map((a) => `\`${a}\``);
+  const note = `A component: bound to no device. It is there for the whole scenario, with no probe or remove; scenario lines and other drivers' bodies call its actions${actions.length ? ` (${actions.join(', ')})` : ''}, and \`bind\`, \`unbind\` and \`unplug\` do not apply to it.`;
+  return `${withDoc(`driver ${d.name}`, d.decl.doc)}\n\n${note}`;
+}
+
+/** A `fn`: top-level, or a driver's own. */
+export function fnDoc(f: FnInfo): string {
+  const head = `fn ${f.driver ? `${f.driver}.` : ''}${f.name}(${params(f.params)})${returns(f.returns)}${fails(f)}`;
+  const own = f.driver ? `\n\nA function of driver \`${f.driver}\`: it sees the driver's state and ops tables, and its bodies call it by name.` : '';
+  return `${withDoc(head, f.decl.doc)}${own}`;
+}
+
+/** An action, as a scenario line or another body calls it. */
+export function actionDoc(driver: string, name: string, a: BodyInfo & { decl: A.ActionDecl }): string {
+  return withDoc(`action ${driver}.${name}(${params(a.params)})${returns(a.returns)}${fails(a)}`, a.decl.doc);
+}
+
 /** What a resolved name denotes, for hover. */
 export function symbolDoc(program: Program, sym: Symbol): string | undefined {
   switch (sym.kind) {
@@ -168,7 +217,7 @@ export function symbolDoc(program: Program, sym: Symbol): string | undefined {
       return code(`${what} ${sym.name}: ${typeToString(sym.type)}`);
     }
     case 'field':
-      return withDoc(`${sym.driver}.${sym.name}: ${typeToString(sym.type)}`, sym.decl.doc);
+      return `${withDoc(`${sym.driver}.${sym.name}: ${typeToString(sym.type)}`, sym.decl.doc)}${sym.type.k === 'kref' ? `\n\n${KREF_NOTE}` : ''}`;
     case 'ops':
       return withDoc(`ops ${sym.driver}.${sym.name} : ${sym.table.decl.type.name}`, sym.table.decl.doc);
     case 'device': {
@@ -181,7 +230,7 @@ export function symbolDoc(program: Program, sym: Symbol): string | undefined {
     case 'provider':
       return withDoc(`provider ${sym.name} : p2pdma { device ${sym.info.device}; bar ${sym.info.bar}; lifetime ${sym.info.lifetime} }`, sym.info.decl.doc);
     case 'fn':
-      return withDoc(`fn ${sym.name}(${params(sym.info.params)})${returns(sym.info.returns)}`, sym.info.decl.doc);
+      return fnDoc(sym.info);
     case 'primitive':
       return primitiveDoc(sym.sig, sym.name);
     case 'constant': {
@@ -189,9 +238,13 @@ export function symbolDoc(program: Program, sym: Symbol): string | undefined {
       return withDoc(`${sym.name}: ${typeToString(sym.type)}`, c?.doc);
     }
     case 'driver':
-      return withDoc(`driver ${sym.name} for ${sym.info.device}`, sym.info.decl.doc);
+      return driverDoc(sym.info);
+    case 'action':
+      return actionDoc(sym.driver.name, sym.name, sym.info);
     case 'kind':
-    case 'kind-filter':
-      return kindDoc(program.vocabulary, sym.name);
+    case 'kind-filter': {
+      const own = program.kinds.get(sym.name);
+      return own ? ownKindDoc(program, own) : kindDoc(program.vocabulary, sym.name);
+    }
   }
 }

@@ -26,9 +26,9 @@ function contains(span: A.Node['span'], offset: number): boolean {
 }
 
 /** The declaration the offset is in (recovery may have cut its span short, so the last one that starts before it). */
-export function declAt(program: Program, offset: number): A.Decl | undefined {
+export function declAt(spec: A.Spec, offset: number): A.Decl | undefined {
   let best: A.Decl | undefined;
-  for (const d of program.spec.decls) if (d.span.start <= offset) best = d;
+  for (const d of spec.decls) if (d.span.start <= offset) best = d;
   return best;
 }
 
@@ -38,7 +38,7 @@ function typeOfRef(program: Program, ref: A.TypeRef | undefined): Type {
   let t: Type;
   if (ref.name.name === 'set') t = T.set(typeOfRef(program, ref.arg));
   else if (program.vocabulary.kinds.has(ref.name.name)) t = T.object(ref.name.name);
-  else t = ({ bool: T.bool, int: T.int, errno: T.errno, string: T.string, map_type: T.mapType } as Record<string, Type>)[ref.name.name] ?? T.unknown;
+  else t = ({ bool: T.bool, int: T.int, errno: T.errno, string: T.string, map_type: T.mapType, kref: T.kref } as Record<string, Type>)[ref.name.name] ?? T.unknown;
   return ref.optional ? T.optional(t) : t;
 }
 
@@ -53,9 +53,9 @@ function localTypes(program: Program): { get(node: A.Node, name: string): Type |
   return { get: (node, name) => m.get(node)?.get(name) };
 }
 
-/** Locals and parameters visible at `offset` in a body, innermost last. */
-export function scopeAt(program: Program, offset: number): ScopeAt {
-  const d = declAt(program, offset);
+/** Locals and parameters visible at `offset` in a body of `spec` (the root's, or a used file's), innermost last. */
+export function scopeAt(program: Program, offset: number, spec: A.Spec = program.spec): ScopeAt {
+  const d = declAt(spec, offset);
   const locals: Local[] = [];
   const known = localTypes(program);
   const param = (ps: readonly A.Param[], body: A.Block, slotTypes?: readonly { type: Type }[]) =>
@@ -88,7 +88,7 @@ export function scopeAt(program: Program, offset: number): ScopeAt {
     case 'constraint':
       for (const r of d.rules) {
         if (!contains(r.span, offset)) continue;
-        const pats = r.kind === 'requires' ? [r.pattern] : r.kind === 'never' ? [r.pattern, ...(r.after ? [r.after] : [])] : r.kind === 'before' ? [r.left, r.right] : [];
+        const pats = r.kind === 'requires' ? [r.pattern] : r.kind === 'never' ? [r.pattern, ...(r.after ? [r.after] : [])] : r.kind === 'before' || r.kind === 'leads_to' ? [r.left, r.right] : [];
         for (const pt of pats) for (const a of pt.args) if (a.name && a.name !== '_') locals.push({ name: a.name, type: T.unknown, decl: a, nameSpan: a.span });
       }
       return { locals, inConstraint: d };
@@ -110,7 +110,7 @@ export function scopeAt(program: Program, offset: number): ScopeAt {
         if (item.kind === 'probe' || item.kind === 'remove') {
           param(item.params, item.body, [{ type: T.object('pci_dev') }]);
           block(item.body);
-        } else if (item.kind === 'action') {
+        } else if (item.kind === 'action' || item.kind === 'fn') {
           param(item.params, item.body);
           block(item.body);
         } else if (item.kind === 'ops') {
@@ -129,11 +129,17 @@ export function scopeAt(program: Program, offset: number): ScopeAt {
   }
 }
 
-/** The static type of `a.b.c` at `offset`, from the scopes and the fields of each kind; a driver's own for `drv.` in a constraint. */
-export function chainType(program: Program, parts: readonly string[], offset: number): Type | { driver: DriverInfo } | undefined {
+/** What `drv.` names: its state fields in a constraint, its actions in a body (v1: a body calls another driver's actions). */
+export interface DriverChain {
+  readonly driver: DriverInfo;
+  readonly as: 'state' | 'actions';
+}
+
+/** The static type of `a.b.c` at `offset`, from the scopes and the fields of each kind; a driver's own for `drv.`. */
+export function chainType(program: Program, parts: readonly string[], offset: number, spec: A.Spec = program.spec): Type | DriverChain | undefined {
   const [first, ...rest] = parts;
   if (first === undefined) return undefined;
-  const { locals, driver, inConstraint } = scopeAt(program, offset);
+  const { locals, driver, inConstraint } = scopeAt(program, offset, spec);
   let t: Type | undefined = [...locals].reverse().find((l) => l.name === first)?.type;
   if (!t && driver) t = driver.fields.get(first)?.type;
   if (!t) {
@@ -141,10 +147,10 @@ export function chainType(program: Program, parts: readonly string[], offset: nu
     if (node) t = node.kind === 'device' ? T.object('pci_dev') : T.bridge;
   }
   if (!t && program.providers.has(first)) t = T.object('p2pdma_provider');
-  if (!t && inConstraint) {
+  if (!t) {
     const d = program.drivers.get(first);
-    if (d && rest.length === 0) return { driver: d };
-    if (d && rest[0]) {
+    if (d && rest.length === 0) return { driver: d, as: inConstraint ? 'state' : 'actions' };
+    if (d && rest[0] && inConstraint) {
       t = d.fields.get(rest[0])?.type;
       rest.shift();
     }
