@@ -70,8 +70,10 @@ function firstTokens(paths: TokenType[][][]): string {
 }
 
 export const errorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual }) {
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
     if (expected === EOF) return `expected ${ruleWhat.declaration} but found ${found(actual)}`;
+    // Scenario `choose a() b()`-style writing in a body: say the form that works.
+    if (ruleName === 'chooseStmt') return `\`choose\` takes its branches as blocks, \`choose { { … } { … } }\`, but found ${found(actual)}`;
     const hint =
       expected.name === 'Name' && actual.tokenType !== EOF && hardKeywords.includes(actual.image)
         ? ` (\`${actual.image}\` is a keyword and cannot be a name)`

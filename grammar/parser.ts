@@ -542,7 +542,6 @@ class LifespecParser extends CstParser {
     });
   });
 
-  /** A call, or an assignment when followed by `=`; the lowering pass checks the target is assignable. */
   /** `choose { { … } { … } }` in a body: every branch is explored (v1). */
   public chooseStmt = this.RULE('chooseStmt', () => {
     this.CONSUME(K.choose);
@@ -551,6 +550,7 @@ class LifespecParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
+  /** A call, or an assignment when followed by `=`; the lowering pass checks the target is assignable. */
   public exprStmt = this.RULE('exprStmt', () => {
     this.SUBRULE(this.expression, { LABEL: 'expr' });
     this.OPTION(() => {
