@@ -696,3 +696,75 @@ constraint answered {
     }
   });
 });
+
+describe('gaps the corpus found', () => {
+  const spec = `${topo}kind pages { mu: mutex  n: int  refs: kref }
+driver core {
+  state { p: pages? }
+  fn g() -> int fails ENOMEM, EBUSY { return 1 }
+  action mk() { p = new pages { } }
+  action a() { lock p.mu { p.n = p.n + 1 } }
+  action b() { lock p.mu { p.n = p.n + 10 } }
+  action n_is(v: int) { assert p.n == v }
+  action rearm() {
+    if kref_put(p.refs) { kref_init(p.refs) }
+  }
+  action count_is(v: int) { assert kref_read(p.refs) == v }
+  action pass_on() -> int {
+    let r = try g()
+    if is_err(r) { fail r }
+    return r
+  }
+  action not_an_errno() -> int {
+    let r = try g()
+    fail r
+  }
+}
+scenario own_lock {
+  core.mk()
+  parallel {
+    { core.a() }
+    { core.b() }
+  }
+  core.n_is(11)
+  expect ok
+}
+scenario rearmed {
+  core.mk()
+  core.rearm()
+  core.count_is(1)
+  expect ok
+}
+scenario passes_errno_on {
+  faults on
+  let x = core.pass_on()
+  expect ok
+}
+scenario fail_of_a_value {
+  let x = core.not_an_errno()
+  expect violation model.assert
+}
+`;
+  const results = runSpec(spec, 'gaps.lspec');
+
+  test('a mutex field of an own kind is a lock of each object, named by it in traces', () => {
+    const r = scenario(results, 'own_lock');
+    expectQuiet(r);
+    const { program } = check(spec, { uri: 'gaps.lspec' });
+    const racy = explore(program, { scenario: 'own_lock' }).scenarios[0]!;
+    expect(racy.states).toBeGreaterThan(10);
+    const text = spec.replace('core.n_is(11)', 'core.n_is(1)');
+    const v = violation(runSpec(text, 'gaps.lspec').get('own_lock')!, 'model.assert');
+    expect(v.trace.some((s) => s.event === 'lock pages#2.mu')).toBe(true);
+  });
+
+  test('kref_init re-arms a kref at 1', () => {
+    expectQuiet(scenario(results, 'rearmed'));
+  });
+
+  test('fail passes on the errno a try call caught; fail of a value that is not an errno is reported', () => {
+    expectQuiet(scenario(results, 'passes_errno_on'));
+    const v = violation(scenario(results, 'fail_of_a_value'), 'model.assert');
+    expect(v.message).toBe('`fail` of 1, which is not an errno (check it with is_err() first)');
+  });
+});

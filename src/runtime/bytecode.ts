@@ -68,7 +68,7 @@ export type Instr = At &
     /** Writes a field of an own kind's object: stack `value, object`. */
     | { readonly op: 'storem'; readonly name: string }
     /** kref_get / kref_put / kref_get_unless_zero (visible) on field `field` of the object on the stack, or of driver `d`'s state field `f`. */
-    | { readonly op: 'kref'; readonly fn: 'get' | 'put' | 'get_unless_zero'; readonly field: string; readonly d?: number; readonly f?: number }
+    | { readonly op: 'kref'; readonly fn: 'get' | 'put' | 'get_unless_zero' | 'init'; readonly field: string; readonly d?: number; readonly f?: number }
     /** kref_read (a query, not a step). */
     | { readonly op: 'krefread'; readonly field: string; readonly d?: number; readonly f?: number }
     /** `choose` in a body: one of `targets`, every one explored; not a step of its own. */

@@ -6,6 +6,7 @@
 import type { Instr } from './bytecode.js';
 import { SATURATED } from './pure.js';
 import type { CompiledProgram } from './compiled.js';
+import type { KindImpl } from './natives.js';
 import { errnoName, isErrno, type Value } from './values.js';
 import type { CodeFrame, Obj, World } from './world.js';
 
@@ -24,6 +25,7 @@ export interface Step {
   event(name: string, args: readonly Value[], outcome: 'ok' | 'fails' | undefined): void;
   noteResult(s: string): void;
   fatalAt(ins: Instr, uri: string, rule: string, message: string): void;
+  kindImpl(name: string): KindImpl | undefined;
 }
 
 type ObjectOp = Extract<Instr, { op: 'new' | 'free' | 'storem' | 'kref' | 'krefread' | 'pick' }>;
@@ -37,7 +39,20 @@ export function execObjectOp(step: Step, f: CodeFrame, ins: ObjectOp, uri: strin
         const values = st.splice(st.length - ins.fields.length, ins.fields.length);
         const fields: Record<string, Value> = {};
         ins.fields.forEach((name, i) => (fields[name] = values[i] ?? null));
-        st.push(step.create(ins.kind, fields));
+        // A lock field (`m: mutex`) is a lock of the object's own, as mutex_init() in the
+        // allocating code makes it, the way a driver's state gets one.
+        const locks: string[] = [];
+        for (const [name, fi] of step.program.program.kinds.get(ins.kind)?.fields ?? []) {
+          if (fields[name] !== null && fields[name] !== undefined) continue;
+          const k = fi.type.k === 'object' ? step.kindImpl(fi.type.kind) : undefined;
+          if (!k?.stateObject) continue;
+          fields[name] = step.create(k.name, k.stateObject(''));
+          locks.push(name);
+        }
+        const made = step.create(ins.kind, fields);
+        // Traces name such a lock by its object: `mr#8.lock`.
+        for (const name of locks) step.obj(fields[name]!)!.f.name = `${step.show(made)}.${name}`;
+        st.push(made);
         f.pc++;
         return;
       }
@@ -143,6 +158,8 @@ function kref(step: Step, f: CodeFrame, ins: Extract<Instr, { op: 'kref' }>, uri
       write(n - 1);
       result = n - 1 === 0;
     }
+  } else if (ins.fn === 'init') {
+    write(1);
   } else {
     result = n !== 0;
     if (n !== 0 && n !== SATURATED) write(n + 1);

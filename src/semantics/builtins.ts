@@ -25,6 +25,7 @@ export const krefPrimitives: ReadonlyMap<string, PrimitiveSig> = new Map<string,
   ['kref_get', { name: 'kref_get', params: [{ name: 'r', type: T.kref }], returns: T.void, doc: 'Adds a reference (kref_get()). At zero it is `model.refcount_inc_on_zero` and the count saturates, as refcount_t does: the object is never released.' }],
   ['kref_put', { name: 'kref_put', params: [{ name: 'r', type: T.kref }], returns: T.bool, doc: 'Drops a reference (kref_put()); true when it reached zero, so the caller releases: `if kref_put(m.refs) { free(m) }`. At zero it is `model.refcount_underflow`, stays 0 and is false.' }],
   ['kref_get_unless_zero', { name: 'kref_get_unless_zero', params: [{ name: 'r', type: T.kref }], returns: T.bool, doc: 'Adds a reference unless the count is zero (kref_get_unless_zero()); whether it did.' }],
+  ['kref_init', { name: 'kref_init', params: [{ name: 'r', type: T.kref }], returns: T.void, doc: 'Sets the count to 1 (kref_init()), as code that re-arms an object for reuse does; the kernel does not check what the count was.' }],
 ]);
 
 /** `free(x)`: ends an object of an own kind (kfree()). */
@@ -37,6 +38,7 @@ export const objectEvents: ReadonlyMap<string, EventSpec> = new Map<string, Even
   ['kref_get', { params: [{ name: 'owner', type: T.unknown }], doc: 'A kref_get() on a kref of `owner` (an object of an own kind, or none for a driver state field).' }],
   ['kref_put', { params: [{ name: 'owner', type: T.unknown }], doc: 'A kref_put() on a kref of `owner`; `kref_put(m) ok` is a call that returned.' }],
   ['kref_get_unless_zero', { params: [{ name: 'owner', type: T.unknown }], doc: 'A kref_get_unless_zero() on a kref of `owner`.' }],
+  ['kref_init', { params: [{ name: 'owner', type: T.unknown }], doc: 'A kref_init() on a kref of `owner`.' }],
 ]);
 
 /** Violations the language reports whatever the models: a `none` used as an object, an ended object used, a failed `assert`. */
