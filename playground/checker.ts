@@ -8,8 +8,9 @@
  * storage until it is answered, so that a page that hung or crashed on a text
  * does not check that text again by itself after a reload.
  */
+import { filesKey } from './files.js';
 import type { Ask, WorkerClient } from './language.js';
-import { emptyAnswer, type Request, type Response } from './protocol.js';
+import { emptyAnswer, type Request, type Response, type Snapshot } from './protocol.js';
 import type { UnfinishedChecks } from './unfinished.js';
 
 type Diagnostics = Extract<Response, { type: 'diagnostics' }>;
@@ -50,14 +51,17 @@ export class Checker implements WorkerClient {
     this.start();
   }
 
-  /** Checks a version of the text; its diagnostics, or why there are none, come through `on`. */
-  check(version: number, text: string): void {
+  /** Checks a version of the tabs; their diagnostics, or why there are none, come through `on`. */
+  check(snapshot: Snapshot): void {
+    const { version } = snapshot;
+    // The checks remembered across reloads go by the text of a single tab, by all of them for several.
+    const text = filesKey(snapshot.files);
     // The worker coalesces checks, so the deadline runs from the oldest one it has not answered.
     const deadline = this.pending?.deadline ?? setTimeout(() => this.giveUp('timeout', `it did not answer within ${Math.round(this.limits.deadlineMs(text.length) / 1000)} s`), this.limits.deadlineMs(text.length));
     clearTimeout(this.pending?.slow);
     const slow = setTimeout(() => this.unfinished.add(text), this.limits.slowMs);
     this.pending = { version, text, deadline, slow };
-    this.worker.postMessage({ type: 'check', version, text } satisfies Request);
+    this.worker.postMessage({ type: 'check', ...snapshot } satisfies Request);
   }
 
   request<T extends 'completions' | 'hover' | 'definition'>(message: Ask, _answer: T): Promise<Extract<Response, { type: T }>> {

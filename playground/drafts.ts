@@ -5,9 +5,11 @@
  * one pick away. Each tab remembers (in session storage, which a reload keeps
  * and another tab does not see) which draft it shows, and the revision of it
  * it last saw: when another tab has saved over that draft since, this tab
- * saves its own text as a new draft instead. No DOM here but `Storage`, so
- * test/playground.test.ts runs it under Node.
+ * saves its own text as a new draft instead. A draft keeps every tab's file;
+ * its `text` is the main tab's, which is all a draft had before tabs. No DOM
+ * here but `Storage`, so test/playground.test.ts runs it under Node.
  */
+import { filesKey, isSingle, single, validFiles, type SpecFile } from './files.js';
 
 /** Local storage: one key per draft, its value a `Draft` as JSON. */
 export const DRAFT_PREFIX = 'lifespec.playground.draft.';
@@ -27,7 +29,10 @@ export interface Origin {
 
 export interface Draft {
   readonly id: string;
+  /** The main tab's text. */
   readonly text: string;
+  /** Every tab's file, the main tab first; absent when the draft is one file of the default name. */
+  readonly files?: readonly SpecFile[];
   /** `Date.now()` of the last save. */
   readonly savedAt: number;
   /** 1 on the first save, one more on each; a tab compares it with the one it saw last. */
@@ -67,8 +72,8 @@ export class Drafts {
   /** The revision this tab saved or loaded last (0 before the draft is first saved), and the tab that wrote it. */
   private rev = 0;
   private revTab = '';
-  /** The text as last saved or loaded, to skip saves that change nothing. */
-  private savedText: string | undefined;
+  /** The files as last saved or loaded, to skip saves that change nothing. */
+  private savedFiles: SpecFile[] | undefined;
   /** Another tab's save over this draft, since this tab last saved or loaded it. */
   private overwrittenBy: Draft | undefined;
 
@@ -93,9 +98,14 @@ export class Drafts {
     return this.id;
   }
 
-  /** The draft's text as this tab last saved or loaded it; undefined before its first save. */
+  /** The draft's main text as this tab last saved or loaded it; undefined before its first save. */
   get storedText(): string | undefined {
-    return this.savedText;
+    return this.savedFiles?.[0]?.text;
+  }
+
+  /** The draft's files as this tab last saved or loaded them; undefined before its first save. */
+  get storedFiles(): SpecFile[] | undefined {
+    return this.savedFiles;
   }
 
   /** Every draft, the one saved last first. */
@@ -122,12 +132,13 @@ export class Drafts {
    * draft it replaces on screen, which stays stored. Only an unedited
    * example is replaced in place: it can be picked again.
    */
-  open(text: string, origin: Origin): Draft | undefined {
+  open(content: string | readonly SpecFile[], origin: Origin): Draft | undefined {
+    const key = filesKey(asFiles(content));
     const previous = this.get(this.id);
-    if (previous?.text === text) return undefined;
+    if (previous && filesKey(draftFiles(previous)) === key) return undefined;
     const kept = previous && (previous.edited || previous.origin.kind !== 'example') ? previous : undefined;
     // The same link opened twice, or an example picked again: its unedited draft, not another copy.
-    const same = this.list().find((d) => d.text === text && !d.edited);
+    const same = this.list().find((d) => filesKey(draftFiles(d)) === key && !d.edited);
     if (same) {
       this.load(same.id);
       return kept;
@@ -135,17 +146,22 @@ export class Drafts {
     if (kept || this.edited) this.switchTo({ id: newId(), rev: 0 });
     this.origin = origin;
     this.edited = false;
-    this.savedText = undefined;
+    this.savedFiles = undefined;
     return kept;
   }
 
-  /** Shows a stored draft in this tab; its text, or undefined when it is gone. */
+  /** Shows a stored draft in this tab; its main text, or undefined when it is gone. */
   load(id: string): string | undefined {
+    return this.loadFiles(id)?.[0]?.text;
+  }
+
+  /** Shows a stored draft in this tab; its files, or undefined when it is gone. */
+  loadFiles(id: string): SpecFile[] | undefined {
     const d = this.get(id);
     if (!d) return undefined;
     this.switchTo(d);
     this.adopt(d);
-    return d.text;
+    return draftFiles(d);
   }
 
   /**
@@ -154,15 +170,16 @@ export class Drafts {
    * becomes a new draft instead: neither tab's text is lost, and the other
    * tab's stays where it was.
    */
-  save(text: string): SaveResult {
+  save(content: string | readonly SpecFile[]): SaveResult {
+    const files = asFiles(content);
     const stored = this.get(this.id);
-    if (text === this.savedText && stored) return 'unchanged';
+    if (this.savedFiles && filesKey(files) === filesKey(this.savedFiles) && stored) return 'unchanged';
     let result: SaveResult = 'saved';
     if (stored && !this.seen(stored)) {
       this.switchTo({ id: newId(), rev: 0 });
       result = 'forked';
     }
-    const draft: Draft = { id: this.id, text, savedAt: this.now(), rev: this.rev + 1, tab: this.tab, origin: this.origin, edited: this.edited };
+    const draft: Draft = { id: this.id, text: files[0]!.text, ...(isSingle(files) ? {} : { files }), savedAt: this.now(), rev: this.rev + 1, tab: this.tab, origin: this.origin, edited: this.edited };
     if (!this.write(draft)) return 'failed';
     this.adopt(draft);
     // Only a new draft adds to the count.
@@ -196,7 +213,7 @@ export class Drafts {
     this.edited = d.edited;
     this.rev = d.rev;
     this.revTab = d.tab;
-    this.savedText = d.text;
+    this.savedFiles = draftFiles(d);
     this.overwrittenBy = undefined;
   }
 
@@ -303,13 +320,24 @@ function parse(value: string): Draft | undefined {
   try {
     const d = JSON.parse(value) as Partial<Draft>;
     if (typeof d.id !== 'string' || typeof d.text !== 'string' || typeof d.rev !== 'number' || typeof d.savedAt !== 'number') return undefined;
-    return { id: d.id, text: d.text, rev: d.rev, savedAt: d.savedAt, tab: String(d.tab ?? ''), origin: d.origin ?? { kind: 'saved', label: 'your saved text' }, edited: d.edited ?? true };
+    // Files that do not read as files (a newer version's, or edited by hand) leave the main text, which always does.
+    const files = d.files === undefined ? undefined : validFiles(d.files);
+    return { id: d.id, text: d.text, ...(files && files[0]!.text === d.text ? { files } : {}), rev: d.rev, savedAt: d.savedAt, tab: String(d.tab ?? ''), origin: d.origin ?? { kind: 'saved', label: 'your saved text' }, edited: d.edited ?? true };
   } catch {
     return undefined;
   }
 }
 
-/** How the drafts menu names a draft: when it was saved, its first comment or line, where it came from. */
+/** A draft's files: its tabs', or its one text as the main file. */
+export function draftFiles(d: Draft): SpecFile[] {
+  return d.files ? [...d.files] : single(d.text);
+}
+
+function asFiles(content: string | readonly SpecFile[]): SpecFile[] {
+  return typeof content === 'string' ? single(content) : [...content];
+}
+
+/** How the drafts menu names a draft: when it was saved, its first comment or line, where it came from, how many files. */
 export function draftLabel(d: Draft, now = Date.now()): string {
   const first = d.text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '(empty)';
   const summary = first.replace(/^\/\/\/?\s*/, '');
@@ -318,5 +346,6 @@ export function draftLabel(d: Draft, now = Date.now()): string {
   const sameDay = new Date(now).toDateString() === at.toDateString();
   const when = sameDay ? at.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : at.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' });
   const from = d.edited ? (d.origin.kind === 'saved' ? 'your text' : `edited, from ${d.origin.label}`) : d.origin.label;
-  return `${when} · ${short} (${from})`;
+  const files = d.files && d.files.length > 1 ? `, ${d.files.length} files` : '';
+  return `${when} · ${short} (${from}${files})`;
 }

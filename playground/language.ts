@@ -4,7 +4,7 @@
  * providers that ask the worker. Nothing here parses or checks.
  */
 import type * as Monaco from 'monaco-editor/esm/vs/editor/editor.api.js';
-import type { CompletionItem, CompletionKind, Range, Response } from './protocol.js';
+import type { CompletionItem, CompletionKind, Question, Range, Response } from './protocol.js';
 import type { TokenTable } from './token-table.js';
 
 export const LANGUAGE_ID = 'lifespec';
@@ -12,12 +12,17 @@ export const LANGUAGE_ID = 'lifespec';
 /** The token table, computed from grammar/tokens.ts at build time (scripts/build-playground.mjs). */
 declare const LIFESPEC_TOKENS: TokenTable;
 
-/** A question about the text at an offset, for the worker. */
-export interface Ask {
+/** A question about a tab's text at an offset, for the worker. */
+export interface Ask extends Question {
   readonly type: 'complete' | 'hover' | 'definition';
-  readonly version: number;
-  readonly text: string;
-  readonly offset: number;
+}
+
+/** What the providers need of the page's tabs: the question's context for a model, and the model of a tab. */
+export interface TabsView {
+  /** The tabs now, and the name of `model`'s tab (undefined for a model that is no tab's). */
+  question(model: Monaco.editor.ITextModel, offset: number): Question | undefined;
+  /** The model of the tab named `uri`. */
+  model(uri: string): Monaco.editor.ITextModel | undefined;
 }
 
 /** Sends a question to the worker and resolves with its answer. */
@@ -132,7 +137,7 @@ function itemKind(monaco: typeof Monaco, k: CompletionKind): Monaco.languages.Co
 const toMonaco = (monaco: typeof Monaco, r: Range) => new monaco.Range(r.startLineNumber, r.startColumn, r.endLineNumber, r.endColumn);
 
 /** Registers the language, its highlighter, and the providers backed by the worker. */
-export function registerLifespec(monaco: typeof Monaco, client: WorkerClient): void {
+export function registerLifespec(monaco: typeof Monaco, client: WorkerClient, tabs: TabsView): void {
   monaco.languages.register({ id: LANGUAGE_ID, extensions: ['.lspec'], aliases: ['Lifespec'] });
   monaco.languages.setMonarchTokensProvider(LANGUAGE_ID, monarchLanguage(LIFESPEC_TOKENS));
   monaco.languages.setLanguageConfiguration(LANGUAGE_ID, {
@@ -156,10 +161,11 @@ export function registerLifespec(monaco: typeof Monaco, client: WorkerClient): v
   });
 
   monaco.languages.registerCompletionItemProvider(LANGUAGE_ID, {
-    triggerCharacters: ['.', ' ', ':'],
+    triggerCharacters: ['.', ' ', ':', '"'],
     async provideCompletionItems(model, position) {
-      const version = model.getVersionId();
-      const r = await client.request({ type: 'complete', version, text: model.getValue(), offset: model.getOffsetAt(position) }, 'completions');
+      const q = tabs.question(model, model.getOffsetAt(position));
+      if (!q) return { suggestions: [] };
+      const r = await client.request({ type: 'complete', ...q }, 'completions');
       const range = toMonaco(monaco, r.range);
       const suggestions = r.items.map((it: CompletionItem): Monaco.languages.CompletionItem => ({
         label: it.label,
@@ -177,7 +183,9 @@ export function registerLifespec(monaco: typeof Monaco, client: WorkerClient): v
 
   monaco.languages.registerHoverProvider(LANGUAGE_ID, {
     async provideHover(model, position) {
-      const r = await client.request({ type: 'hover', version: model.getVersionId(), text: model.getValue(), offset: model.getOffsetAt(position) }, 'hover');
+      const q = tabs.question(model, model.getOffsetAt(position));
+      if (!q) return null;
+      const r = await client.request({ type: 'hover', ...q }, 'hover');
       if (!r.markdown) return null;
       return { contents: [{ value: r.markdown }], ...(r.range ? { range: toMonaco(monaco, r.range) } : {}) };
     },
@@ -185,8 +193,12 @@ export function registerLifespec(monaco: typeof Monaco, client: WorkerClient): v
 
   monaco.languages.registerDefinitionProvider(LANGUAGE_ID, {
     async provideDefinition(model, position) {
-      const r = await client.request({ type: 'definition', version: model.getVersionId(), text: model.getValue(), offset: model.getOffsetAt(position) }, 'definition');
-      return r.range ? { uri: model.uri, range: toMonaco(monaco, r.range) } : null;
+      const q = tabs.question(model, model.getOffsetAt(position));
+      if (!q) return null;
+      const r = await client.request({ type: 'definition', ...q }, 'definition');
+      // Another tab's model: Monaco opens it through the page's editor opener, which switches tabs.
+      const target = r.place && tabs.model(r.place.uri);
+      return r.place && target ? { uri: target.uri, range: toMonaco(monaco, r.place.range) } : null;
     },
   });
 }

@@ -1,19 +1,22 @@
 /**
- * The playground page: a Monaco editor with Lifespec support, Run/Stop,
- * results with SVG timelines, examples, drafts and share links. All
- * parsing, checking and exploring happens in workers (worker.ts); this file
- * only sends text and shows answers.
+ * The playground page: a Monaco editor with Lifespec support and a tab per
+ * file, Run/Stop, results with SVG timelines, examples, drafts and share
+ * links. All parsing, checking and exploring happens in workers (worker.ts);
+ * this file only sends the tabs' text and shows answers.
  */
 import * as monaco from './monaco.js';
 import { Checker, type CheckFailure } from './checker.js';
 import { Drafts, type Origin } from './drafts.js';
 import { DraftMenu } from './draft-menu.js';
 import { examples, type Example } from './examples.js';
+import { filesKey, single, type SpecFile } from './files.js';
 import { LANGUAGE_ID, registerLifespec } from './language.js';
-import { SPEC_URI, type Marker, type Request, type Response } from './protocol.js';
-import { el, fmt, scenarioCard } from './results.js';
+import { Problems } from './problems.js';
+import type { MarkersByFile, Request, Response } from './protocol.js';
+import { fmt, scenarioCard } from './results.js';
+import { Tabs } from './tabs.js';
 import { UnfinishedChecks } from './unfinished.js';
-import { codeFromHash, encodeCode } from './share.js';
+import { encodeFiles, filesFromHash } from './share.js';
 
 /** Quiet time after a keystroke before the text is checked, and before it is saved. */
 const CHECK_DEBOUNCE_MS = 350;
@@ -28,8 +31,10 @@ type ScenarioResult = Extract<Response, { type: 'scenario' }>['result'];
 interface Stats {
   /** ms from navigation start to the first diagnostics shown. */
   firstDiagnosticsMs?: number;
-  /** Version of the model whose diagnostics are shown. */
+  /** Version of the shown tab's model, when the diagnostics shown are of the tabs as they are (-1 when not). */
   shownVersion: number;
+  /** The page's version of the tabs whose diagnostics are shown. */
+  shownTabsVersion: number;
   /** ms from the last edit to its diagnostics being shown (debounce included). */
   lastEditToMarkersMs?: number;
   /** ms the worker took to check the last text. */
@@ -39,11 +44,16 @@ interface Stats {
   runs: number;
 }
 
-const stats: Stats = { shownVersion: -1, staleDropped: 0, runs: 0 };
+const stats: Stats = { shownVersion: -1, shownTabsVersion: -1, staleDropped: 0, runs: 0 };
+/** When each version of the tabs was made, until its diagnostics are shown; and the check waiting for quiet. */
+const editedAt = new Map<number, number>();
+let checkTimer: ReturnType<typeof setTimeout> | undefined;
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   editor: $('editor'),
+  tabs: $('tabs'),
   examples: $<HTMLSelectElement>('examples'),
   run: $<HTMLButtonElement>('run'),
   stop: $<HTMLButtonElement>('stop'),
@@ -101,19 +111,16 @@ function storage(which: 'localStorage' | 'sessionStorage'): Storage | undefined 
 const unfinished = new UnfinishedChecks(storage('localStorage'));
 const checker = new Checker(new URL('lifespec.worker.js', document.baseURI), { diagnostics: (m) => showMarkers(m.version, m.markers, m.checkMs), failed: (f) => showCheckFailure(f) }, unfinished);
 
-registerLifespec(monaco, checker);
-
-// ---- the text: a draft of this tab, of the last visit, from a link, or the §1 example ---------
+// ---- the files: a draft of this tab, of the last visit, from a link, or the §1 example ---------
 
 const allExamples = examples();
 const seed = allExamples.find((e) => e.id === 'seed');
 const drafts = new Drafts(storage('localStorage'), storage('sessionStorage'));
 
-const fromHash = codeFromHash(location.hash);
-const initial = drafts.storedText ?? seed?.text ?? '';
-const model = monaco.editor.createModel(initial, LANGUAGE_ID, monaco.Uri.parse(`file:///${SPEC_URI}`));
+const fromHash = filesFromHash(location.hash);
+const initial = drafts.storedFiles ?? single(seed?.text ?? '');
 const editor = monaco.editor.create(ui.editor, {
-  model,
+  model: null,
   theme: 'lifespec-light',
   automaticLayout: true,
   minimap: { enabled: false },
@@ -126,29 +133,41 @@ const editor = monaco.editor.create(ui.editor, {
   'semanticHighlighting.enabled': false,
 });
 
-/** True while the page itself replaces the text: that is not the user's edit. */
-let replacing = false;
+const tabs = new Tabs(
+  editor,
+  ui.tabs,
+  LANGUAGE_ID,
+  {
+    edited: () => edited(),
+    changed: () => edited(),
+    switched: () => {
+      // The markers shown are the tabs' own, or stale: the shown version says which, for this tab's model.
+      stats.shownVersion = stats.shownTabsVersion === tabs.version ? tabs.active.model.getVersionId() : -1;
+    },
+    closed: (file, reopen) => menu.notice(`Closed ${file.name}.`, [{ label: `Reopen ${file.name}`, run: reopen }]),
+    say: (text) => toast(text),
+  },
+  initial,
+);
+registerLifespec(monaco, checker, { question: (m, offset) => tabs.question(m, offset), model: (uri) => tabs.byName(uri)?.model });
+const problems = new Problems(tabs, editor, ui.problems, ui.problemList);
 
-/** Shows another document (a draft, a link's or an example's text): the undo history is that document's. */
-function showText(text: string): void {
-  replacing = true;
-  try {
-    model.setValue(text);
-  } finally {
-    replacing = false;
-  }
+/** Shows other files (a draft's, a link's or an example's): new tabs, whose undo history is their own. */
+function showFiles(files: readonly SpecFile[]): void {
+  tabs.replace(files);
   editor.setPosition({ lineNumber: 1, column: 1 });
   editor.revealLine(1);
+  edited(true);
   clearResults('Press Run to explore every scenario.');
 }
 
 const menu = new DraftMenu(drafts, ui.drafts, ui.notice, (id) => switchDraft(id));
 
-/** Opens a link's or an example's text as a new draft; the text it replaces on screen stays a pick away. */
-function openText(text: string, origin: Origin, what: string): void {
+/** Opens a link's or an example's files as a new draft; the files they replace on screen stay a pick away. */
+function openText(files: readonly SpecFile[], origin: Origin, what: string): void {
   save();
-  const previous = drafts.open(text, origin);
-  showText(text);
+  const previous = drafts.open(files, origin);
+  showFiles(files);
   save();
   if (previous) menu.notice(`${what}, as a new draft. Your previous text is kept under Drafts.`, [{ label: 'Restore your previous text', run: () => switchDraft(previous.id) }]);
   else toast(`${what}.`);
@@ -158,28 +177,28 @@ function openText(text: string, origin: Origin, what: string): void {
 /** Shows a stored draft in this tab (the draft the tab showed stays stored). */
 function switchDraft(id: string): void {
   save();
-  const text = drafts.load(id);
-  if (text === undefined) return toast('That draft is no longer stored.');
-  showText(text);
+  const files = drafts.loadFiles(id);
+  if (files === undefined) return toast('That draft is no longer stored.');
+  showFiles(files);
   menu.hideNotice();
   menu.refresh();
 }
 
-function openFromHash(hash: ReturnType<typeof codeFromHash>): void {
-  if (hash.text !== undefined) openText(hash.text, { kind: 'link', label: 'a link' }, 'Opened the spec from the link');
-  else if (hash.invalid) toast('The link’s #code= is not base64url of UTF-8 text; your own text is shown instead.');
-  // The text now lives in its draft; a reload must show later edits, not the link's text again.
-  if (hash.text !== undefined || hash.invalid) history.replaceState(null, '', location.pathname + location.search);
+function openFromHash(hash: ReturnType<typeof filesFromHash>): void {
+  const n = hash.files?.length ?? 0;
+  if (hash.files) openText(hash.files, { kind: 'link', label: 'a link' }, n === 1 ? 'Opened the spec from the link' : `Opened the ${n} files of the link`);
+  else if (hash.invalid) toast('The link’s #code= or #files= is not base64url of UTF-8 text (or of a list of files); your own text is shown instead.');
+  // The files now live in their draft; a reload must show later edits, not the link's files again.
+  if (hash.files || hash.invalid) history.replaceState(null, '', location.pathname + location.search);
 }
 
 // ---- autosave, and other tabs ------------------------------------------------------
 
-let saveTimer: ReturnType<typeof setTimeout> | undefined;
 /** Saves the text to this tab's draft now (drafts.ts decides whether it goes to a new one). */
 function save(): void {
   clearTimeout(saveTimer);
   saveTimer = undefined;
-  const r = drafts.save(model.getValue());
+  const r = drafts.save(tabs.files());
   document.body.dataset.saveState = r === 'failed' ? 'failed' : 'saved';
   if (r === 'forked') {
     menu.notice('Another tab saved over this draft, so this tab’s text is now saved as a new draft of its own. Both are under Drafts.');
@@ -203,50 +222,34 @@ window.addEventListener('storage', (e) => {
   menu.refreshSoon();
   if (news.kind !== 'overwritten') return;
   // Edits not saved yet go to a new draft now; otherwise the next edit will.
-  if (model.getValue() !== drafts.storedText) return save();
+  if (filesKey(tabs.files()) !== filesKey(drafts.storedFiles ?? [])) return save();
   menu.notice('Another tab saved this draft. This tab keeps its text; edit it and it is saved as a new draft.', [{ label: 'Show the other tab’s text', run: () => switchDraft(drafts.currentId) }]);
 });
 
 openFromHash(fromHash);
-window.addEventListener('hashchange', () => openFromHash(codeFromHash(location.hash)));
+window.addEventListener('hashchange', () => openFromHash(filesFromHash(location.hash)));
 
 // ---- diagnostics while typing ------------------------------------------------------
 
-const editedAt = new Map<number, number>();
-let checkTimer: ReturnType<typeof setTimeout> | undefined;
 
 function requestCheck(): void {
   clearTimeout(checkTimer);
   checkTimer = undefined;
-  checker.check(model.getVersionId(), model.getValue());
+  checker.check(tabs.snapshot());
 }
 
-model.onDidChangeContent(() => {
-  editedAt.set(model.getVersionId(), performance.now());
+/** A tab was edited, or tabs added, renamed or closed (`byPage`: the page replaced them, which is no edit of the user's). */
+function edited(byPage = false): void {
+  editedAt.set(tabs.version, performance.now());
+  stats.shownVersion = -1;
   clearTimeout(checkTimer);
   checkTimer = setTimeout(requestCheck, CHECK_DEBOUNCE_MS);
-  if (!replacing) drafts.markEdited();
+  if (!byPage) drafts.markEdited();
   clearTimeout(saveTimer);
   document.body.dataset.saveState = 'pending';
   saveTimer = setTimeout(save, SAVE_DEBOUNCE_MS);
-});
-
-function toMarkerData(m: Marker): monaco.editor.IMarkerData {
-  const severity = m.severity === 'error' ? monaco.MarkerSeverity.Error : m.severity === 'warning' ? monaco.MarkerSeverity.Warning : monaco.MarkerSeverity.Info;
-  return {
-    severity,
-    code: m.code,
-    message: m.message,
-    source: 'lifespec',
-    startLineNumber: m.startLineNumber,
-    startColumn: m.startColumn,
-    endLineNumber: m.endLineNumber,
-    endColumn: m.endColumn,
-    relatedInformation: m.related.map((r) => ({ resource: model.uri, message: r.message, startLineNumber: r.startLineNumber, startColumn: r.startColumn, endLineNumber: r.endLineNumber, endColumn: r.endColumn })),
-  };
 }
 
-let shownMarkers: readonly Marker[] = [];
 /** The status line says why the text is not checked; the next diagnostics take that back. */
 let statusIsCheck = false;
 
@@ -255,29 +258,24 @@ function setStatus(text: string, fromCheck = false): void {
   statusIsCheck = fromCheck;
 }
 
-function showMarkers(version: number, markers: readonly Marker[], checkMs: number): void {
-  // A check of text that has been edited since is dropped: its positions are stale.
-  if (version !== model.getVersionId()) {
+function showMarkers(version: number, markers: MarkersByFile, checkMs: number): void {
+  // A check of tabs that have been edited since is dropped: its positions are stale.
+  if (version !== tabs.version) {
     stats.staleDropped++;
     return;
   }
-  monaco.editor.setModelMarkers(model, 'lifespec', markers.map(toMarkerData));
-  shownMarkers = markers;
+  problems.show(markers);
   const now = performance.now();
   stats.firstDiagnosticsMs ??= now;
   const edited = editedAt.get(version);
   if (edited !== undefined) stats.lastEditToMarkersMs = now - edited;
   for (const v of editedAt.keys()) if (v <= version) editedAt.delete(v);
-  stats.shownVersion = version;
+  stats.shownVersion = tabs.active.model.getVersionId();
+  stats.shownTabsVersion = version;
   stats.lastCheckMs = checkMs;
   document.body.dataset.diagnostics = 'ready';
   document.body.dataset.markersVersion = String(version);
-  const errors = markers.filter((m) => m.severity === 'error').length;
-  ui.problems.textContent = errors === 0 ? 'no problems' : `${errors} error${errors === 1 ? '' : 's'}`;
-  ui.problems.classList.toggle('has-errors', errors > 0);
-  ui.problems.title = 'Go to the first problem';
   if (statusIsCheck) setStatus('');
-  showProblemList(markers);
 }
 
 /**
@@ -285,9 +283,7 @@ function showMarkers(version: number, markers: readonly Marker[], checkMs: numbe
  * so instead of "checking…"; the editor, Run and the next check go on.
  */
 function showUnchecked(why: string): void {
-  monaco.editor.setModelMarkers(model, 'lifespec', []);
-  shownMarkers = [];
-  showProblemList([]);
+  problems.clear();
   ui.problems.textContent = 'not checked';
   ui.problems.classList.add('has-errors');
   ui.problems.title = 'Check the text again';
@@ -296,44 +292,18 @@ function showUnchecked(why: string): void {
 }
 
 function showCheckFailure(f: CheckFailure): void {
-  // The text has been edited since: the edit's own check is on its way.
-  if (f.kind === 'error' && f.version !== model.getVersionId()) return;
+  // The tabs have been edited since: the edit's own check is on its way.
+  if (f.kind === 'error' && f.version !== tabs.version) return;
   const again = 'The editor still works: edit the text, or click “not checked”, to check it again.';
   if (f.kind === 'error') showUnchecked(`Not checked: the checker failed on this text (${f.message}). ${again}`);
   else if (f.kind === 'timeout') showUnchecked(`Not checked: the checker was stopped, ${f.message}. ${again}`);
   else showUnchecked(`Not checked: the checker stopped (${f.message}). ${again}`);
 }
 
-/** The problems, one a line, above the results; a click selects one in the editor. */
-function showProblemList(markers: readonly Marker[]): void {
-  ui.problemList.replaceChildren();
-  ui.problemList.hidden = markers.length === 0;
-  if (markers.length === 0) return;
-  ui.problemList.append(el('h2', '', `${markers.length} problem${markers.length === 1 ? '' : 's'}: the spec is not explored until they are fixed`));
-  const list = el('ul', '');
-  for (const m of markers) {
-    const item = el('li', '');
-    const button = el('button', 'problem', '');
-    button.type = 'button';
-    button.append(el('span', 'where', `line ${m.startLineNumber}:${m.startColumn}`), el('span', 'what', m.message), el('span', 'code', m.code));
-    button.addEventListener('click', () => {
-      editor.setSelection(new monaco.Range(m.startLineNumber, m.startColumn, m.endLineNumber, m.endColumn));
-      editor.revealLineInCenter(m.startLineNumber);
-      editor.focus();
-    });
-    item.append(button);
-    list.append(item);
-  }
-  ui.problemList.append(list);
-}
-
 ui.problems.addEventListener('click', () => {
   if (document.body.dataset.diagnostics === 'failed') return requestCheck();
-  const first = shownMarkers[0];
-  if (!first) return;
-  editor.setSelection(new monaco.Range(first.startLineNumber, first.startColumn, first.endLineNumber, first.endColumn));
-  editor.revealLineInCenter(first.startLineNumber);
-  editor.focus();
+  const first = problems.all[0];
+  if (first) problems.reveal(first);
 });
 
 
@@ -360,7 +330,7 @@ function fillExamples(list: readonly Example[]): void {
 fillExamples(allExamples);
 ui.examples.addEventListener('change', () => {
   const ex = allExamples.find((x) => x.id === ui.examples.value);
-  if (ex) openText(ex.text, { kind: 'example', label: ex.label }, `Opened ${ex.label}`);
+  if (ex) openText(single(ex.text), { kind: 'example', label: ex.label }, `Opened ${ex.label}`);
   ui.examples.value = '';
   editor.focus();
 });
@@ -369,7 +339,8 @@ ui.examples.addEventListener('change', () => {
 
 
 ui.share.addEventListener('click', async () => {
-  const url = `${location.origin}${location.pathname}#code=${encodeCode(model.getValue())}`;
+  const files = tabs.files();
+  const url = `${location.origin}${location.pathname}${encodeFiles(files)}`;
   let copied = false;
   try {
     await navigator.clipboard.writeText(url);
@@ -379,7 +350,8 @@ ui.share.addEventListener('click', async () => {
   }
   history.replaceState(null, '', url);
   document.body.dataset.shareUrl = url;
-  toast(copied ? 'Link copied: it opens this spec.' : 'The address bar now holds a link that opens this spec.');
+  const what = files.length === 1 ? 'this spec' : `these ${files.length} files`;
+  toast(copied ? `Link copied: it opens ${what}.` : `The address bar now holds a link that opens ${what}.`);
 });
 
 // ---- run --------------------------------------------------------------------------
@@ -463,7 +435,7 @@ function onRunMessage(m: Response): void {
       return;
     case 'run-errors':
       // The editor's own check shows them as squiggles and in the problem list.
-      clearResults(`Not explored: the spec has ${m.markers.length} problem${m.markers.length === 1 ? '' : 's'} (squiggled in the editor). Fix them and press Run again.`);
+      clearResults(`Not explored: the spec has ${m.count} problem${m.count === 1 ? '' : 's'} (squiggled in the editor). Fix them and press Run again.`);
       finishRun('Not explored: fix the errors first.');
       return;
     case 'run-failed':
@@ -484,8 +456,9 @@ function onRunMessage(m: Response): void {
 
 function startRun(): void {
   if (running) return;
-  // The run checks the text as it is now, whatever the editor's pending check.
-  const text = model.getValue();
+  // The run checks the tabs as they are now, whatever the editor's pending check.
+  const snapshot = tabs.snapshot();
+  const uri = tabs.active.name;
   clearResults('Exploring…');
   runWorker ??= new Worker(new URL('lifespec.worker.js', document.baseURI));
   runWorker.onmessage = (e: MessageEvent<Response>) => onRunMessage(e.data);
@@ -504,7 +477,7 @@ function startRun(): void {
   setRunning(true);
   document.body.dataset.runState = 'running';
   showRunStatus();
-  runWorker.postMessage({ type: 'run', run: id, text, maxStates, ...(stop ? { stop } : {}) } satisfies Request);
+  runWorker.postMessage({ type: 'run', run: id, ...snapshot, uri, maxStates, ...(stop ? { stop } : {}) } satisfies Request);
 }
 
 /** The run's worker died: it is let go (the next Run starts another), and the page says so. */
@@ -542,7 +515,7 @@ clearResults('Press Run (or Ctrl+Enter) to explore every scenario under every in
 
 // The first check, now that the page is set up. A text whose check never finished last time (the
 // page hung or crashed on it) is not checked again by itself: a reload must not get stuck again.
-if (unfinished.has(model.getValue())) {
+if (unfinished.has(filesKey(tabs.files()))) {
   showUnchecked('Not checked: the last check of this text did not finish (the checker hung, or the page was closed while it ran). Edit the text, or click “not checked”, to check it.');
 } else requestCheck();
 
@@ -554,11 +527,13 @@ function selectStep(step: Element): void {
   if (!line) return;
   ui.results.querySelectorAll('.lt-selected').forEach((x) => x.classList.remove('lt-selected'));
   step.classList.add('lt-selected');
-  if (uri !== SPEC_URI) {
+  const tab = uri === null ? undefined : tabs.byName(uri);
+  if (!tab) {
     toast(`Step ${step.getAttribute('data-step')} is in ${uri}, line ${line}.`);
     return;
   }
-  editor.setSelection(new monaco.Range(line, 1, line, model.getLineMaxColumn(line)));
+  tabs.activate(tab);
+  editor.setSelection(new monaco.Range(line, 1, line, tab.model.getLineMaxColumn(line)));
   editor.revealLineInCenter(line);
   editor.focus();
 }
@@ -576,4 +551,15 @@ ui.results.addEventListener('keydown', (e) => {
 });
 
 // For the benchmark and the end-to-end tests.
-(window as unknown as { lifespecPlayground: unknown }).lifespecPlayground = { monaco, editor, model, stats, drafts, limits: checker.limits };
+(window as unknown as { lifespecPlayground: unknown }).lifespecPlayground = {
+  monaco,
+  editor,
+  tabs,
+  /** The shown tab's model. */
+  get model() {
+    return tabs.active.model;
+  },
+  stats,
+  drafts,
+  limits: checker.limits,
+};

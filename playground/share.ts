@@ -1,7 +1,11 @@
 /**
- * Specs in URLs: `#code=` followed by the base64url (RFC 4648 §5, no padding)
- * of the spec's UTF-8 bytes.
+ * Specs in URLs. One file (the main tab, of the default name) is `#code=`
+ * followed by the base64url (RFC 4648 §5, no padding) of its UTF-8 bytes, as
+ * before tabs, so old links open as they did and a one-file link is what it
+ * always was. Several tabs are `#files=` followed by the base64url of the
+ * UTF-8 JSON `[{"name": …, "text": …}, …]`, the main tab first.
  */
+import { isSingle, single, validFiles, type SpecFile } from './files.js';
 
 export function encodeCode(text: string): string {
   const bytes = new TextEncoder().encode(text);
@@ -23,12 +27,42 @@ export function decodeCode(code: string): string | undefined {
   }
 }
 
-/** The spec a location hash carries (`#code=…`, possibly among other `&`-separated fields), if any. */
-export function codeFromHash(hash: string): { text?: string; invalid?: boolean } {
+/** The hash that carries `files`: `#code=…` for one file of the default name, else `#files=…`. */
+export function encodeFiles(files: readonly SpecFile[]): string {
+  if (isSingle(files)) return `#code=${encodeCode(files[0]!.text)}`;
+  return `#files=${encodeCode(JSON.stringify(files.map((f) => ({ name: f.name, text: f.text }))))}`;
+}
+
+/** The files of a `#files=` value, or undefined when it is not base64url of a JSON list of well-named files. */
+export function decodeFiles(value: string): SpecFile[] | undefined {
+  const json = decodeCode(value);
+  if (json === undefined) return undefined;
+  try {
+    return validFiles(JSON.parse(json));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The files a location hash carries (`#code=…` or `#files=…`, possibly among other `&`-separated fields), if any. */
+export function filesFromHash(hash: string): { files?: SpecFile[]; invalid?: boolean } {
   const fields = new URLSearchParams(hash.replace(/^#/, ''));
-  const code = fields.get('code');
-  if (code === null) return {};
   // URLSearchParams turns '+' into ' '; base64url has neither, but a hand-made link might.
-  const text = decodeCode(code.replace(/ /g, '+'));
-  return text === undefined ? { invalid: true } : { text };
+  const raw = (name: string) => fields.get(name)?.replace(/ /g, '+');
+  const many = raw('files');
+  if (many !== undefined) {
+    const files = decodeFiles(many);
+    return files ? { files } : { invalid: true };
+  }
+  const code = raw('code');
+  if (code === undefined) return {};
+  const text = decodeCode(code);
+  return text === undefined ? { invalid: true } : { files: single(text) };
+}
+
+/** The spec a `#code=` hash carries, as before tabs: the main file's text of any link. */
+export function codeFromHash(hash: string): { text?: string; invalid?: boolean } {
+  const r = filesFromHash(hash);
+  if (r.invalid) return { invalid: true };
+  return r.files ? { text: r.files[0]!.text } : {};
 }

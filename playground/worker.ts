@@ -8,9 +8,10 @@
  * with `check-failed`, a question with an empty answer, a run with
  * `run-failed`. The page never waits for an answer that is not coming.
  */
-import { check, explore, hasErrors, renderTimeline } from '../src/index.js';
+import { explore, hasErrors, renderTimeline } from '../src/index.js';
 import { Analysis } from './analysis.js';
-import { emptyAnswer, SPEC_URI, type Request, type Response } from './protocol.js';
+import { filesKey } from './files.js';
+import { emptyAnswer, type Request, type Response, type Snapshot } from './protocol.js';
 
 const scope = self as unknown as {
   postMessage(message: Response): void;
@@ -18,15 +19,16 @@ const scope = self as unknown as {
 };
 const post = (m: Response) => scope.postMessage(m);
 
-/** The analysis of the last text, or what its analysis threw: a text that failed once is not tried again for each question. */
-let cached: { version: number; text: string; analysis: Analysis | undefined; error: unknown } | undefined;
+/** The analysis of the last tabs, or what their analysis threw: tabs that failed once are not tried again for each question. */
+let cached: { version: number; key: string; main: string; analysis: Analysis | undefined; error: unknown } | undefined;
 
-/** The analysis of a text, reused while the editor's model version stays the same; throws what the core threw. */
-function analysisOf(version: number, text: string): Analysis {
-  if (!cached || cached.version !== version || cached.text !== text) {
-    cached = { version, text, analysis: undefined, error: undefined };
+/** The analysis of the tabs, reused while the page's version of them stays the same; throws what the core threw. */
+function analysisOf(s: Snapshot): Analysis {
+  const key = filesKey(s.files);
+  if (!cached || cached.version !== s.version || cached.main !== s.main || cached.key !== key) {
+    cached = { version: s.version, key, main: s.main, analysis: undefined, error: undefined };
     try {
-      cached.analysis = new Analysis(text, SPEC_URI);
+      cached.analysis = new Analysis(s.files, s.main);
     } catch (e) {
       cached.error = e;
     }
@@ -50,8 +52,8 @@ function flushCheck(): void {
   pendingCheck = undefined;
   if (!m) return;
   try {
-    const analysis = analysisOf(m.version, m.text);
-    post({ type: 'diagnostics', version: m.version, markers: analysis.markers(), checkMs: analysis.checkMs });
+    const analysis = analysisOf(m);
+    post({ type: 'diagnostics', version: m.version, markers: analysis.allMarkers(), checkMs: analysis.checkMs });
   } catch (e) {
     post({ type: 'check-failed', version: m.version, message: describe(e) });
   }
@@ -60,11 +62,15 @@ function flushCheck(): void {
 function run(m: Extract<Request, { type: 'run' }>): void {
   const t0 = performance.now();
   try {
-    const checked = check(m.text, { uri: SPEC_URI });
-    if (hasErrors(checked.diagnostics)) {
-      post({ type: 'run-errors', run: m.run, markers: new Analysis(m.text, SPEC_URI).markers() });
+    const analysis = new Analysis(m.files, m.main);
+    const doc = analysis.document(m.uri);
+    if (hasErrors(doc.diagnostics)) {
+      const markers = analysis.markersOf(m.uri);
+      const count = Object.values(markers).reduce((n, ms) => n + ms.length, 0);
+      post({ type: 'run-errors', run: m.run, markers, count });
       return;
     }
+    const checked = { program: doc.program };
     const stop = m.stop;
     const signal = stop ? { get aborted() { return Atomics.load(stop, 0) === 1; } } : undefined;
     const { scenarios } = explore(checked.program, {
@@ -90,16 +96,16 @@ function run(m: Extract<Request, { type: 'run' }>): void {
 /** Answers a question of the editor; when the text cannot be analysed, with nothing. */
 function answer(m: Extract<Request, { type: 'complete' | 'hover' | 'definition' }>): Response {
   try {
-    const a = analysisOf(m.version, m.text);
+    const a = analysisOf(m);
     if (m.type === 'complete') {
-      const r = a.complete(m.offset);
+      const r = a.complete(m.offset, m.uri);
       return { type: 'completions', id: m.id, items: r.items, range: r.range };
     }
     if (m.type === 'hover') {
-      const r = a.hover(m.offset);
+      const r = a.hover(m.offset, m.uri);
       return { type: 'hover', id: m.id, markdown: r?.markdown ?? null, ...(r ? { range: r.range } : {}) };
     }
-    return { type: 'definition', id: m.id, range: a.definition(m.offset) };
+    return { type: 'definition', id: m.id, place: a.place(m.offset, m.uri) };
   } catch {
     // The check reports the failure; the editor only needs to stop waiting.
     return emptyAnswer(m.type, m.id);

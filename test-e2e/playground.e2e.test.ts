@@ -7,6 +7,10 @@
 // another origin, whatever a doc comment says, and no page breaks the
 // Content-Security-Policy. A checker that throws, hangs or dies leaves the
 // page usable, and a reload does not get stuck on the same text again.
+// Several files as tabs: the main one uses another and Run shows the verdict,
+// a used tab's problems show on it, F12 goes to a definition in another tab,
+// a missing tab is a located problem, hover explains an own kind, and a
+// shared link (and a reload) brings every tab back.
 // `npm run test:e2e` builds playground/dist first.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +42,72 @@ function busySpec(threads: number, steps: number): string {
 }
 
 const link = (text: string) => `#code=${Buffer.from(text, 'utf8').toString('base64url')}`;
+
+/** Two files of LANGUAGE.md §10's forms: a component with an own kind in one, a driver that uses them in the main one. */
+const importer = `/// A memory region the RDMA core keeps for user space.
+kind mr {
+  refs: kref
+  key: int = 0
+}
+
+/// The RDMA core: a component, bound to no device.
+driver ib_core {
+  state { mrs: set<mr> }
+  fn mr_put(m: mr) {
+    if kref_put(m.refs) {
+      mrs.remove(m)
+      free(m)
+    }
+  }
+  action reg(key: int) -> mr fails ENOMEM {
+    let m = new mr { key: key }
+    mrs.add(m)
+    return m
+  }
+  action put(m: mr) { mr_put(m) }
+}
+`;
+const mainSpec = `use "importer.lspec"
+
+topology {
+  host_bridge hb
+  device nic under hb
+}
+
+driver nicdrv for nic {
+  state { keep: mr? }
+  action grab() {
+    let m = ib_core.reg(1)
+    kref_get(m.refs)
+    keep = m
+  }
+}
+
+constraint answered {
+  nicdrv.grab() leads_to ib_core.put(_)
+}
+
+scenario grab_never_put {
+  bind nicdrv
+  nicdrv.grab()
+  expect violation answered
+}
+`;
+
+/** The names of the tabs, in order, and the one shown. */
+const tabNames = (page: Page) => page.$$eval('#tabs .tab', (ts) => ts.map((t) => `${(t as HTMLElement).dataset.name}${t.classList.contains('active') ? '*' : ''}`));
+
+/** Adds a tab with + , names it in the box that opens, and types nothing: its text is set as a script would. */
+async function addTab(page: Page, name: string, text: string): Promise<void> {
+  await page.click('#tabs .tab-add');
+  const box = page.locator('#tabs .tab-rename');
+  await box.fill(name);
+  await box.press('Enter');
+  await expect.poll(() => tabNames(page)).toEqual(expect.arrayContaining([`${name}*`]));
+  await setText(page, text);
+}
+
+const showTab = (page: Page, name: string) => page.click(`#tabs .tab[data-name="${name}"] .tab-name`);
 
 let served: Served;
 let browser: Browser;
@@ -579,7 +649,7 @@ describe('the playground in Chromium', () => {
       context,
       `{ let armed = false; const now = performance.now.bind(performance);
         performance.now = () => { if (armed) { armed = false; throw new RangeError('Maximum call stack size exceeded'); } return now(); };
-        self.addEventListener('message', (e) => { const t = e.data && e.data.type === 'check' ? String(e.data.text) : '';
+        self.addEventListener('message', (e) => { const t = e.data && e.data.type === 'check' ? JSON.stringify(e.data.files) : '';
           armed = t.includes('THROW'); if (t.includes('CRASH')) throw new Error('the worker broke'); }); }`,
     );
     const { page, errors } = await openIn(context);
@@ -615,7 +685,7 @@ describe('the playground in Chromium', () => {
   test('a checker that hangs is given up on; the page stays usable, and a reload does not hang on that text again', async () => {
     const context = await newContext();
     // A worker that never answers a check of a text with HANG in it.
-    await shimWorker(context, `self.addEventListener('message', (e) => { if (e.data && e.data.type === 'check' && String(e.data.text).includes('HANG')) for (;;) {} });`);
+    await shimWorker(context, `self.addEventListener('message', (e) => { if (e.data && e.data.type === 'check' && JSON.stringify(e.data.files).includes('HANG')) for (;;) {} });`);
     const { page, errors } = await openIn(context);
     await page.evaluate(() => {
       const limits = (window as any).lifespecPlayground.limits;
@@ -646,6 +716,127 @@ describe('the playground in Chromium', () => {
     await setText(page, seed);
     await expect.poll(async () => (await markers(page)).length, { timeout: 10_000 }).toBe(0);
     expect(errors).toEqual([]);
+  });
+  test('two tabs: the main one uses the other, Run shows the verdict, problems show on their tab, F12 switches tabs', async () => {
+    const { page, errors } = await open();
+    await setText(page, mainSpec);
+    await addTab(page, 'importer.lspec', importer);
+    await settled(page);
+    expect(await markers(page)).toEqual([]);
+    expect(await page.textContent('#problems')).toBe('no problems');
+    // Run on the main tab explores the main spec, with what it uses.
+    await showTab(page, 'main.lspec');
+    expect(await tabNames(page)).toEqual(['main.lspec*', 'importer.lspec']);
+    await page.click('#run');
+    await page.waitForSelector('body[data-run-state="done"]', { timeout: 60_000 });
+    const card = page.locator('.scenario[data-scenario="grab_never_put"]');
+    expect(await card.getAttribute('data-verdict')).toBe('violated');
+    expect(await card.locator('.finding h3.rule').allTextContents()).toEqual(['answered']);
+    expect(await card.locator('.expect').textContent()).not.toMatch(/unmet/);
+    // F12 on `reg` in the main tab goes to the action in the other tab.
+    const line = mainSpec.split('\n').findIndex((l) => l.includes('ib_core.reg(1)')) + 1;
+    await page.evaluate((ln) => {
+      const p = (window as any).lifespecPlayground;
+      p.editor.setPosition({ lineNumber: ln, column: p.model.getLineContent(ln).indexOf('reg(') + 2 });
+      p.editor.focus();
+    }, line);
+    await page.keyboard.press('F12');
+    await expect.poll(() => tabNames(page), { timeout: 10_000 }).toEqual(['main.lspec', 'importer.lspec*']);
+    const target = importer.split('\n').findIndex((l) => l.includes('action reg(')) + 1;
+    expect(await page.evaluate(() => (window as any).lifespecPlayground.editor.getPosition().lineNumber)).toBe(target);
+    // A problem in the used tab is squiggled there, counted on its tab, and listed with its tab.
+    await setText(page, importer.replace('return m', 'return m.nokey'));
+    await expect.poll(async () => (await markers(page)).map((m) => m.code), { timeout: 10_000 }).toEqual(['unknown-member']);
+    expect(await page.textContent('#tabs .tab[data-name="importer.lspec"] .tab-errors')).toBe('1');
+    expect(await page.locator('#tabs .tab[data-name="main.lspec"] .tab-errors').count()).toBe(0);
+    expect(await page.locator('#problem-list .problem .file').allTextContents()).toEqual(['importer.lspec']);
+    // A click on it from the main tab shows it in its tab.
+    await showTab(page, 'main.lspec');
+    await page.click('#problem-list .problem');
+    expect(await tabNames(page)).toEqual(['main.lspec', 'importer.lspec*']);
+    expect(errors).toEqual([]);
+  });
+
+  test('a missing tab is a located problem at the `use` line; adding the tab clears it', async () => {
+    const { page, errors } = await open();
+    await setText(page, mainSpec);
+    const ms = await markers(page);
+    // First the `use` line, then what the names the file would have brought in leave unresolved.
+    expect(ms.map((m) => [m.startLineNumber, m.startColumn, m.endColumn, m.code])[0]).toEqual([1, 5, 21, 'missing-file']);
+    expect(ms[0]!.message).toBe('`use "importer.lspec"`: no tab is named `importer.lspec` (the tabs: main.lspec); add one with + and name it so');
+    expect(ms.filter((m) => m.code === 'missing-file')).toHaveLength(1);
+    expect(await page.textContent('#tabs .tab[data-name="main.lspec"] .tab-errors')).toBe(String(ms.length));
+    expect(await page.locator('#problem-list .problem .where').first().textContent()).toBe('line 1:5');
+    // The page stays usable: Run says why it explores nothing.
+    await page.click('#run');
+    await page.waitForSelector('body[data-run-state="done"]');
+    expect(await page.textContent('#results')).toContain(`Not explored: the spec has ${ms.length} problems`);
+    await addTab(page, 'importer.lspec', importer);
+    await settled(page);
+    await showTab(page, 'main.lspec');
+    await expect.poll(async () => (await markers(page)).length, { timeout: 10_000 }).toBe(0);
+    expect(await page.textContent('#problems')).toBe('no problems');
+    // Renamed away, it is missing again.
+    await page.dblclick('#tabs .tab[data-name="importer.lspec"] .tab-name');
+    await page.locator('#tabs .tab-rename').fill('lib.lspec');
+    await page.locator('#tabs .tab-rename').press('Enter');
+    expect(await tabNames(page)).toEqual(['main.lspec', 'lib.lspec*']);
+    await expect.poll(async () => (await markers(page)).map((m) => m.code)[0], { timeout: 10_000 }).toBe('missing-file');
+    expect((await markers(page))[0]!.message).toContain('no tab is named `importer.lspec` (the tabs: main.lspec, lib.lspec)');
+    expect(errors).toEqual([]);
+  });
+
+  test('hover on an own kind shows its fields; a closed tab can be reopened', async () => {
+    const { page } = await open();
+    await setText(page, mainSpec);
+    await addTab(page, 'importer.lspec', importer);
+    await showTab(page, 'main.lspec');
+    await settled(page);
+    const line = mainSpec.split('\n').findIndex((l) => l.includes('keep: mr?')) + 1;
+    await page.evaluate((ln) => {
+      const p = (window as any).lifespecPlayground;
+      p.editor.setPosition({ lineNumber: ln, column: p.model.getLineContent(ln).indexOf('mr?') + 2 });
+      p.editor.focus();
+      return p.editor.getAction('editor.action.showHover').run();
+    }, line);
+    await expect.poll(() => page.locator('.monaco-hover-content').allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/kind mr \{\s*refs: kref\s*key: int = 0\s*\}/)]));
+    const text = (await page.locator('.monaco-hover-content').allTextContents()).join('\n');
+    expect(text).toContain('A memory region the RDMA core keeps for user space.');
+    expect(text).toContain("An object kind of the spec's own (importer.lspec)");
+    await page.keyboard.press('Escape');
+    // Closing a tab says so, and offers it back.
+    await page.click('#tabs .tab[data-name="importer.lspec"] .tab-close');
+    expect(await tabNames(page)).toEqual(['main.lspec*']);
+    await page.click('#notice button:has-text("Reopen importer.lspec")');
+    expect(await tabNames(page)).toEqual(['main.lspec', 'importer.lspec*']);
+    expect(await editorText(page)).toBe(importer);
+  });
+
+  test('a shared link carries every tab, and so does a reload; an old #code= link still opens as one tab', async () => {
+    const { page, context } = await open();
+    await setText(page, mainSpec);
+    await addTab(page, 'importer.lspec', importer);
+    await saved(page);
+    await page.reload();
+    await page.waitForSelector('body[data-diagnostics="ready"]');
+    expect(await tabNames(page)).toEqual(['main.lspec*', 'importer.lspec']);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.click('#share');
+    await page.waitForFunction(() => document.body.dataset.shareUrl);
+    const url = await page.evaluate(() => document.body.dataset.shareUrl!);
+    expect(url).toContain('#files=');
+    const other = await open(new URL(url).hash);
+    expect(await tabNames(other.page)).toEqual(['main.lspec*', 'importer.lspec']);
+    const files = await other.page.evaluate(() => (window as any).lifespecPlayground.tabs.files());
+    expect(files).toEqual([
+      { name: 'main.lspec', text: mainSpec },
+      { name: 'importer.lspec', text: importer },
+    ]);
+    expect(await markers(other.page)).toEqual([]);
+    expect(other.errors).toEqual([]);
+    const old = await open(link(noZap));
+    expect(await tabNames(old.page)).toEqual(['main.lspec*']);
+    expect(await editorText(old.page)).toBe(noZap);
   });
 });
 

@@ -1,7 +1,8 @@
 // The playground's platform-neutral parts, under Node: the language services
-// the worker answers with (markers, completion, hover, definition), hover
-// Markdown that loads nothing, the highlighter's token table, share links,
-// drafts and the checks remembered across reloads, the examples menu's
+// the worker answers with (markers, completion, hover, definition), also over
+// several tabs, hover Markdown that loads nothing, the highlighter's token
+// table, share links (one file and several, old links included), drafts (with
+// their tabs) and the checks remembered across reloads, the examples menu's
 // mutations, and the headers of the server. test-e2e/ drives the page itself
 // in Chromium.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,8 @@ import { textHash, UnfinishedChecks } from '../playground/unfinished.js';
 import { CURRENT_KEY, DRAFT_PREFIX, Drafts, LEGACY_KEY, MAX_DRAFTS, draftLabel } from '../playground/drafts.js';
 import { monarchLanguage } from '../playground/language.js';
 import { applyMutation, seedMutations } from '../playground/mutations.js';
-import { codeFromHash, decodeCode, encodeCode } from '../playground/share.js';
+import { codeFromHash, decodeCode, decodeFiles, encodeCode, encodeFiles, filesFromHash } from '../playground/share.js';
+import { filesKey, freeName, MAIN_NAME, MAX_FILES, nameProblem, validFiles } from '../playground/files.js';
 import { tokenTable } from '../playground/token-table.js';
 import { CONTENT_SECURITY_POLICY, servePlayground } from '../scripts/serve-playground.js';
 import { inert } from '../src/services/markdown.js';
@@ -270,6 +272,89 @@ describe('share links', () => {
     expect(codeFromHash('#code=%%%')).toEqual({ invalid: true });
     expect(decodeCode(Buffer.from([0xff, 0xfe]).toString('base64url'))).toBeUndefined();
   });
+
+  const tabs = [
+    { name: 'main.lspec', text: 'use "lib/importer.lspec"\n// ✓\n' },
+    { name: 'lib/importer.lspec', text: 'kind mr {\n  refs: kref\n}\n' },
+  ];
+
+  test('several tabs: #files= is base64url of the UTF-8 JSON list, the main tab first, and it round-trips', () => {
+    const hash = encodeFiles(tabs);
+    expect(hash).toMatch(/^#files=[A-Za-z0-9_-]+$/);
+    expect(JSON.parse(Buffer.from(hash.slice('#files='.length), 'base64url').toString('utf8'))).toEqual(tabs);
+    expect(decodeFiles(hash.slice('#files='.length))).toEqual(tabs);
+    expect(filesFromHash(hash)).toEqual({ files: tabs });
+    expect(filesFromHash(`#x=1&${hash.slice(1)}`)).toEqual({ files: tabs });
+    // The main text of a several-tab link, for what reads only that.
+    expect(codeFromHash(hash)).toEqual({ text: tabs[0]!.text });
+  });
+
+  test('one tab of the default name is a #code= link as before tabs; old links open as that one tab', () => {
+    const text = 'scenario s {}\n';
+    expect(encodeFiles([{ name: MAIN_NAME, text }])).toBe(`#code=${Buffer.from(text, 'utf8').toString('base64url')}`);
+    expect(filesFromHash(`#code=${Buffer.from(text, 'utf8').toString('base64url')}`)).toEqual({ files: [{ name: 'main.lspec', text }] });
+    // One tab of another name needs the name, so it is a #files= link.
+    expect(encodeFiles([{ name: 'x.lspec', text }]).startsWith('#files=')).toBe(true);
+  });
+
+  test('a #files= that is not a list of well-named, distinct files is refused as a whole', () => {
+    const enc = (v: unknown) => `#files=${Buffer.from(JSON.stringify(v), 'utf8').toString('base64url')}`;
+    expect(filesFromHash(enc([]))).toEqual({ invalid: true });
+    expect(filesFromHash(enc({ name: 'a.lspec', text: '' }))).toEqual({ invalid: true });
+    expect(filesFromHash(enc([{ name: 'a.lspec', text: 1 }]))).toEqual({ invalid: true });
+    expect(filesFromHash(enc([{ name: 'a.lspec', text: '' }, { name: 'a.lspec', text: '' }]))).toEqual({ invalid: true });
+    expect(filesFromHash(enc([{ name: '../etc/x', text: '' }]))).toEqual({ invalid: true });
+    expect(filesFromHash(enc(Array.from({ length: MAX_FILES + 1 }, (_, i) => ({ name: `f${i}.lspec`, text: '' }))))).toEqual({ invalid: true });
+    expect(filesFromHash('#files=%%%')).toEqual({ invalid: true });
+    expect(filesFromHash(`#files=${Buffer.from('not json').toString('base64url')}`)).toEqual({ invalid: true });
+  });
+
+  test('tab names: what a `use` line can name, one of each', () => {
+    expect(nameProblem('importer.lspec', ['main.lspec'])).toBeUndefined();
+    expect(nameProblem('lib/a-b_c.lspec', [])).toBeUndefined();
+    expect(nameProblem('main.lspec', ['main.lspec'])).toBe('there is a tab named main.lspec already');
+    for (const bad of ['', 'a b.lspec', '/abs.lspec', 'lib/../x', 'a"b', '.hidden/x', 'x'.repeat(81)]) expect(nameProblem(bad, []), bad).toBeDefined();
+    expect(freeName(['main.lspec'])).toBe('file2.lspec');
+    expect(freeName(['main.lspec', 'file2.lspec'])).toBe('file3.lspec');
+    expect(validFiles([{ name: 'a.lspec', text: 'x', extra: 1 }])).toEqual([{ name: 'a.lspec', text: 'x' }]);
+    expect(filesKey([{ name: MAIN_NAME, text: 'abc' }])).toBe('abc');
+    expect(filesKey(tabs)).not.toBe(filesKey([tabs[0]!]));
+  });
+});
+
+describe('several tabs: the worker’s answers', () => {
+  const main = 'use "importer.lspec"\n\ndriver d {\n  state { keep: mr? }\n  action a() {\n    keep = new mr { key: 1 }\n  }\n}\n';
+  const importer = '/// A region.\nkind mr {\n  key: int = 0\n}\n';
+
+  test('markers by tab; a used tab is checked as part of the main one', () => {
+    const a = new Analysis([{ name: 'main.lspec', text: main }, { name: 'importer.lspec', text: importer.replace('key: int = 0', 'key: int = true') }], 'main.lspec');
+    expect(Object.keys(a.allMarkers())).toEqual(['main.lspec', 'importer.lspec']);
+    expect(a.markers('main.lspec')).toEqual([]);
+    expect(a.markers('importer.lspec').map((m) => [m.startLineNumber, m.startColumn, m.code])).toEqual([[3, 14, 'type-mismatch']]);
+    expect(a.markersOf('main.lspec')).toEqual(a.allMarkers());
+  });
+
+  test('a missing tab: the `use` line says which, and what the tabs are', () => {
+    const a = new Analysis([{ name: 'main.lspec', text: main }], 'main.lspec');
+    const [m] = a.markers('main.lspec');
+    expect(m).toMatchObject({ startLineNumber: 1, startColumn: 5, endColumn: 21, code: 'missing-file' });
+    expect(m!.message).toBe('`use "importer.lspec"`: no tab is named `importer.lspec` (the tabs: main.lspec); add one with + and name it so');
+  });
+
+  test('hover, completion and definition across tabs, in lines and columns of each tab', () => {
+    const a = new Analysis([{ name: 'main.lspec', text: main }, { name: 'importer.lspec', text: importer }], 'main.lspec');
+    const use = after(main, 'keep = new m') - 1;
+    expect(a.hover(use, 'main.lspec')?.markdown).toContain('kind mr {\n  key: int = 0\n}');
+    expect(a.place(use, 'main.lspec')).toEqual({ uri: 'importer.lspec', range: { startLineNumber: 2, startColumn: 6, endLineNumber: 2, endColumn: 8 } });
+    expect(a.definition(use, 'main.lspec')).toMatchObject({ uri: 'importer.lspec', startLineNumber: 2 });
+    // In the used tab: its own names, and completion in its text.
+    expect(a.hover(after(importer, 'kind m') - 1, 'importer.lspec')?.markdown).toContain('A region.');
+    const typed = main.replace('keep = new mr { key: 1 }', 'keep = new ');
+    const b = new Analysis([{ name: 'main.lspec', text: typed }, { name: 'importer.lspec', text: importer }], 'main.lspec');
+    expect(b.complete(after(typed, 'keep = new '), 'main.lspec').items.map((i) => i.label)).toEqual(['mr']);
+    // A definition in the stdlib is in no tab: the page cannot show it.
+    expect(a.place(after(main, 'state { ke'), 'main.lspec')).toEqual({ uri: 'main.lspec', range: { startLineNumber: 4, startColumn: 11, endLineNumber: 4, endColumn: 15 } });
+  });
 });
 
 /** A Storage in memory; one `local` shared by several Drafts is several tabs of one origin. */
@@ -387,6 +472,40 @@ describe('drafts', () => {
     a.markEdited();
     expect(a.save('x'.repeat(5000))).toBe('failed');
     expect(a.list().map((d) => d.text)).toContain('mine');
+  });
+
+  test('a draft keeps every tab: a reload brings them back, the main text stays `text` for what reads only that', () => {
+    const local = new MemoryStorage();
+    const session = new MemoryStorage();
+    const a = tab(local, session);
+    const files = [
+      { name: 'main.lspec', text: 'use "b.lspec"\n' },
+      { name: 'b.lspec', text: 'kind k {}\n' },
+    ];
+    a.markEdited();
+    expect(a.save(files)).toBe('saved');
+    expect(a.save(files.map((f) => ({ ...f })))).toBe('unchanged');
+    const stored = JSON.parse(local.getItem(DRAFT_PREFIX + a.currentId)!);
+    expect(stored.text).toBe('use "b.lspec"\n');
+    expect(stored.files).toEqual(files);
+    const reloaded = tab(local, session);
+    expect(reloaded.storedFiles).toEqual(files);
+    expect(reloaded.storedText).toBe('use "b.lspec"\n');
+    expect(draftLabel(reloaded.list()[0]!, clock)).toMatch(/use "b\.lspec" \(edited, from the §1 example, 2 files\)$/);
+    // A renamed tab is a change; one file of the default name is stored as before tabs.
+    expect(reloaded.save([files[0]!, { name: 'c.lspec', text: files[1]!.text }])).toBe('saved');
+    expect(reloaded.save('just one text')).toBe('saved');
+    expect(JSON.parse(local.getItem(DRAFT_PREFIX + reloaded.currentId)!).files).toBeUndefined();
+    expect(reloaded.loadFiles(reloaded.currentId)).toEqual([{ name: 'main.lspec', text: 'just one text' }]);
+    // A link of several files opens as a new draft, and the same link again finds it.
+    const previous = reloaded.open(files, { kind: 'link', label: 'a link' });
+    expect(previous?.text).toBe('just one text');
+    reloaded.save(files);
+    expect(reloaded.open(files, { kind: 'link', label: 'a link' })).toBeUndefined();
+    // Files that do not read as files (edited by hand) leave the main text.
+    local.setItem(`${DRAFT_PREFIX}odd`, JSON.stringify({ ...stored, id: 'odd', files: [{ name: 'x y', text: '' }] }));
+    expect(reloaded.get('odd')?.files).toBeUndefined();
+    expect(reloaded.loadFiles('odd')).toEqual([{ name: 'main.lspec', text: 'use "b.lspec"\n' }]);
   });
 
   test('the one text of older versions becomes a draft; broken or missing storage is no error', () => {
