@@ -143,7 +143,7 @@ describe('a model of our own', () => {
     expect(diagnostics.map((d) => [d.code, d.message.replace(/;.*/, '')])).toEqual([
       ['unknown-type', 'unknown type `seqno_fence`'],
       ['unknown-name', 'unknown function `fence_emit`'],
-      ['unknown-name', 'unknown function `fence_signal`'],
+      ['unknown-name', 'unknown function `fence_signal` (did you mean `dma_fence_signal`?)'],
       ['unknown-type', 'unknown type `seqno_fence`'],
       ['unknown-name', 'unknown function `fence_wait`'],
       ['unknown-rule', 'unknown rule `model.fence_timeout`'],

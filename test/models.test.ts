@@ -606,8 +606,10 @@ constraint nic_first { nic_drv.importer.move_notify(_) before nic2_drv.importer.
     const twice = scenario(r, 'put_after_release');
     expect(rules(twice)).toEqual(['model.use_after_free']);
     const trace = violation(twice, 'model.use_after_free').trace;
-    expect(trace).toHaveLength(9);
-    expect(trace[6]).toMatchObject({ event: 'gpu_drv.dyn_ops.release(dma_buf#7) · dma_buf#7 ends', line: 32 });
+    // The last put defers the release (fput()): it runs on its own thread before the task's next line.
+    expect(trace).toHaveLength(10);
+    expect(trace[6]).toMatchObject({ thread: 'fput1', event: 'dma_buf_release dma_buf#7', line: 92 });
+    expect(trace[7]).toMatchObject({ thread: 'fput1', event: 'gpu_drv.dyn_ops.release(dma_buf#7) · dma_buf#7 ends', line: 32 });
     expect(trace.at(-1)).toMatchObject({ event: 'dma_buf_put(dma_buf#7)', line: 92 });
   });
 
@@ -615,8 +617,10 @@ constraint nic_first { nic_drv.importer.move_notify(_) before nic2_drv.importer.
     const left = scenario(r, 'last_put_still_attached');
     // dma_buf_release()'s WARN_ON(!list_empty(&dmabuf->attachments)) is a kernel check, on by default.
     expect(rules(left)).toEqual(['dmabuf.detach_before_release', 'model.leak']);
-    expect(violation(left, 'model.leak').message).toBe('the last reference to dma_buf#7 is dropped with attachment#8 still attached');
-    expect(violation(left, 'model.leak').trace).toHaveLength(8);
+    // dma_buf_release() WARNs when it runs, after the last put: on the deferred release's thread.
+    expect(violation(left, 'model.leak').message).toBe('dma_buf#7 is released with attachment#8 still attached');
+    expect(violation(left, 'model.leak').trace).toHaveLength(9);
+    expect(violation(left, 'model.leak').trace.at(-1)).toMatchObject({ thread: 'fput1', event: 'dma_buf_release dma_buf#7' });
   });
 
   test('`faults on` explores the ENOMEM branch of every primitive that can fail, and only while it is on', () => {

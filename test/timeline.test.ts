@@ -243,9 +243,10 @@ describe('lifespec run --svg', () => {
     let stdout = '';
     const code = main(['run', '--no-color', '--svg', out, spec], { out: (s) => (stdout += s), err: () => {}, color: false });
     expect(code).toBe(1);
-    expect(stdout).toContain(`6 timelines written to ${out}`);
+    // One per violated rule per scenario; dmabuf.unmap_after_invalidate adds two (the importer never unmaps).
+    expect(stdout).toContain(`8 timelines written to ${out}`);
     const svg = readFileSync(out, 'utf8');
-    expect(svg.match(/class="lifespec-timeline"/g)).toHaveLength(6);
+    expect(svg.match(/class="lifespec-timeline"/g)).toHaveLength(8);
     expect(svg).toContain('no_mapping_outlives_provider');
   });
 

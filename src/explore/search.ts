@@ -90,7 +90,9 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
   const fixed = w0.objects.length;
   const layout = keyLayout(natives);
   // Interchangeable drivers (symmetry) are merged unless reductions are off.
-  const symmetry = options.reduce === false ? undefined : detectSymmetry(program, scenario, w0, layout);
+  // A primitive whose objects the symmetry proofs do not cover (a device's fence) keeps its spec unmerged.
+  const unmerged = program.bodies.some((b) => b.code.some((i) => i.op === 'prim' && natives.primitive(i.name)?.unmerged === true));
+  const symmetry = options.reduce === false || unmerged ? undefined : detectSymmetry(program, scenario, w0, layout);
   const keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry, layout) : (w: World) => worldKey(w, fixed, layout, w0.objects);
   const successors = new Successors(machine, program, layout, keyOf, symmetry, options.reduce !== false);
 

@@ -92,7 +92,8 @@ export class Successors {
         tried.set(t, r);
       }
     }
-    let moved = false;
+    // A device's pending signal may still wake a waiter: such a state is not stuck.
+    let moved = machine.signalSteps(w).length > 0;
     for (let t = 0; t < w.threads.length && !moved; t++) moved = machine.canStep(w, t);
     return { successors: this.all(w, tried, twins?.skip, step), moved };
   }
@@ -118,5 +119,7 @@ export class Successors {
     }
     // The hardware of armed, present devices may DMA at any step.
     for (const [m, a] of machine.hardwareSteps(w)) yield { r: machine.hardware(w, m, a), thread: -1 };
+    // A device signals a fence when its DMA is over: a state of its own.
+    for (const [m, id] of machine.signalSteps(w)) yield { r: machine.signal(w, m, id), thread: -1 };
   }
 }

@@ -317,6 +317,10 @@ export const mappingEvents: Readonly<Record<string, EventSpec>> = {
     params: [param('attach', K.att), param('sgt', K.sgt)],
     doc: '`dma_buf_map_attachment` (or its `_unlocked` variant) returned `sgt` for `attach`.',
   },
+  mapping_invalidated: {
+    params: [param('attach', K.att), param('sgt', K.sgt)],
+    doc: "`dma_buf_move_notify` is about to call the importer's `move_notify` for `attach`, which still has the mapping `sgt`.",
+  },
 };
 
 /** The mapping primitives, in the order the model lists them. */

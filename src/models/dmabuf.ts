@@ -26,9 +26,10 @@ import type { Value } from '../runtime/values.js';
 import type { NativeFrame, World } from '../runtime/world.js';
 import { T } from '../semantics/types.js';
 import type { PrimitiveSig } from '../semantics/vocabulary.js';
+import { deviceSignals, fenceConstants, fenceKind, fencePrimitives } from './fence.js';
 import { isResult, liveAtt, liveBuf, liveOf, resvFree, resvWait, takeResv, releaseResv, threadOfFrame } from './dmabuf-common.js';
 import { mappingEvents, mappingPrimitives } from './dmabuf-map.js';
-import { call, fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
+import { call, fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl, type ThreadGate } from './model.js';
 import { K, param } from './sig.js';
 
 /** Whether the spec's kernel contract is older than `major.minor` (its `target`, else the newest). */
@@ -46,8 +47,19 @@ const sigs: Record<string, PrimitiveSig> = {
     doc: 'Exports a buffer with the given exporter ops (and the P2P provider that backs it); the caller holds the first reference.',
     faults: ['ENOMEM'],
   },
-  dma_buf_get: { name: 'dma_buf_get', params: [param('buf', K.buf)], returns: K.buf, doc: 'Takes another reference on the buffer.' },
-  dma_buf_put: { name: 'dma_buf_put', params: [param('buf', K.buf)], returns: T.void, doc: "Drops a reference; the last put calls the exporter's `release`." },
+  dma_buf_get: { name: 'dma_buf_get', params: [param('buf', K.buf)], returns: K.buf, doc: 'Takes another reference on the buffer (get_dma_buf()); after the last put it is a use after free.' },
+  dma_buf_try_get: {
+    name: 'dma_buf_try_get',
+    params: [param('buf', K.buf)],
+    returns: T.bool,
+    doc: "Takes a reference unless the last one is gone (get_file_active() on the buffer's file): false once the release is pending.",
+  },
+  dma_buf_put: {
+    name: 'dma_buf_put',
+    params: [param('buf', K.buf)],
+    returns: T.void,
+    doc: "Drops a reference (fput()). The last put defers the exporter's `release`: it runs when the task returns to user space (after its scenario line), or later on a kernel thread when the put came from one.",
+  },
   dma_buf_attach: {
     name: 'dma_buf_attach',
     params: [param('buf', K.buf), param('dev', K.dev)],
@@ -103,26 +115,92 @@ const get: PrimitiveImpl = {
   start(cx, [b]) {
     const buf = liveBuf(cx, b ?? null, 'dma_buf_get');
     if (isResult(buf)) return buf;
+    // get_file() on a file whose last reference is gone: its release is already on its way.
+    if ((buf.f.refs as number) === 0) return cx.fatal('model.use_after_free', `dma_buf_get of ${cx.show(b!)} after its last reference was dropped (its release is pending)`);
     buf.f.refs = (buf.f.refs as number) + 1;
     return ret(b!);
   },
 };
 
+const tryGet: PrimitiveImpl = {
+  sig: sigs.dma_buf_try_get!,
+  start(cx, [b]) {
+    const o = cx.obj(b ?? null);
+    if (!o || o.kind !== 'dma_buf') return cx.fatal('model.null_deref', `dma_buf_try_get of ${cx.show(b ?? null)}, not a dma_buf`);
+    // get_file_active() reads a SLAB_TYPESAFE_BY_RCU file: a released buffer's is false too.
+    if (!o.alive || (o.f.refs as number) === 0) return ret(false);
+    o.f.refs = (o.f.refs as number) + 1;
+    return ret(true);
+  },
+};
+
+/** Label prefix of the threads that run a deferred release. */
+const FPUT = 'fput';
+
+/**
+ * dma_buf_put() is fput(): the last one does not release the buffer in the
+ * caller. fput() queues the file's ->release (dma_buf_file_release() →
+ * dma_buf_release() → the exporter's `release`) as task_work, run when the
+ * task returns to user space — after its current scenario line — or, from a
+ * kernel thread (a kworker, the hotplug thread that runs a surprise
+ * removal's remove()), on the delayed_fput work, at any later time
+ * (fs/file_table.c, fput_close_sync() aside). The release then runs as a
+ * thread of its own (`fput1`, …), gated by `taskWork` below.
+ */
 const put: PrimitiveImpl = {
   sig: sigs.dma_buf_put!,
   start(cx, [b], frame) {
     const buf = liveBuf(cx, b ?? null, 'dma_buf_put');
     if (isResult(buf)) return buf;
+    if ((buf.f.refs as number) === 0) return cx.fatal('model.use_after_free', `dma_buf_put of ${cx.show(b!)} after its last reference was dropped (its release is pending)`);
     buf.f.refs = (buf.f.refs as number) - 1;
     if ((buf.f.refs as number) > 0) return ret(null);
-    const atts = liveOf(cx, 'attachment', 'buf', b!);
-    if (atts.length) cx.violate('model.leak', `the last reference to ${cx.show(b!)} is dropped with ${atts.map((a) => cx.show(a)).join(', ')} still attached`);
-    frame.regs = [b!];
-    const release = cx.callback(buf.f.ops ?? null, 'release');
-    return release === undefined ? finishRelease(cx, b!) : call(release, [b!], 1);
+    const w = cx.world;
+    const me = w.threads[cx.thread]!;
+    const kernelThread = me.label.startsWith('kworker') || me.label.startsWith(FPUT) || me.frames.some((f) => f.k === 'n' && f.prim === '@unplug');
+    const n = w.threads.filter((t) => t.label.startsWith(FPUT)).length + 1;
+    w.threads.push({
+      label: `${FPUT}${n}`,
+      root: frame.body,
+      frames: [{ k: 'n', prim: RELEASE, args: [b!], phase: 0, regs: [b!, kernelThread ? -1 : cx.thread], tr: false, at: frame.at, body: frame.body, waiting: true }],
+      done: false,
+    });
+    return ret(null);
+  },
+};
+
+/** The deferred release itself: the exporter's `release`, then the buffer ends. `regs`: the buffer, the task whose return to user space runs it (-1: any time). */
+const RELEASE = '@dma_buf_release';
+const release: PrimitiveImpl = {
+  sig: { name: RELEASE, params: [], returns: T.void, doc: 'dma_buf_release' },
+  start() {
+    return ret(null);
   },
   resume(cx, frame) {
-    return finishRelease(cx, frame.regs[0]!);
+    const b = frame.regs[0]!;
+    if (frame.phase === 1) return finishRelease(cx, b);
+    const buf = cx.obj(b)!;
+    const atts = liveOf(cx, 'attachment', 'buf', b);
+    if (atts.length) cx.violate('model.leak', `${cx.show(b)} is released with ${atts.map((a) => cx.show(a)).join(', ')} still attached`);
+    const cb = cx.callback(buf.f.ops ?? null, 'release');
+    return cb === undefined ? finishRelease(cx, b) : call(cb, [b], 1);
+  },
+  ready: (w, frame) => {
+    const owner = frame.regs[1] as number;
+    if (owner < 0) return true;
+    const t = w.threads[owner]!;
+    return t.done || t.frames.length <= 1;
+  },
+  waitsFor: (w, frame) => `${w.threads[frame.regs[1] as number]?.label ?? 'its task'} to return to user space`,
+};
+
+/** A task with a deferred release waits for it before its next scenario line: task_work runs on the way back to user space. */
+export const taskWork: ThreadGate = {
+  blocked(w, t) {
+    const th = w.threads[t]!;
+    if (th.frames.length !== 1 || th.label.startsWith(FPUT)) return undefined;
+    const pending = w.threads.find((u) => !u.done && u.label.startsWith(FPUT) && u.frames[0]?.k === 'n' && u.frames[0].regs[1] === t);
+    return pending ? `its deferred release on ${pending.label} (task_work on the return to user space)` : undefined;
   },
 };
 
@@ -271,6 +349,8 @@ function nextNotify(cx: ModelContext, pending: Value[]): NativeResult {
   const a = options[options.length > 1 ? cx.choose(options.length) : 0]!;
   pending.splice(pending.indexOf(a), 1);
   pending.unshift(a);
+  // What the kerneldoc's bounded-time promise is about: each mapping the importer holds now.
+  for (const s of liveOf(cx, 'sg_table', 'attachment', a)) cx.emit('mapping_invalidated', [a, s]);
   return call(cx.callback(cx.obj(a)!.f.importer ?? null, 'move_notify')!, [a], 1);
 }
 
@@ -346,7 +426,9 @@ const sgTableKind: KindImpl = {
 /** Buffers shared between an exporter and importers. */
 export const dmabufModel: Model = {
   name: 'dmabuf',
-  kinds: [bufKind, attachmentKind, sgTableKind],
+  kinds: [bufKind, attachmentKind, sgTableKind, fenceKind],
+  constants: fenceConstants,
+  signals: deviceSignals,
   aliases: {
     primitives: { dma_buf_invalidate_mappings: 'dma_buf_move_notify' },
     slots: { invalidate_mappings: 'move_notify' },
@@ -357,5 +439,6 @@ export const dmabufModel: Model = {
     'model.leak': 'An object was given up while it still owned live objects (detach with a live mapping, the last put with attachments left).',
   },
   events: mappingEvents,
-  primitives: [exportBuf, get, put, attach(false), attach(true), detach, moveNotify, attachRevocable, ...mappingPrimitives],
+  threadGate: taskWork,
+  primitives: [exportBuf, get, tryGet, put, release, attach(false), attach(true), detach, moveNotify, attachRevocable, ...mappingPrimitives, ...fencePrimitives],
 };

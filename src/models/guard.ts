@@ -4,7 +4,7 @@
  * say whose code threw. The registry wraps every function a model hands it
  * so that what escapes is a ModelError naming the model and the place.
  */
-import type { HardwareImpl, KindImpl, LockProtocol, PrimitiveImpl, ThreadGate } from '../runtime/natives.js';
+import type { HardwareImpl, KindImpl, LockProtocol, PrimitiveImpl, SignalImpl, ThreadGate } from '../runtime/natives.js';
 import type { Model } from './model.js';
 
 /** An exception thrown by a model's code, with the model and the function it came from. */
@@ -71,6 +71,7 @@ export function guardModel(model: Model): Model {
     primitives: model.primitives.map((p) => guarded<PrimitiveImpl>(name, `primitive \`${p.sig.name}\``, p, primitiveMethods)),
     ...(kinds ? { kinds } : {}),
     ...(model.hardware ? { hardware: guarded<HardwareImpl>(name, 'hardware', model.hardware, ['enabled', 'run']) } : {}),
+    ...(model.signals ? { signals: guarded<SignalImpl>(name, 'signals', model.signals, ['pending', 'fire']) } : {}),
     ...(model.threadGate ? { threadGate: guarded<ThreadGate>(name, 'thread gate', model.threadGate, ['blocked']) } : {}),
     ...(model.fixedObjects ? { fixedObjects: guard(name, 'fixedObjects', model.fixedObjects.bind(model)) } : {}),
   };

@@ -7,30 +7,77 @@
  * `model.mmio_decode_off` (src/models/pci.ts): its first DMA may come at once.
  */
 import { isRef, ref, refId, type Value } from '../runtime/values.js';
-import type { World } from '../runtime/world.js';
+import type { NativeFrame, World } from '../runtime/world.js';
 import { T } from '../semantics/types.js';
-import { ret, type HardwareImpl, type Model, type PrimitiveImpl, type Violation } from './model.js';
+import { ret, type HardwareImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl, type Violation } from './model.js';
+import { deviceFence, signalDeviceFences } from './fence.js';
 import { dmaIntoDecodeOff } from './pci.js';
 import { K, param } from './sig.js';
 
 const start: PrimitiveImpl = {
   sig: { name: 'hw_start', params: [param('dev', K.dev), param('sgt', K.sgt)], returns: T.void, doc: 'Arms the device: from now on it may DMA through `sgt` at any step.' },
+  start: arm,
+};
+
+/** hw_start's step, which hw_start_fenced shares. */
+function arm(cx: ModelContext, [dev, sgt]: readonly Value[], frame: NativeFrame): NativeResult {
+  const d = cx.obj(dev ?? null);
+  if (!d || d.kind !== 'pci_dev') return cx.fatal('model.null_deref', `hw_start on ${cx.show(dev ?? null)}, not a device`);
+  const s = cx.obj(sgt ?? null);
+  if (!s || s.kind !== 'sg_table') return cx.fatal('model.null_deref', `hw_start through ${cx.show(sgt ?? null)}: there is no mapping`);
+  const di = refId(dev as string);
+  const si = refId(sgt as string);
+  if (!cx.world.armed.some((a) => a[0] === di && a[1] === si)) {
+    cx.world.armed.push([di, si, frame.at, frame.body]);
+    cx.world.armed.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (const [d2, s2, owner] of dmaIntoDecodeOff(cx.world)) {
+      if (d2 !== dev || s2 !== sgt) continue;
+      cx.violate('model.mmio_decode_off', `${cx.show(dev!)} is armed to DMA through ${cx.show(sgt!)} into a BAR of ${cx.show(owner)}, whose memory decode is off`);
+    }
+  }
+  return ret(null);
+}
+
+/**
+ * A job that ends on its own (a GPU job, a queue's work): armed as
+ * `hw_start` arms, with the fence the device signals when it is over
+ * (drm_sched's finished fence); until then it may DMA through `sgt`.
+ */
+const startFenced: PrimitiveImpl = {
+  sig: {
+    name: 'hw_start_fenced',
+    params: [param('dev', K.dev), param('sgt', K.sgt)],
+    returns: T.object('dma_fence'),
+    doc: 'Arms the device for a job that ends on its own: it may DMA through `sgt` until the returned fence signals, which the device does at some later step.',
+  },
+  unmerged: true,
+  start(cx, args, frame) {
+    const r = arm(cx, args, frame);
+    if (r.k !== 'ret') return r;
+    return ret(deviceFence(cx, args[0]!, args[1]!, false, frame));
+  },
+};
+
+/**
+ * Asks the device to stop and returns at once: its DMA through `sgt` may go
+ * on until the returned fence signals (what an importer publishes with
+ * dma_resv_add_fence() in its invalidate_mappings, and what the exporter's
+ * dma_resv_wait_timeout() waits for). A device that is not armed for `sgt`
+ * gets a fence that has signalled already.
+ */
+const stopAsync: PrimitiveImpl = {
+  sig: {
+    name: 'hw_stop_async',
+    params: [param('dev', K.dev), param('sgt', K.sgt)],
+    returns: T.object('dma_fence'),
+    doc: "Asks the device to stop its DMA through `sgt` and returns at once: the DMA may go on until the returned fence signals, which the device does at some later step.",
+  },
+  unmerged: true,
   start(cx, [dev, sgt], frame) {
     const d = cx.obj(dev ?? null);
-    if (!d || d.kind !== 'pci_dev') return cx.fatal('model.null_deref', `hw_start on ${cx.show(dev ?? null)}, not a device`);
-    const s = cx.obj(sgt ?? null);
-    if (!s || s.kind !== 'sg_table') return cx.fatal('model.null_deref', `hw_start through ${cx.show(sgt ?? null)}: there is no mapping`);
-    const di = refId(dev as string);
-    const si = refId(sgt as string);
-    if (!cx.world.armed.some((a) => a[0] === di && a[1] === si)) {
-      cx.world.armed.push([di, si, frame.at, frame.body]);
-      cx.world.armed.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-      for (const [d2, s2, owner] of dmaIntoDecodeOff(cx.world)) {
-        if (d2 !== dev || s2 !== sgt) continue;
-        cx.violate('model.mmio_decode_off', `${cx.show(dev!)} is armed to DMA through ${cx.show(sgt!)} into a BAR of ${cx.show(owner)}, whose memory decode is off`);
-      }
-    }
-    return ret(null);
+    if (!d || d.kind !== 'pci_dev') return cx.fatal('model.null_deref', `hw_stop_async on ${cx.show(dev ?? null)}, not a device`);
+    const armed = typeof sgt === 'string' && sgt.startsWith('#') && cx.world.armed.some((a) => a[0] === refId(dev as string) && a[1] === refId(sgt));
+    return ret(deviceFence(cx, dev!, sgt ?? null, !armed, frame));
   },
 };
 
@@ -42,6 +89,8 @@ const stop: PrimitiveImpl = {
       const di = refId(dev);
       const si = refId(sgt);
       cx.world.armed = cx.world.armed.filter((a) => !(a[0] === di && a[1] === si));
+      // Stopped and waited for: the fences of that DMA have signalled.
+      signalDeviceFences(cx.world, dev, sgt);
     }
     return ret(null);
   },
@@ -79,7 +128,7 @@ const dma: HardwareImpl = {
 /** Devices doing DMA on their own. */
 export const hwModel: Model = {
   name: 'hw',
-  primitives: [start, stop],
+  primitives: [start, startFenced, stop, stopAsync],
   hardware: dma,
   violations: {
     'model.dma_after_free': 'Hardware DMA hit the MMIO of a destroyed provider.',

@@ -7,11 +7,11 @@
  * model an embedder registers; the registry composes them into what the
  * checker (a Vocabulary) and the machine (Natives) read.
  */
-import type { FixedObject, HardwareImpl, KindImpl, PrimitiveImpl, ThreadGate } from '../runtime/natives.js';
+import type { FixedObject, HardwareImpl, KindImpl, PrimitiveImpl, SignalImpl, ThreadGate } from '../runtime/natives.js';
 import type { Program } from '../semantics/program.js';
 import type { ConstantSpec, EventSpec, Since } from '../semantics/vocabulary.js';
 
-export type { CallResult, FixedObject, HardwareImpl, HardwareStepResult, KindImpl, LockProtocol, ModelContext, NativeResult, PrimitiveImpl, ThreadGate, Violation } from '../runtime/natives.js';
+export type { CallResult, FixedObject, HardwareImpl, HardwareStepResult, KindImpl, LockProtocol, ModelContext, NativeResult, PrimitiveImpl, SignalImpl, SignalStepResult, ThreadGate, Violation } from '../runtime/natives.js';
 export { call, fail, ret, wait } from '../runtime/natives.js';
 
 /** A model: kinds, primitives, events, constants and violations under one name. */
@@ -35,6 +35,8 @@ export interface Model {
   };
   /** Steps its hardware takes on its own. */
   readonly hardware?: HardwareImpl;
+  /** Signals its hardware sends on its own (a device's fence). */
+  readonly signals?: SignalImpl;
   /** When threads it started may run. */
   readonly threadGate?: ThreadGate;
   /** Objects every run starts with (the topology's devices). */

@@ -6,7 +6,7 @@
  * known to all of them at once.
  */
 import { hardKeywords } from '../../grammar/tokens.js';
-import type { FixedObject, HardwareImpl, KindImpl, Natives, PrimitiveImpl, ThreadGate } from '../runtime/natives.js';
+import type { FixedObject, HardwareImpl, KindImpl, Natives, PrimitiveImpl, SignalImpl, ThreadGate } from '../runtime/natives.js';
 import { krefPrimitives, languageViolations, objectEvents, queries } from '../semantics/builtins.js';
 import { guardModel } from './guard.js';
 import type { Program } from '../semantics/program.js';
@@ -43,6 +43,7 @@ export class ModelRegistry implements Vocabulary, Natives {
   private readonly primAliases = new Map<string, string>();
   private readonly slotAliasMap = new Map<string, string>();
   private readonly hardwareList: HardwareImpl[] = [];
+  private readonly signalList: SignalImpl[] = [];
   private readonly gateList: ThreadGate[] = [];
   private readonly sinceMap = new Map<string, Since>();
   private kindList: KindImpl[] = [];
@@ -103,6 +104,7 @@ export class ModelRegistry implements Vocabulary, Natives {
     for (const [alias, to] of Object.entries(model.aliases?.slots ?? {})) this.slotAliasMap.set(alias, to);
     for (const [alias, since] of Object.entries(model.aliases?.since ?? {})) this.sinceMap.set(alias, since);
     if (model.hardware) this.hardwareList.push(model.hardware);
+    if (model.signals) this.signalList.push(model.signals);
     if (model.threadGate) this.gateList.push(model.threadGate);
     this.kindList = [...this.kindMap.values()];
     this.primList = [...this.prims.values()];
@@ -157,6 +159,9 @@ export class ModelRegistry implements Vocabulary, Natives {
   }
   get primitiveImpls(): readonly PrimitiveImpl[] {
     return this.primList;
+  }
+  get signals(): readonly SignalImpl[] {
+    return this.signalList;
   }
   get hardware(): readonly HardwareImpl[] {
     return this.hardwareList;

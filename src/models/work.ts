@@ -31,6 +31,7 @@ import { isRef, refId, type Value } from '../runtime/values.js';
 import type { NativeFrame, World } from '../runtime/world.js';
 import { T } from '../semantics/types.js';
 import { fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl, type ThreadGate } from './model.js';
+import { MAX_SCHEDULE_TIMEOUT } from './fence.js';
 import { K, param } from './sig.js';
 
 /** Label prefix of worker threads. */
@@ -179,6 +180,39 @@ const waitForCompletion: PrimitiveImpl = {
   waitsFor: (_w, frame, show) => `${show(frame.regs[0]!)} to be completed`,
 };
 
+/**
+ * wait_for_completion_timeout(x, timeout) (kernel/sched/completion.c): 0 when
+ * the timeout expired first, else the time left (> 0), having consumed one
+ * complete. A timeout is a nondeterministic outcome, not wall-clock time: a
+ * waiter whose completion has not come may time out at any step, and one
+ * whose completion came goes on with it. MAX_SCHEDULE_TIMEOUT waits for
+ * good, as wait_for_completion() does. `regs`: the completion, unbounded.
+ */
+const waitForCompletionTimeout: PrimitiveImpl = {
+  sig: {
+    name: 'wait_for_completion_timeout',
+    params: [param('c', K.completion), param('timeout', T.int)],
+    returns: T.int,
+    doc: 'Waits for the completion at most `timeout`: 0 when it expired first (at any step before the complete), else > 0, having consumed one `complete`. MAX_SCHEDULE_TIMEOUT waits for good.',
+  },
+  start(cx, [c, timeout], frame) {
+    const bad = completionOf(cx, c ?? null, 'wait_for_completion_timeout');
+    if (bad) return bad;
+    const unbounded = timeout === MAX_SCHEDULE_TIMEOUT;
+    frame.regs = [c!, unbounded];
+    if (doneOf(cx.world, c!) === 0) return wait(1);
+    consume(cx, c!);
+    return ret(unbounded ? MAX_SCHEDULE_TIMEOUT : 1);
+  },
+  resume(cx, frame) {
+    if (doneOf(cx.world, frame.regs[0]!) === 0) return ret(0);
+    consume(cx, frame.regs[0]!);
+    return ret(frame.regs[1] ? MAX_SCHEDULE_TIMEOUT : 1);
+  },
+  ready: (w, frame) => frame.regs[1] !== true || doneOf(w, frame.regs[0]!) !== 0,
+  waitsFor: (_w, frame, show) => `${show(frame.regs[0]!)} to be completed`,
+};
+
 const completionKind: KindImpl = {
   name: 'completion',
   doc: "The kernel's struct completion (kernel/sched/completion.c): `done` counts the completes not yet consumed.",
@@ -206,5 +240,5 @@ export const workModel: Model = {
   threadGate: nonReentrant,
   name: 'work',
   kinds: [completionKind],
-  primitives: [scheduleWork, flushWork, initCompletion, signal(false), signal(true), reinitCompletion, waitForCompletion],
+  primitives: [scheduleWork, flushWork, initCompletion, signal(false), signal(true), reinitCompletion, waitForCompletion, waitForCompletionTimeout],
 };

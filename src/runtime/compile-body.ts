@@ -325,7 +325,7 @@ export class BodyCompiler {
         this.emit({ op: 'provider', name: sym.name, at });
         return;
       case 'constant':
-        this.emit({ op: 'const', v: mapType(sym.name), at });
+        this.emit({ op: 'const', v: sym.value ?? mapType(sym.name), at });
         return;
       default:
         this.emit({ op: 'const', v: null, at });
@@ -373,9 +373,9 @@ export class BodyCompiler {
     }
     if (sym?.kind === 'primitive') {
       const name = sym.sig.name;
-      if (name === 'kref_get' || name === 'kref_put' || name === 'kref_get_unless_zero') {
+      if (name === 'kref_get' || name === 'kref_put' || name === 'kref_get_unless_zero' || name === 'kref_init') {
         const place = this.krefPlace(e.args[0], scope);
-        this.emit({ op: 'kref', fn: name === 'kref_get' ? 'get' : name === 'kref_put' ? 'put' : 'get_unless_zero', ...place, at });
+        this.emit({ op: 'kref', fn: name === 'kref_get' ? 'get' : name === 'kref_put' ? 'put' : name === 'kref_init' ? 'init' : 'get_unless_zero', ...place, at });
         return;
       }
       if (name === 'kref_read') {

@@ -111,6 +111,29 @@ export class Machine {
     return out;
   }
 
+  /** The signals devices may send in `w` (a fence at the end of a DMA): `[model index, signal]` pairs, in a fixed order. */
+  signalSteps(w: World): [number, number][] {
+    const out: [number, number][] = [];
+    if (w.halted) return out;
+    this.natives.signals.forEach((s, m) => {
+      for (const id of s.pending(w)) out.push([m, id]);
+    });
+    return out;
+  }
+
+  /** A device's signal, a step of its hardware thread that changes the world (a fence signals, the DMA it covered is over). */
+  signal(w0: World, model: number, id: number): StepOutcome {
+    const w = cloneWorld(w0, -1);
+    const r = this.natives.signals[model]!.fire(w, id, (v) => this.show(w, v));
+    const body = this.program.bodies[r.body];
+    return {
+      world: w,
+      info: { thread: `hw:${this.show(w, ref(r.device))}`, text: r.text, uri: body?.uri ?? this.program.bodies[0]!.uri, at: body ? r.at : 0, locks: NO_OBJECTS, created: NO_OBJECTS, ended: NO_OBJECTS, local: false },
+      violations: r.violations,
+      points: [],
+    };
+  }
+
   /**
    * A hardware step: an armed device's DMA through its mapping, a step of
    * the device's implicit thread. It changes nothing, so the outcome's world

@@ -95,6 +95,12 @@ export interface PrimitiveImpl {
    * attachments, which it notifies in every order).
    */
   readonly unorderedRegsFrom?: number;
+  /**
+   * Its objects are not part of what the symmetry reduction has been proven
+   * on (a fence a device signals, whose signal is a step of its own): a spec
+   * that calls it is explored without symmetry and twins.
+   */
+  readonly unmerged?: true;
 }
 
 /** How `lock x { }`, `held(x)` and the traces treat an object of a lockable kind. */
@@ -144,6 +150,28 @@ export interface HardwareImpl {
   run(world: World, index: number, show: (v: Value) => string): HardwareStepResult;
 }
 
+/** What a signal did: the device whose hardware thread took the step, its text, where the source set it up, and the rules it broke. */
+export interface SignalStepResult {
+  readonly device: number;
+  readonly text: string;
+  readonly at: number;
+  readonly body: number;
+  readonly violations: readonly Violation[];
+}
+
+/**
+ * Events a device causes on its own that change the world (a device
+ * signalling a fence when its DMA is over). Unlike a DMA, a signal is a state
+ * of its own: it may wake a waiter, so a state with one pending is never a
+ * deadlock.
+ */
+export interface SignalImpl {
+  /** The signals `world` allows now, each named by a number of the model's choosing (an object id), in a fixed order. */
+  pending(world: World): readonly number[];
+  /** Carries one out on a private copy of the world. */
+  fire(world: World, id: number, show: (v: Value) => string): SignalStepResult;
+}
+
 export type { FixedObject };
 
 /**
@@ -164,6 +192,7 @@ export interface Natives {
   readonly kindImpls: readonly KindImpl[];
   readonly primitiveImpls: readonly PrimitiveImpl[];
   readonly hardware: readonly HardwareImpl[];
+  readonly signals: readonly SignalImpl[];
   readonly threadGates: readonly ThreadGate[];
   /** The objects every run of `program` starts with, in order (devices first). */
   fixedObjects(program: Program): FixedObject[];

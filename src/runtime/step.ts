@@ -8,7 +8,7 @@ import { visibleOps, type Instr } from './bytecode.js';
 import type { CompiledProgram } from './compiled.js';
 import type { Monitor } from './monitor.js';
 import { MAX_DEPTH, MAX_STEP_INSTRUCTIONS, NO_OBJECTS, type StepOutcome } from './steps.js';
-import type { CallResult, ModelContext, Natives, NativeResult, PrimitiveImpl, Violation } from './natives.js';
+import type { CallResult, KindImpl, ModelContext, Natives, NativeResult, PrimitiveImpl, Violation } from './natives.js';
 import { execPure, opsSlot, overflowOf } from './pure.js';
 import { execObjectOp } from './step-objects.js';
 import { equal, errno, errnoName, isErrno, isOpsRef, isRef, ref, refId, type Value } from './values.js';
@@ -166,6 +166,11 @@ export class Step implements ModelContext {
     return this.m.show(this.world, v);
   }
 
+  /** @internal for step-objects.ts: a model's kind, by name. */
+  kindImpl(name: string): KindImpl | undefined {
+    return this.m.natives.kind(name);
+  }
+
   // ---- the step ----------------------------------------------------------------
 
   /** @internal for step-objects.ts */ describe(text: string, uri: string, at: number): void {
@@ -205,7 +210,8 @@ export class Step implements ModelContext {
         this.local = false;
         f.waiting = false;
         const body = this.program.bodies[f.body]!;
-        this.describe(`${this.callText(f.prim, f.args)} resumes`, body.uri, f.at);
+        // A frame that starts waiting (phase 0: a deferred release's thread) begins; any other resumes.
+        this.describe(f.phase === 0 ? this.callText(f.prim, f.args) : `${this.callText(f.prim, f.args)} resumes`, body.uri, f.at);
         this.handle(f, this.impl(f.prim).resume!(this, f, { ok: null }));
         continue;
       }
@@ -364,6 +370,11 @@ export class Step implements ModelContext {
         return;
       case 'fail': {
         const e = st.pop() ?? null;
+        if (!isErrno(e)) {
+          // `fail r` of a `try` result that held no errno: C's `return ret` with ret >= 0 would be success, so say it.
+          this.pinTo(uri, ins.at);
+          this.violate('model.assert', `\`fail\` of ${this.show(e)}, which is not an errno (check it with is_err() first)`);
+        }
         this.finish({ fail: isErrno(e) ? e : errno('EINVAL') });
         return;
       }
@@ -519,8 +530,11 @@ export class Step implements ModelContext {
         const impl = this.m.natives.primitive(frame.prim);
         const result = r.k === 'fail' ? errnoName(r.e) : r.v !== null || impl?.sig.returns.k !== 'void' ? this.show(r.v) : undefined;
         if (result !== undefined) {
+          const call = this.callText(frame.prim, frame.args);
           if (this.startedHere.has(frame)) this.noteResult(result);
-          else this.text += ` · ${this.callText(frame.prim, frame.args)} → ${result}`;
+          // A wait that resumed and returned in this step: `… resumes → 0`.
+          else if (this.text === `${call} resumes`) this.text += ` → ${result}`;
+          else this.text += ` · ${call} → ${result}`;
         }
         this.deliver(r.k === 'ret' ? { ok: r.v } : { fail: r.e }, frame.tr);
         return;

@@ -19,7 +19,7 @@ import { actionCall, freeCall, inTarget, newExpr } from './own-forms.js';
 export { symbolWhat };
 import { isOwnKind } from './spec-vocabulary.js';
 
-const KREF_NOT_VALUE = 'a `kref` is not a value: pass it to kref_get, kref_put, kref_get_unless_zero or kref_read';
+const KREF_NOT_VALUE = 'a `kref` is not a value: pass it to kref_get, kref_put, kref_get_unless_zero, kref_init or kref_read';
 
 /** Where a body sits, which decides what its names can reach. */
 export interface BodyEnv {
@@ -130,8 +130,12 @@ export class BodyChecker {
       }
       case 'fail': {
         const t = this.expr(s.errno, scope);
-        if (t.k !== 'errno' && t.k !== 'unknown') {
-          this.bag.error('type-mismatch', `\`fail\` takes an errno such as ENODEV, not ${describe(t)}`, s.errno.span);
+        // An errno travels in a `try` call's result of any type (ERR_PTR, `int ret`), so
+        // `fail r` passes on what `let r = try f()` caught; at run time r must be an errno.
+        const inner = strip(t);
+        const carrier = (s.errno.kind === 'name' || s.errno.kind === 'member') && (inner.k === 'int' || inner.k === 'object');
+        if (inner.k !== 'errno' && inner.k !== 'unknown' && !carrier) {
+          this.bag.error('type-mismatch', `\`fail\` takes an errno such as ENODEV (or a \`try\` call's result holding one), not ${describe(t)}`, s.errno.span);
         }
         return;
       }
@@ -157,7 +161,7 @@ export class BodyChecker {
         // Fields of the spec's own kinds are the spec's to write (v1).
         const ft = this.memberType(objType, target.member);
         this.cx.types.set(target, ft);
-        if (ft.k === 'kref') this.bag.error('not-assignable', `\`${target.member.name}\` is a kref: it changes only through kref_get, kref_put and kref_get_unless_zero`, target.member.span);
+        if (ft.k === 'kref') this.bag.error('not-assignable', `\`${target.member.name}\` is a kref: it changes only through kref_get, kref_put, kref_get_unless_zero and kref_init`, target.member.span);
         else this.expect(valueType, ft, s.value);
       } else if (o.k === 'object') {
         this.bag.error('not-assignable', `\`${target.member.name}\` of ${o.kind} is kept by the model and cannot be assigned`, target.member.span);
@@ -191,7 +195,7 @@ export class BodyChecker {
     }
     this.cx.resolutions.set(target, sym);
     if (sym.kind === 'field' && sym.type.k === 'kref') {
-      this.bag.error('not-assignable', `\`${target.name}\` is a kref: it changes only through kref_get, kref_put and kref_get_unless_zero`, target.span);
+      this.bag.error('not-assignable', `\`${target.name}\` is a kref: it changes only through kref_get, kref_put, kref_get_unless_zero and kref_init`, target.span);
       return;
     }
     if (sym.kind === 'local' || sym.kind === 'field') {
@@ -253,7 +257,7 @@ export class BodyChecker {
     const prim = this.cx.lookupPrimitive(name);
     if (prim) return { kind: 'primitive', name, sig: prim };
     const c = this.cx.vocabulary.constants.get(name);
-    if (c) return { kind: 'constant', name, type: c.type };
+    if (c) return { kind: 'constant', name, type: c.type, ...(c.value !== undefined ? { value: c.value } : {}) };
     if (this.env.constraint) {
       const drv = this.cx.drivers.get(name);
       if (drv) return { kind: 'driver', name, info: drv };

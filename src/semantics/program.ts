@@ -184,7 +184,7 @@ export type Symbol =
   | { readonly kind: 'provider'; readonly name: string; readonly info: ProviderInfo }
   | { readonly kind: 'fn'; readonly name: string; readonly info: FnInfo }
   | { readonly kind: 'primitive'; readonly name: string; readonly sig: PrimitiveSig }
-  | { readonly kind: 'constant'; readonly name: string; readonly type: Type }
+  | { readonly kind: 'constant'; readonly name: string; readonly type: Type; readonly value?: number }
   | { readonly kind: 'driver'; readonly name: string; readonly info: DriverInfo }
   /** `drv.action` called from a body (v1). */
   | { readonly kind: 'action'; readonly name: string; readonly driver: DriverInfo; readonly info: BodyInfo & { decl: A.ActionDecl } }

@@ -67,6 +67,8 @@ export interface EventSpec {
 export interface ConstantSpec {
   readonly type: Type;
   readonly doc: string;
+  /** For an `int` constant, its value (a kernel enum the spec may compare with `<`: `DMA_RESV_USAGE_READ`); otherwise the constant is a name of its own. */
+  readonly value?: number;
 }
 
 /** Everything the checker needs to know that a spec does not declare itself. */
