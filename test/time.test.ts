@@ -4,6 +4,7 @@
 // dma-buf kerneldoc asks of importers. Each spec below needs the new model:
 // on the old one it either does not check (no fences, no timeouts) or gets
 // the verdict the kernel contradicts (release inside remove()).
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { check, explore } from '../src/index.js';
 import { expectQuiet, lineAt, rules, runSpec, scenario, violation } from './support/specs.js';
@@ -352,5 +353,19 @@ scenario nothing_mapped {
     expectQuiet(scenario(lazy, 'nothing_mapped'));
     const prompt = runSpec(spec('if sgt != none { dma_buf_unmap_attachment(attach, sgt)\n sgt = none }'), 'prompt.lspec');
     expectQuiet(scenario(prompt, 'invalidated'));
+  });
+});
+
+describe('docs/language.md §20', () => {
+  const doc = readFileSync(new URL('../docs/language.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## 20. Time'));
+  const block = /```lspec\n([\s\S]*?)```/.exec(section)![1]!;
+
+  test('the example holds as written, and without its fence wait it is model.dma_after_free, as the text says', () => {
+    expectQuiet(scenario(runSpec(block, 'docs-20.lspec'), 'revoke_waits_for_the_fence'));
+    const without = block.replace(/\n.*dma_resv_wait_timeout\(b\.resv.*\n/, '\n').replace('expect ok', 'expect violation model.dma_after_free');
+    const r = scenario(runSpec(without, 'docs-20.lspec'), 'revoke_waits_for_the_fence');
+    expect(r.expectMet).toBe(true);
+    expect(violation(r, 'model.dma_after_free').trace.at(-1)!.thread).toBe('hw:nic');
   });
 });
