@@ -97,7 +97,7 @@ describe('lifespec check', () => {
 
   test.each([
     ['empty.lspec', '', 'is empty'],
-    ['binary.lspec', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]), 'is a binary file, not a Lifespec spec'],
+    ['binary.lspec', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0xff, 0xfe]), 'is not valid UTF-8 text (it looks like a binary file)'],
     ['latin1.lspec', Buffer.from([0x2f, 0x2f, 0x20, 0xe9, 0x0a]), 'is not valid UTF-8 text'],
   ])('unreadable input %s: one line, exit 2', (name, content, message) => {
     const p = file(name, content);
@@ -105,6 +105,14 @@ describe('lifespec check', () => {
     expect(r.code).toBe(2);
     expect(r.err).toBe(`lifespec: ${p}: ${message}\n`);
   });
+});
+
+test('a NUL byte in a spec is a located diagnostic, as compilers give it, not an I/O error', () => {
+  const p = file('nul.lspec', Buffer.from('topology {\n  host_bridge hb\u0000\n}\n', 'utf8'));
+  const r = run('check', p);
+  expect(r.code).toBe(1);
+  expect(r.out.split('\n')[0]).toBe(`${p}:2:17: error: unexpected character \`\\u0000\` [unexpected-character]`);
+  expect(r.err).toBe('1 error in 1 file\n');
 });
 
 describe('help and version', () => {

@@ -165,13 +165,13 @@ export function readSpecFile(path: string): SpecFile {
   }
   if (bytes.length > MAX_SPEC_BYTES) throw tooBig(shown);
   if (bytes.length === 0) throw new UsageError(`${shown}: is empty`);
-  if (bytes.includes(0)) throw new UsageError(`${shown}: is a binary file, not a Lifespec spec`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
   } catch {
-    throw new UsageError(`${shown}: is not valid UTF-8 text`);
+    throw new UsageError(`${shown}: is not valid UTF-8 text${bytes.includes(0) ? ' (it looks like a binary file)' : ''}`);
   }
+  // A NUL in otherwise valid text is a located `unexpected-character`, as rustc, Go and Python report it.
   return { path, text, dev: st.dev, ino: st.ino };
 }
 
