@@ -768,3 +768,9 @@ scenario fail_of_a_value {
     expect(v.message).toBe('`fail` of 1, which is not an errno (check it with is_err() first)');
   });
 });
+
+test('fmt keeps the blank line between a file\'s leading comment and its first declaration (language.md §18)', () => {
+  const text = '// A header comment.\n\ntopology {\n  host_bridge hb\n}\n';
+  const r = formatText(parse(text, { uri: 'h.lspec' }), (x) => parse(x, { uri: 'h.lspec' }));
+  expect(r).toEqual({ ok: true, text, changed: false });
+});

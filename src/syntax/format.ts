@@ -145,8 +145,8 @@ class Printer {
       const startsWithComment = firstComment !== undefined && firstComment.start < it.span.start;
       this.blankBefore(startsWithComment ? firstComment.start : it.span.start, prevEnd);
       this.flushComments(it.span.start, true, prevEnd);
-      if (startsWithComment && prevEnd >= 0) {
-        // A blank line between the comments and the item stays too.
+      if (startsWithComment) {
+        // A blank line between the comments and the item stays too (a file's leading comment included).
         this.blankBefore(it.span.start, this.comments[this.next - 1]!.end);
       }
       it.print();
