@@ -279,3 +279,22 @@ describe('outputs are written atomically, and a failed write is one line (exit 2
     expect(run('run', '--svg', '/dev/null', p).err).toBe('lifespec: /dev/null: is a character device; --svg timeline is written only to a regular file\n');
   });
 });
+
+describe('- is standard input', () => {
+  const withInput = (args: string[], input: string) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, timeout: 10_000, cwd: binDir });
+
+  test('check, run and fmt read a spec from standard input, named <stdin> in diagnostics', () => {
+    const bad = withInput(['check', '-'], 'topology {\n  host_bridge hb\n  device d under hx\n}\n');
+    expect(bad.status).toBe(1);
+    expect(bad.stdout.split('\n')[0]).toBe('<stdin>:3:18: error: `hx` is not a host bridge or switch of the topology (did you mean `hb`?) [invalid-parent]');
+    const ran = withInput(['run', '--no-color', '-'], `${spec}driver d for gpu { action a() { } }\nscenario s {\n  d.a()\n  expect ok\n}\n`);
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toContain('scenario s: ok');
+    expect(withInput(['fmt', '-'], '// c\n\ntopology {  host_bridge hb }\n').stdout).toBe('// c\n\ntopology {\n  host_bridge hb\n}\n');
+  });
+
+  test('fmt --write - is a usage error: standard input is not a file to rewrite', () => {
+    const r = withInput(['fmt', '--write', '-'], spec);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: 'lifespec: fmt --write rewrites files; standard input (-) has none: use `lifespec fmt -` to print it\n' });
+  });
+});

@@ -46,6 +46,7 @@ export function commandFmt(argv: string[], io: Io): number {
     return 0;
   }
   if (values.check && values.write) throw new UsageError('fmt takes --check or --write, not both');
+  if (values.write && positionals.includes('-')) throw new UsageError('fmt --write rewrites files; standard input (-) has none: use `lifespec fmt -` to print it');
   const files = readAll(positionals, 'fmt needs a FILE (try: lifespec fmt --check examples/*.lspec)');
   if (!values.check && !values.write && files.length > 1) throw new UsageError('fmt prints one FILE; use --check or --write for several');
   const color = io.color && !values['no-color'];

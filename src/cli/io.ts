@@ -136,6 +136,8 @@ const O_NOCTTY = constants.O_NOCTTY ?? 0;
  * /proc's do), cannot take more memory than the limit.
  */
 export function readSpecFile(path: string): SpecFile {
+  // `-` is standard input, as for most tools; diagnostics name it <stdin>.
+  if (path === '-') return { path: STDIN, text: decodeSpec(readAtMost(0, MAX_SPEC_BYTES + 1, STDIN), STDIN), dev: -1, ino: -1 };
   const shown = visible(path);
   let st: Stats;
   try {
@@ -163,16 +165,22 @@ export function readSpecFile(path: string): SpecFile {
   } finally {
     closeSync(fd);
   }
+  return { path, text: decodeSpec(bytes, shown), dev: st.dev, ino: st.ino };
+}
+
+/** The name standard input (`-`) goes by in diagnostics. */
+export const STDIN = '<stdin>';
+
+/** A spec's bytes as text, or the UsageError that says why they are not one. */
+function decodeSpec(bytes: Buffer, shown: string): string {
   if (bytes.length > MAX_SPEC_BYTES) throw tooBig(shown);
   if (bytes.length === 0) throw new UsageError(`${shown}: is empty`);
-  let text: string;
+  // A NUL in otherwise valid text is a located `unexpected-character`, as rustc, Go and Python report it.
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
   } catch {
     throw new UsageError(`${shown}: is not valid UTF-8 text${bytes.includes(0) ? ' (it looks like a binary file)' : ''}`);
   }
-  // A NUL in otherwise valid text is a located `unexpected-character`, as rustc, Go and Python report it.
-  return { path, text, dev: st.dev, ino: st.ino };
 }
 
 function tooBig(shown: string): UsageError {
