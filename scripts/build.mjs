@@ -21,7 +21,8 @@ await build({
   entryPoints: ['src/cli/bin.ts'],
   outfile: 'dist/cli.js',
   platform: 'node',
-  banner: { js: '#!/usr/bin/env node' },
+  // Bundled CommonJS (the language server's protocol library) requires Node's built-ins: give it a require.
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __lifespecRequire } from 'node:module';\nconst require = __lifespecRequire(import.meta.url);" },
 });
 chmodSync(new URL('../dist/cli.js', import.meta.url), 0o755);
 
