@@ -44,6 +44,7 @@ const layers: [string, (f: string) => boolean][] = [
   ['search', (f) => f.startsWith('src/explore/')],
   ['presentation', (f) => f.startsWith('src/report/') || f.startsWith('src/services/')],
   ['entry', (f) => f === 'src/index.ts'],
+  ['lsp', (f) => f.startsWith('src/lsp/')],
   ['cli', (f) => f.startsWith('src/cli/')],
   ['playground', (f) => f.startsWith('playground/')],
 ];

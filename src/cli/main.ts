@@ -11,7 +11,7 @@ import { stdlibModules } from '../stdlib/index.js';
 import { checkHelp, commandCheck, filesLine, textNote } from './check-command.js';
 import { commandRun, commandTest, runHelp, testHelp } from './explore-commands.js';
 import { commandFmt, fmtHelp } from './fmt-command.js';
-import { optionNeeds, UsageError, type Io } from './io.js';
+import { fileHost, optionNeeds, UsageError, type Io } from './io.js';
 
 declare const LIFESPEC_VERSION: string | undefined;
 const version = typeof LIFESPEC_VERSION === 'string' ? LIFESPEC_VERSION : '0.1.0';
@@ -25,6 +25,8 @@ Usage:
   lifespec check FILE…            parse and check specs; print diagnostics
   lifespec fmt [--check|--write] FILE…
                                   print specs in the canonical layout
+  lifespec lsp                    serve the Language Server Protocol on stdio
+                                  (docs/editors.md)
   lifespec help [COMMAND]         show help for a command
   lifespec --version              print the version
 
@@ -40,8 +42,31 @@ A spec's syntax is in docs/language.md; the stdlib modules are:
   ${stdlibModules.map((m) => m.name).join(', ')}
 `;
 
-const helps: Record<string, string> = { run: runHelp, test: testHelp, check: checkHelp, fmt: fmtHelp };
-const commands: Record<string, (argv: string[], io: Io) => number> = { run: commandRun, test: commandTest, check: commandCheck, fmt: commandFmt };
+const lspHelp = `Usage: lifespec lsp [--stdio]
+
+Serves the Language Server Protocol on stdin and stdout, for an editor to
+start: diagnostics as you type, hover, completion, go to definition, find
+references, rename, document symbols, formatting and quick fixes. A file a
+\`use "…"\` line names is read from the editor's open documents first, then
+from disk. --stdio is accepted (clients pass it) and is the only transport.
+How to set up Neovim, VS Code and Emacs: docs/editors.md.
+`;
+
+/** \`lifespec lsp\`: runs until the client exits. */
+function commandLsp(argv: string[], io: Io): number {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    io.out(lspHelp);
+    return 0;
+  }
+  const other = argv.find((a) => a !== '--stdio');
+  if (other !== undefined) throw new UsageError(`lsp takes no argument but --stdio, got '${other}'`);
+  // Loaded only here: the other commands do not pay for the protocol library.
+  void import('../lsp/stdio.js').then((lsp) => lsp.startStdioServer(fileHost()));
+  return 0;
+}
+
+const helps: Record<string, string> = { run: runHelp, test: testHelp, check: checkHelp, fmt: fmtHelp, lsp: lspHelp };
+const commands: Record<string, (argv: string[], io: Io) => number> = { run: commandRun, test: commandTest, check: commandCheck, fmt: commandFmt, lsp: commandLsp };
 
 /** Runs the CLI with the given arguments; returns the exit code. */
 export function main(argv: string[], io: Io): number {

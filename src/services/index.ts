@@ -12,3 +12,6 @@ export { definition, hover, references, type Hover } from './navigation.js';
 export { highlightingTable, type HighlightingTable } from './highlighting.js';
 export { knownVersions, type KnownVersion } from './kernel.js';
 export type { Reference } from './symbols.js';
+export { outline, type OutlineItem, type OutlineKind } from './outline.js';
+export { rename, renameTarget, type RenameResult, type RenameTarget, type TextEdit } from './rename.js';
+export { quickFixes, type QuickFix } from './fixes.js';
