@@ -27,10 +27,11 @@ export function renameTarget(doc: LanguageDocument, offset: number, uri: string 
   const ref = refs.find((r) => r.definition?.()) ?? refs[0];
   if (!ref) return { ok: false, reason: 'There is no name here that the spec declares.' };
   const name = text.slice(ref.span.start, ref.span.end);
-  if (!identifier.test(name)) return { ok: false, reason: name.startsWith('"') ? 'A `use` line names a file: rename the file instead.' : `\`${name}\` cannot be renamed.` };
+  if (name.startsWith('"')) return { ok: false, reason: 'A `use` line names a file: rename the file instead.' };
   const def = ref.definition?.();
   if (!def) return { ok: false, reason: `\`${name}\` is built in (a primitive, kind, event or constant of the models): it cannot be renamed.` };
   if (def.uri.startsWith('stdlib:') || !doc.has(def.uri)) return { ok: false, reason: `\`${name}\` is declared in \`${def.uri}\`, not in the spec's own files: it cannot be renamed.` };
+  if (!identifier.test(name)) return { ok: false, reason: `\`${name}\` cannot be renamed.` };
   const declared = doc.sourceOf(def.uri)?.text.slice(def.span.start, def.span.end);
   if (declared !== name) return { ok: false, reason: `\`${name}\` is not a name the spec declares: it cannot be renamed.` };
   if (name === 'probe' || name === 'remove') return { ok: false, reason: `\`${name}\` is a callback's keyword: it cannot be renamed.` };
