@@ -132,7 +132,7 @@ describe('the server over streams', () => {
     open(uUsed, used);
     const d = (await firstMain).diagnostics;
     // The two opens fall in one debounce: the used file is open, so `give` resolves.
-    expect(d.map((x) => [x.code, x.range.start, x.message.split(':')[0]])).toEqual([
+    expect(d.map((x) => [x.code, x.range.start, String(x.message).split(':')[0]])).toEqual([
       ['duplicate-declaration', { line: 15, character: 3 }, 'function `twice` is already declared'],
     ]);
     expect(d[0]!.relatedInformation).toEqual([{ location: { uri: uMain, range: { start: { line: 14, character: 3 }, end: { line: 14, character: 8 } } }, message: expect.any(String) }]);
