@@ -84,7 +84,7 @@ describe('lifespec check', () => {
     [['check'], 'lifespec: check needs at least one FILE'],
     [['check', 'no/such.lspec'], 'lifespec: no/such.lspec: no such file'],
     [['check', 'examples'], 'lifespec: examples: is a directory'],
-    [['check', '--format', 'xml', 'examples/tour.lspec'], "lifespec: --format must be text or json, not 'xml'"],
+    [['check', '--format', 'xml', 'examples/tour.lspec'], "lifespec: --format must be text, json or sarif, not 'xml'"],
     [['check', '--frobnicate', 'examples/tour.lspec'], "lifespec: unknown option '--frobnicate' (try: lifespec check --help)"],
     [['frobnicate'], "lifespec: unknown command 'frobnicate' (try: lifespec --help)"],
   ])('usage error %j: one line on stderr, exit 2', (argv, message) => {

@@ -94,7 +94,7 @@ scenario s {
     const t = cli('test', '--max-states', '100', p);
     expect(t.code).toBe(3);
     expect(t.out).toContain('INCOMPLETE');
-    expect(t.out).toContain('0 passed, 1 failed');
+    expect(t.out).toContain('0 passed, 0 failed, 1 incomplete');
   });
 
   test('--timeout and --max-memory stop too', () => {

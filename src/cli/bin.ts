@@ -10,9 +10,12 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+// Under GitHub Actions the text output also prints workflow-command annotations (check-command.ts: CiIo).
+const ci = { githubActions: process.env.GITHUB_ACTIONS === 'true' };
 let exitCode: number;
 try {
   exitCode = main(process.argv.slice(2), {
+    ...ci,
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
     color,

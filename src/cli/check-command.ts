@@ -1,9 +1,28 @@
 /** `lifespec check`: parse and check specs, print diagnostics like a compiler. */
 import { parseArgs } from 'node:util';
 import { diagnosticToJson, EXCERPT_WIDTH, formatDiagnostic, MAX_MESSAGE, visible } from '../diagnostics/format.js';
-import { check, hasErrors, SourceFile, type CheckResult, type Diagnostic } from '../index.js';
+import { check, diagnosticAnnotation, hasErrors, SarifLog, SourceFile, type CheckResult, type Diagnostic } from '../index.js';
 import { stdlibModules } from '../stdlib/index.js';
 import { fileHost, MAX_SPEC_TEXT, readSpecFile, UsageError, type Io, type SpecFile } from './io.js';
+
+declare const LIFESPEC_VERSION: string | undefined;
+/** The version SARIF's tool.driver gives (the build defines it; the package's otherwise). */
+export const toolVersion = typeof LIFESPEC_VERSION === 'string' ? LIFESPEC_VERSION : '0.1.0';
+
+/** The CLI's streams as bin.ts gives them: `githubActions` when GITHUB_ACTIONS=true. */
+export type CiIo = Io & { readonly githubActions?: boolean };
+
+/** Whether to print GitHub Actions workflow commands (`::error file=…::…`) with the text output. */
+export function annotate(io: Io): boolean {
+  return (io as CiIo).githubActions === true;
+}
+
+/** The `--format` value, or a UsageError that lists the formats this command has. */
+export function formatOption(value: string | undefined, formats: readonly string[]): string {
+  const f = value ?? 'text';
+  if (!formats.includes(f)) throw new UsageError(`--format must be ${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}, not '${f}'`);
+  return f;
+}
 
 /** What every command's help says of its FILEs. */
 export const filesLine = `A FILE is a regular file (symlinks followed) of at most ${MAX_SPEC_TEXT} of UTF-8.`;
@@ -16,17 +35,22 @@ and a message to ${MAX_MESSAGE.toLocaleString('en-US')} characters; JSON output 
 export const checkHelp = `lifespec check — parse and check Lifespec specs
 
 Usage:
-  lifespec check [--format text|json] FILE…
+  lifespec check [--format text|json|sarif] FILE…
 
 Prints each diagnostic as \`file:line:col: error: message [code]\` followed by
 the source line with a caret, then a summary. Each file is checked on its own.
 ${filesLine}
 
 Options:
-  --format text|json   text (default) for people; json for tools (one object:
-                       {"files":[{"uri","diagnostics":[{severity,code,message,range,span}]}]})
+  --format text|json|sarif
+                       text (default) for people; json for tools (one object:
+                       {"files":[{"uri","diagnostics":[{severity,code,message,range,span}]}]});
+                       sarif: SARIF 2.1.0 for code scanning (docs/ci.md)
   --no-color           never colour the output (also: NO_COLOR=1)
   -h, --help           show this help
+
+Under GitHub Actions (GITHUB_ACTIONS=true) the text output also has a
+\`::error file=…,line=…,col=…,title=CODE::message\` line per diagnostic.
 
 Exit codes: 0 no errors, 1 errors found, 2 usage or I/O error.
 `;
@@ -51,6 +75,12 @@ export function printDiagnostics(result: { readonly diagnostics: readonly Diagno
   return result.diagnostics.filter((d) => d.severity === 'error').length;
 }
 
+/** A file's diagnostics as GitHub Actions workflow commands. */
+export function printAnnotations(diagnostics: readonly Diagnostic[], path: string, text: string, program: { readonly sources: ReadonlyMap<string, SourceFile> } | undefined, io: Io): void {
+  const lookup = sourcesFor(path, text, program);
+  for (const d of diagnostics) io.out(`${diagnosticAnnotation(d, lookup(d.uri))}\n`);
+}
+
 /** Reads every file first, so an I/O error is reported before any output. */
 export function readAll(paths: readonly string[], usage: string): SpecFile[] {
   if (paths.length === 0) throw new UsageError(usage);
@@ -71,14 +101,14 @@ export function commandCheck(argv: string[], io: Io): number {
     io.out(checkHelp);
     return 0;
   }
-  const format = values.format;
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
+  const format = formatOption(values.format, ['text', 'json', 'sarif']);
   const texts = readAll(positionals, 'check needs at least one FILE (try: lifespec check examples/vfio_mlx5_hotunplug.lspec)');
   const color = io.color && !values['no-color'];
 
   let errors = 0;
   let warnings = 0;
   const json: unknown[] = [];
+  const sarif = new SarifLog({ version: toolVersion });
   for (const { path, text } of texts) {
     const result = check(text, { uri: path, host: fileHost() });
     errors += result.diagnostics.filter((d) => d.severity === 'error').length;
@@ -88,7 +118,12 @@ export function commandCheck(argv: string[], io: Io): number {
       json.push({ uri: path, diagnostics: result.diagnostics.map((d: Diagnostic) => diagnosticToJson(d, lookup(d.uri))) });
       continue;
     }
+    if (format === 'sarif') {
+      sarif.addDiagnostics(result.diagnostics, sourcesFor(path, text, result.program));
+      continue;
+    }
     printDiagnostics(result, path, text, io, color);
+    if (annotate(io)) printAnnotations(result.diagnostics, path, text, result.program, io);
     if (!hasErrors(result.diagnostics)) {
       const p = result.program;
       const own = [...p.constraints.values()].filter((c) => c.uri === path).length;
@@ -99,6 +134,8 @@ export function commandCheck(argv: string[], io: Io): number {
   }
   if (format === 'json') {
     io.out(`${JSON.stringify({ files: json }, null, 2)}\n`);
+  } else if (format === 'sarif') {
+    io.out(`${JSON.stringify(sarif.toJson(errors > 0 ? 1 : 0), null, 2)}\n`);
   } else if (errors > 0 || warnings > 0) {
     io.err(`${count(errors, 'error')}${warnings ? `, ${count(warnings, 'warning')}` : ''} in ${count(texts.length, 'file')}\n`);
   }

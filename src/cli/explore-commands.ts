@@ -12,22 +12,31 @@ import {
   DEFAULT_MAX_STATES,
   expectText,
   explore,
+  findingAnnotation,
+  findingLine,
   formatScenarioResult,
   formatTrace,
   hasErrors,
+  junitCase,
+  junitXml,
   mismatchText,
   renderTimelines,
+  runFindings,
+  SarifLog,
+  scenarioPlace,
   scenarioToJson,
   contractToJson,
+  testFindings,
   type Bound,
+  type CheckResult,
+  type JunitSuite,
   type Program,
   type Progress,
   type ScenarioResult,
 } from '../index.js';
-import { diagnosticToJson, shown, visible } from '../diagnostics/format.js';
-import { waitingText } from '../report/text.js';
+import { diagnosticToJson, formatDiagnostic, shown, visible } from '../diagnostics/format.js';
 import { kernelChecksOn } from '../report/json.js';
-import { count, filesLine, printDiagnostics, readAll, sourcesFor } from './check-command.js';
+import { annotate, count, filesLine, formatOption, printAnnotations, printDiagnostics, readAll, sourcesFor, toolVersion } from './check-command.js';
 import { checkOutputPath, fileHost, keepNumberSigns, UsageError, writeOutputFile, type Io, type SpecFile } from './io.js';
 
 /** The options that take a number; `--max-states -1` is the value -1, refused by name. */
@@ -48,18 +57,23 @@ export const runHelp = `lifespec run — explore every interleaving of a spec's 
 
 Usage:
   lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--max-memory MB]
-               [--no-reduce] [--format text|json] [--svg OUT.svg] [--no-color] FILE
+               [--no-reduce] [--format text|json|sarif] [--svg OUT.svg] [--no-color] FILE
 
 Explores each scenario's threads, choose branches, fault branches (under
 \`faults on\`) and the DMA of armed hardware, breadth-first, and prints for each
 its verdict, the states and transitions explored and the time; for every
-violated rule, a shortest trace: numbered steps with the thread, the event and
-the source line. A spec with check errors is not explored.
+violated rule (and a deadlock), a line \`FILE:LINE:COL: error: RULE: message\`
+at the violating step, as compilers print errors, then a shortest trace:
+numbered steps with the thread, the event and the source line. A spec with
+check errors is not explored. Under GitHub Actions (GITHUB_ACTIONS=true) the
+text output also has a \`::error file=…::…\` annotation line per finding.
 ${filesLine}
 
 Options:
   --scenario NAME      explore only this scenario
-  --format text|json   text (default), or JSON as described in docs/trace-format.md
+  --format text|json|sarif
+                       text (default); JSON as described in docs/trace-format.md;
+                       SARIF 2.1.0 for code scanning (docs/ci.md)
   --svg OUT.svg        also draw every violated rule's (and deadlock's) trace as a
                        timeline, stacked in one SVG file: a lane per thread and per
                        armed device, the locks held, the objects' lifetimes;
@@ -74,15 +88,23 @@ export const testHelp = `lifespec test — run every scenario against its \`expe
 
 Usage:
   lifespec test [--max-states N] [--timeout S] [--max-memory MB] [--no-reduce]
-                [--no-color] FILE…
+                [--format text|json|sarif|junit] [--no-color] FILE…
 
 A scenario passes when its outcome matches \`expect\` (\`expect ok\` when it has
 none): \`expect violation A, B\` needs A and B among the violated rules (others
-may be too), \`expect deadlock\` needs a deadlock. Prints a line per scenario,
-the trace behind each mismatch, and a summary \`N passed, N failed\`.
+may be too), \`expect deadlock\` needs a deadlock. Prints a line per scenario;
+for each mismatch a line \`FILE:LINE:COL: error: RULE: message\` at the
+violating step (or at the \`expect\` line, for what did not happen) and its
+trace; and a summary \`N passed, N failed\` (\`, N incomplete\` for scenarios a
+bound left without a verdict). Under GitHub Actions (GITHUB_ACTIONS=true) the
+text output also has a \`::error file=…::…\` annotation line per mismatch.
 ${filesLine}
 
 Options:
+  --format text|json|sarif|junit
+                       text (default); json: each file's report as \`run\` gives
+                       it and a summary; sarif: SARIF 2.1.0; junit: JUnit XML,
+                       a testsuite per file (docs/ci.md)
 ${common}
 
 Exit codes: 0 every expectation met, 1 a mismatch (or check errors), 2 usage
@@ -173,8 +195,7 @@ export function commandRun(argv: string[], io: Io): number {
     return 0;
   }
   const opts = commonOptions(values, io);
-  const format = values.format;
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
+  const format = formatOption(values.format, ['text', 'json', 'sarif']);
   if (positionals.length > 1) throw new UsageError('run takes one FILE; use `lifespec test` for several');
   if (values.svg === '') throw new UsageError('--svg takes the path of the SVG file to write');
   const files = readAll(positionals, 'run needs a FILE (try: lifespec run examples/vfio_mlx5_hotunplug.lspec)');
@@ -188,7 +209,14 @@ export function commandRun(argv: string[], io: Io): number {
       io.out(`${JSON.stringify({ file: path, ...contractToJson(checked.program), diagnostics: checked.diagnostics.map((d) => diagnosticToJson(d, lookup(d.uri))), scenarios: [] }, null, 2)}\n`);
       return 1;
     }
+    if (format === 'sarif') {
+      const sarif = new SarifLog({ version: toolVersion });
+      sarif.addDiagnostics(checked.diagnostics, sourcesFor(path, text, checked.program));
+      io.out(`${JSON.stringify(sarif.toJson(1), null, 2)}\n`);
+      return 1;
+    }
     printDiagnostics(checked, path, text, io, opts.color);
+    if (annotate(io)) printAnnotations(checked.diagnostics, path, text, checked.program, io);
     io.err(`${visible(path)}: not explored: fix the errors above first\n`);
     return 1;
   }
@@ -197,7 +225,8 @@ export function commandRun(argv: string[], io: Io): number {
     throw new UsageError(`no scenario '${values.scenario}' in ${path}${names.length ? ` (it has ${names.join(', ')})` : ''}`);
   }
   if (checked.program.scenarios.size === 0) {
-    io.out(format === 'json' ? `${JSON.stringify({ file: path, ...contractToJson(checked.program), scenarios: [] }, null, 2)}\n` : `${visible(path)}: no scenarios to explore\n`);
+    if (format === 'sarif') io.out(`${JSON.stringify(new SarifLog({ version: toolVersion }).toJson(0), null, 2)}\n`);
+    else io.out(format === 'json' ? `${JSON.stringify({ file: path, ...contractToJson(checked.program), scenarios: [] }, null, 2)}\n` : `${visible(path)}: no scenarios to explore\n`);
     return 0;
   }
   const now = () => Date.now();
@@ -209,10 +238,17 @@ export function commandRun(argv: string[], io: Io): number {
     onProgress: progress.onProgress,
     onScenario: (r) => {
       progress.done();
-      if (format === 'text') io.out(`${formatScenarioResult(r, checked.program.sources, { color: opts.color, hint: raiseIt })}\n`);
+      if (format !== 'text') return;
+      io.out(`${formatScenarioResult(r, checked.program.sources, { color: opts.color, hint: raiseIt, quickfix: true })}\n`);
+      if (annotate(io)) for (const f of runFindings(r, checked.program, { hint: raiseIt })) io.out(`${findingAnnotation(f)}\n`);
     },
   });
-  if (format === 'json') {
+  if (format === 'sarif') {
+    if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);
+    const sarif = new SarifLog({ version: toolVersion });
+    for (const r of result.scenarios) sarif.addFindings(runFindings(r, checked.program, { hint: raiseIt }), checked.program);
+    io.out(`${JSON.stringify(sarif.toJson(exitFor(result.scenarios)), null, 2)}\n`);
+  } else if (format === 'json') {
     // The file first: a write error then leaves stdout without a half-true report.
     if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);
     const scenarios = result.scenarios.map((r) => scenarioToJson(r, checked.program.sources, { hint: raiseIt }));
@@ -245,26 +281,85 @@ function writeTimelines(out: string, inputs: readonly SpecFile[], results: reado
   say(findings ? `${count(findings, 'timeline')} written to ${visible(out)}\n` : `no violation to draw; ${visible(out)} says so\n`);
 }
 
+/** One file of `lifespec test`: its check, and its scenarios' results when it checked clean. */
+interface TestedFile {
+  readonly path: string;
+  readonly text: string;
+  readonly checked: CheckResult;
+  readonly results: ScenarioResult[];
+}
+
+/** `spec.lspec:12:3`: where a scenario's outcome is judged (its `expect` line, else its name). */
+function placeText(program: Program, scenario: string): string {
+  const p = scenarioPlace(program, scenario);
+  return `${visible(p.uri)}:${p.line}:${p.column}`;
+}
+
+/** The text lines of one scenario's outcome: pass, or FAIL/INCOMPLETE with each finding located and its trace. */
+function testLines(r: ScenarioResult, path: string, program: Program, io: Io, color: boolean): string {
+  const name = `${visible(path)} ${shown(r.scenario)} (${expectText(r)})`;
+  if (r.expectMet === true) return `pass ${name}: ${r.verdict}, ${count(r.states, 'state')}\n`;
+  const sources = program.sources;
+  const findings = testFindings(r, program, { hint: raiseIt });
+  const lines = [`${r.expectMet === undefined ? 'INCOMPLETE' : 'FAIL'} ${name}: ${mismatchText(r, sources, { hint: raiseIt })} (${placeText(program, r.scenario)})`];
+  for (const f of findings) {
+    if (f.kind === 'incomplete') continue;
+    lines.push(findingLine(f, { color }));
+    if (f.trace) lines.push(...formatTrace(f.trace, sources, '    ', { color }));
+  }
+  if (annotate(io)) lines.push(...findings.map(findingAnnotation));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The JSON of `lifespec test`: each file's report as `run --format json` gives it, and the summary. */
+function testJson(tested: readonly TestedFile[], summary: { passed: number; failed: number; incomplete: number }): string {
+  const files = tested.map(({ path, text, checked, results }) => {
+    if (hasErrors(checked.diagnostics)) {
+      const lookup = sourcesFor(path, text, checked.program);
+      return { file: path, ...contractToJson(checked.program), diagnostics: checked.diagnostics.map((d) => diagnosticToJson(d, lookup(d.uri))), scenarios: [] };
+    }
+    return { file: path, ...contractToJson(checked.program), scenarios: results.map((r) => scenarioToJson(r, checked.program.sources, { hint: raiseIt })) };
+  });
+  return `${JSON.stringify({ files, summary }, null, 2)}\n`;
+}
+
+/** JUnit XML: a suite per file; a file with check errors is one failed case, `check`. */
+function testJunit(tested: readonly TestedFile[]): string {
+  const suites: JunitSuite[] = tested.map(({ path, text, checked, results }) => {
+    if (!hasErrors(checked.diagnostics)) return { file: path, cases: results.map((r) => junitCase(r, testFindings(r, checked.program, { hint: raiseIt }), checked.program)) };
+    const lookup = sourcesFor(path, text, checked.program);
+    const shownDiagnostics = checked.diagnostics.map((d) => formatDiagnostic(d, lookup));
+    const first = shownDiagnostics[0]!.split('\n')[0]!;
+    return { file: path, cases: [{ name: 'check', timeMs: 0, problem: { element: 'failure', type: 'check-errors', message: first, text: shownDiagnostics.join('\n') } }] };
+  });
+  return junitXml(suites);
+}
+
 export function commandTest(argv: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args: keepNumberSigns(argv, numeric), allowPositionals: true, options: optionSpec });
+  const { values, positionals } = parseArgs({ args: keepNumberSigns(argv, numeric), allowPositionals: true, options: { ...optionSpec, format: { type: 'string', default: 'text' } } });
   if (values.help) {
     io.out(testHelp);
     return 0;
   }
   const opts = commonOptions(values, io);
+  const format = formatOption(values.format, ['text', 'json', 'sarif', 'junit']);
+  const text = format === 'text';
   const files = readAll(positionals, 'test needs at least one FILE (try: lifespec test examples/*.lspec)');
   const progress = progressReporter(io, () => Date.now());
   let passed = 0;
   let failed = 0;
-  let undecided = 0;
-  let checkErrors = false;
-  for (const { path, text } of files) {
-    const checked = check(text, { uri: path, host: fileHost() });
+  let incomplete = 0;
+  const tested: TestedFile[] = [];
+  for (const { path, text: spec } of files) {
+    const checked = check(spec, { uri: path, host: fileHost() });
+    const results: ScenarioResult[] = [];
+    tested.push({ path, text: spec, checked, results });
     if (hasErrors(checked.diagnostics)) {
-      printDiagnostics(checked, path, text, io, opts.color);
-      io.out(`FAIL ${visible(path)}: check errors, not explored\n`);
       failed++;
-      checkErrors = true;
+      if (!text) continue;
+      printDiagnostics(checked, path, spec, io, opts.color);
+      if (annotate(io)) printAnnotations(checked.diagnostics, path, spec, checked.program, io);
+      io.out(`FAIL ${visible(path)}: check errors, not explored\n`);
       continue;
     }
     explore(checked.program, {
@@ -272,28 +367,25 @@ export function commandTest(argv: string[], io: Io): number {
       onProgress: progress.onProgress,
       onScenario: (r) => {
         progress.done();
-        const name = `${visible(path)} ${shown(r.scenario)} (${expectText(r)})`;
-        if (r.expectMet === true) {
-          passed++;
-          io.out(`pass ${name}: ${r.verdict}, ${count(r.states, 'state')}\n`);
-          return;
-        }
-        if (r.expectMet === undefined) undecided++;
-        failed++;
-        const sources = checked.program.sources;
-        io.out(`${r.expectMet === undefined ? 'INCOMPLETE' : 'FAIL'} ${name}: ${mismatchText(r, sources, { hint: raiseIt })}\n`);
-        // Show the trace behind the first unexpected finding.
-        const wanted = new Set(r.expect?.outcome === 'violation' ? r.expect.rules : []);
-        const v = r.violations.find((x) => !wanted.has(x.rule));
-        if (v && r.expect?.outcome !== 'violation') {
-          io.out(`  ${shown(v.rule)}: ${shown(v.message)}\n${formatTrace(v.trace, sources, '    ', { color: opts.color }).join('\n')}\n`);
-        } else if (r.deadlock && r.expect?.outcome === 'ok') {
-          io.out(`  deadlock: ${shown(waitingText(r.deadlock))}\n${formatTrace(r.deadlock.trace, sources, '    ', { color: opts.color }).join('\n')}\n`);
-        }
+        results.push(r);
+        if (r.expectMet === true) passed++;
+        else if (r.expectMet === undefined) incomplete++;
+        else failed++;
+        if (text) io.out(testLines(r, path, checked.program, io, opts.color));
       },
     });
   }
-  io.out(`${passed} passed, ${failed} failed\n`);
-  if (failed === 0) return 0;
-  return failed === undecided && !checkErrors ? 3 : 1;
+  // Incomplete is neither passed nor failed: exit 3 when it is the only problem.
+  const code = failed > 0 ? 1 : incomplete > 0 ? 3 : 0;
+  if (format === 'json') io.out(testJson(tested, { passed, failed, incomplete }));
+  else if (format === 'junit') io.out(testJunit(tested));
+  else if (format === 'sarif') {
+    const sarif = new SarifLog({ version: toolVersion });
+    for (const t of tested) {
+      if (hasErrors(t.checked.diagnostics)) sarif.addDiagnostics(t.checked.diagnostics, sourcesFor(t.path, t.text, t.checked.program));
+      else for (const r of t.results) sarif.addFindings(testFindings(r, t.checked.program, { hint: raiseIt }), t.checked.program);
+    }
+    io.out(`${JSON.stringify(sarif.toJson(code), null, 2)}\n`);
+  } else io.out(`${passed} passed, ${failed} failed${incomplete ? `, ${incomplete} incomplete` : ''}\n`);
+  return code;
 }

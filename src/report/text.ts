@@ -8,12 +8,19 @@
  */
 import { shown, visible } from '../diagnostics/format.js';
 import type { Bound, DeadlockReport, ScenarioResult, TraceStep, ViolationReport } from '../explore/result.js';
+import type { Finding, Place } from './findings.js';
 import { locate, type Sources } from './positions.js';
 
 export interface ReportOptions {
   readonly color?: boolean;
   /** What the host adds to a bound's reason (the CLI names its option: `raise it with --max-states`). */
   readonly hint?: (bound: Bound) => string | undefined;
+  /**
+   * Start each violated rule and deadlock with `FILE:LINE:COL: error: RULE: message`
+   * at the violating step, as compilers print errors, so that editors (Vim's
+   * quickfix, Emacs's compile mode) jump to it; the trace is indented below.
+   */
+  readonly quickfix?: boolean;
 }
 
 const ansi = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
@@ -45,9 +52,28 @@ export function formatTrace(trace: readonly TraceStep[], sources: Sources, inden
   });
 }
 
+/** `FILE:LINE:COL: error: RULE: message`: the first line of a finding, as compilers write it. */
+export function locatedLine(where: Place, level: 'error' | 'warning', rule: string, message: string, options: Pick<ReportOptions, 'color'> = {}): string {
+  const head = paint(options.color, ansi.bold, `${visible(where.uri)}:${where.line}:${where.column}:`);
+  const sev = paint(options.color, (level === 'error' ? ansi.red : ansi.yellow) + ansi.bold, `${level}:`);
+  return `${head} ${sev} ${paint(options.color, ansi.bold, shown(rule))}: ${shown(message)}`;
+}
+
+/** A finding's located line (findings.ts), for the text output. */
+export function findingLine(f: Finding, options: Pick<ReportOptions, 'color'> = {}): string {
+  return locatedLine(f.where, f.level, f.rule, f.message, options);
+}
+
+/** The first line of a finding with a trace: located at its last step with `quickfix`, else indented. */
+function headLine(rule: string, message: string, trace: readonly TraceStep[], sources: Sources, options: ReportOptions): string {
+  const last = trace.at(-1);
+  if (options.quickfix && last) return locatedLine({ uri: last.uri, ...locate(sources, last.uri, last.offset) }, 'error', rule, message, options);
+  return `    ${paint(options.color, ansi.bold, shown(rule))}: ${shown(message)}`;
+}
+
 function violationLines(v: ViolationReport, sources: Sources, options: ReportOptions): string[] {
   return [
-    `    ${paint(options.color, ansi.bold, shown(v.rule))}: ${shown(v.message)}`,
+    headLine(v.rule, v.message, v.trace, sources, options),
     `      shortest trace, ${count(v.trace.length, 'step')}:`,
     ...formatTrace(v.trace, sources, '        ', options),
   ];
@@ -55,7 +81,7 @@ function violationLines(v: ViolationReport, sources: Sources, options: ReportOpt
 
 function deadlockLines(d: DeadlockReport, sources: Sources, options: ReportOptions): string[] {
   return [
-    `    ${paint(options.color, ansi.bold, 'deadlock')}: no thread can move — ${shown(waitingText(d))}`,
+    headLine('deadlock', `no thread can move — ${waitingText(d)}`, d.trace, sources, options),
     `      shortest trace, ${count(d.trace.length, 'step')}:`,
     ...formatTrace(d.trace, sources, '        ', options),
   ];
