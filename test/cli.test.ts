@@ -298,3 +298,14 @@ describe('- is standard input', () => {
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: 'lifespec: fmt --write rewrites files; standard input (-) has none: use `lifespec fmt -` to print it\n' });
   });
 });
+
+test('the progress line names the file and scenario, the share of --max-states, the rate and the queue', async () => {
+  const { importerRace } = await import('../bench/generate.js');
+  const p = file('race.lspec', importerRace(8));
+  let err = '';
+  const code = main(['run', '--no-color', '--max-states', '100000', p], { out: () => {}, err: (s) => (err += s), color: false, errIsTty: true });
+  expect(code).toBe(0);
+  const lines = err.split('\r\x1b[K').filter((l) => l.length > 0);
+  expect(lines.length).toBeGreaterThan(0);
+  for (const l of lines) expect(l).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} [a-z_0-9]+: [\\d,]+ states \\(\\d+(\\.\\d)?% of --max-states\\), [\\d,]+ states/s, [\\d,]+ queued, [\\d,]+ transitions, \\d+\\.\\d s$`));
+}, 60_000);

@@ -325,7 +325,8 @@ scenario quick {
     expect(scenarios[0]!.states).toBeGreaterThan(300);
     expect(seen.length).toBeGreaterThanOrEqual(2);
     for (const x of seen) {
-      expect(Object.keys(x).sort()).toEqual(['elapsedMs', 'scenario', 'states', 'transitions']);
+      expect(Object.keys(x).sort()).toEqual(['elapsedMs', 'maxStates', 'queued', 'scenario', 'states', 'transitions']);
+      expect(x.queued).toBeGreaterThanOrEqual(0);
       expect(x.states).toBeGreaterThanOrEqual(1);
       expect(x.elapsedMs).toBeGreaterThanOrEqual(0);
     }
@@ -338,7 +339,8 @@ scenario quick {
     const { registry, program: p } = program();
     const seen: Progress[] = [];
     explore(p, { registry, scenario: 'quick', progressIntervalMs: 0, onProgress: (x) => seen.push(x) });
-    expect(seen[0]).toEqual({ scenario: 'quick', states: 1, transitions: 0, elapsedMs: expect.any(Number) });
+    // The first state is being expanded: nothing queued yet; the default state limit is in force.
+    expect(seen[0]).toEqual({ scenario: 'quick', states: 1, transitions: 0, queued: 0, maxStates: expect.any(Number), elapsedMs: expect.any(Number) });
     expect(seen.map((x) => x.transitions)).toEqual([...seen.map((x) => x.transitions)].sort((a, b) => a - b));
     // With the default interval a search that short reports nothing.
     const none: Progress[] = [];

@@ -155,14 +155,20 @@ const optionSpec = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-/** A progress line on stderr, for searches longer than a second. */
-function progressReporter(io: Io, now: () => number): { onProgress: (p: Progress) => void; done: () => void } {
+/**
+ * A progress line on stderr, for searches longer than a second: the file
+ * and scenario, states (and their share of --max-states), the rate, the
+ * queue still to expand, transitions and time.
+ */
+export function progressReporter(io: Io, now: () => number, file: string): { onProgress: (p: Progress) => void; done: () => void } {
   let drawn = false;
   let lastLine = 0;
   return {
     onProgress(p) {
       if (p.elapsedMs < 1000) return;
-      const text = `${shown(p.scenario)}: ${count(p.states, 'state')}, ${count(p.transitions, 'transition')}, ${(p.elapsedMs / 1000).toFixed(1)} s`;
+      const share = p.maxStates ? ` (${((100 * p.states) / p.maxStates).toFixed(p.states * 1000 < p.maxStates ? 1 : 0)}% of --max-states)` : '';
+      const rate = Math.round((p.states * 1000) / p.elapsedMs).toLocaleString('en-US');
+      const text = `${visible(file)} ${shown(p.scenario)}: ${count(p.states, 'state')}${share}, ${rate} states/s, ${p.queued.toLocaleString('en-US')} queued, ${count(p.transitions, 'transition')}, ${(p.elapsedMs / 1000).toFixed(1)} s`;
       if (io.errIsTty) {
         io.err(`\r\x1b[K${text}`);
         drawn = true;
@@ -230,7 +236,7 @@ export function commandRun(argv: string[], io: Io): number {
     return 0;
   }
   const now = () => Date.now();
-  const progress = progressReporter(io, now);
+  const progress = progressReporter(io, now, path);
   if (format === 'text') io.out(`${visible(path)}\n${contractLines(checked.program).join('')}`);
   const result = explore(checked.program, {
     ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
@@ -345,7 +351,6 @@ export function commandTest(argv: string[], io: Io): number {
   const format = formatOption(values.format, ['text', 'json', 'sarif', 'junit']);
   const text = format === 'text';
   const files = readAll(positionals, 'test needs at least one FILE (try: lifespec test examples/*.lspec)');
-  const progress = progressReporter(io, () => Date.now());
   let passed = 0;
   let failed = 0;
   let incomplete = 0;
@@ -362,6 +367,7 @@ export function commandTest(argv: string[], io: Io): number {
       io.out(`FAIL ${visible(path)}: check errors, not explored\n`);
       continue;
     }
+    const progress = progressReporter(io, () => Date.now(), path);
     explore(checked.program, {
       ...opts.search,
       onProgress: progress.onProgress,

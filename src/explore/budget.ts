@@ -72,7 +72,7 @@ export class Budget {
    * reads the clock every time: one slow step (a set of a million elements
    * copied) must not carry the search far past its time limit.
    */
-  exceeded(states: number, transitions: number): Incomplete | undefined {
+  exceeded(states: number, transitions: number, queued = 0): Incomplete | undefined {
     if (this.bytes >= this.maxBytes) {
       return { bound: 'memory', reason: `stopped at the memory limit (about ${Math.round(this.maxBytes / 1024 / 1024).toLocaleString('en-US')} MB of states)` };
     }
@@ -83,7 +83,7 @@ export class Budget {
     if (limit !== undefined && t - this.start > limit) return { bound: 'time', reason: `stopped at the time limit of ${Number((limit / 1000).toPrecision(3))} s` };
     if (this.options.onProgress && t - this.lastProgress >= this.interval) {
       this.lastProgress = t;
-      this.options.onProgress({ scenario: this.scenario, states, transitions, elapsedMs: t - this.start });
+      this.options.onProgress({ scenario: this.scenario, states, transitions, queued, ...(Number.isFinite(this.maxStates) ? { maxStates: this.maxStates } : {}), elapsedMs: t - this.start });
     }
     return undefined;
   }

@@ -92,5 +92,9 @@ export interface Progress {
   readonly scenario: string;
   readonly states: number;
   readonly transitions: number;
+  /** States found and not yet expanded (the search's queue). */
+  readonly queued: number;
+  /** The state limit in force, when there is one (`maxStates`). */
+  readonly maxStates?: number;
   readonly elapsedMs: number;
 }

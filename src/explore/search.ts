@@ -119,7 +119,7 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
   search: for (let e = frontier.pop(); e; e = frontier.pop()) {
     const { w, id, cost } = e;
     if (cost !== best[id]) continue;
-    incomplete = budget.exceeded(visited.size, transitions);
+    incomplete = budget.exceeded(visited.size, transitions, frontier.size);
     if (incomplete) break;
     if (w.halted) {
       // A run the model stopped has ended: what it left unanswered is a finding too (its trace keeps every step).
@@ -166,7 +166,7 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
           frontier.push(c, r.world, known);
         }
       }
-      incomplete = budget.exceeded(visited.size, transitions);
+      incomplete = budget.exceeded(visited.size, transitions, frontier.size);
       if (incomplete) break search;
     }
   }
