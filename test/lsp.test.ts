@@ -17,6 +17,7 @@ import {
 } from 'vscode-languageserver/node';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { serve } from '../src/lsp/server.js';
+import { main as cli } from '../src/cli/main.js';
 import { services } from '../src/index.js';
 
 const used = `/// Gives a value.
@@ -236,5 +237,27 @@ constraint c { at end count(k) == 0 }
       ['helper', 12, '(x: int) -> int'],
       ['c', 24, '1 rule'],
     ]);
+  });
+});
+
+describe('lifespec lsp on the command line', () => {
+  const run = (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = cli(argv, { out: (s) => void (out += s), err: (s) => void (err += s), color: false });
+    return { code, out, err };
+  };
+
+  test('--help says what it serves; help lists it', () => {
+    const r = run('lsp', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Usage: lifespec lsp \[--stdio\]\n/);
+    expect(r.out).toContain('docs/editors.md');
+    expect(run('--help').out).toContain('lifespec lsp                    serve the Language Server Protocol on stdio');
+    expect(run('help', 'lsp').out).toBe(r.out);
+  });
+
+  test('an argument other than --stdio is a usage error', () => {
+    expect(run('lsp', 'main.lspec')).toEqual({ code: 2, out: '', err: "lifespec: lsp takes no argument but --stdio, got 'main.lspec'\n" });
   });
 });
