@@ -161,7 +161,9 @@ chmodSync(binDir, 0o755);
 const bin = join(binDir, 'cli.mjs');
 beforeAll(async () => {
   const { build } = await import('esbuild');
-  await build({ absWorkingDir: root, entryPoints: ['src/cli/bin.ts'], outfile: bin, bundle: true, platform: 'node', format: 'esm', target: 'node20', loader: { '.lspec': 'text' }, logLevel: 'silent' });
+  // As scripts/build.mjs builds it: the CommonJS it inlines (the LSP library) gets a require().
+  const banner = "import { createRequire as __lifespecRequire } from 'node:module';\nconst require = __lifespecRequire(import.meta.url);";
+  await build({ absWorkingDir: root, entryPoints: ['src/cli/bin.ts'], outfile: bin, bundle: true, platform: 'node', format: 'esm', target: 'node20', loader: { '.lspec': 'text' }, logLevel: 'silent', banner: { js: banner } });
 }, 60_000);
 
 /** Runs the bundled CLI in a child; a hang is killed after 10 s and a heap blow-up fails at 256 MB. */
@@ -309,3 +311,38 @@ test('the progress line names the file and scenario, the share of --max-states, 
   expect(lines.length).toBeGreaterThan(0);
   for (const l of lines) expect(l).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} [a-z_0-9]+: [\\d,]+ states \\(\\d+(\\.\\d)?% of --max-states\\), [\\d,]+ states/s, [\\d,]+ queued, [\\d,]+ transitions, \\d+\\.\\d s$`));
 }, 60_000);
+
+describe('Ctrl-C', () => {
+  /** Starts a long search in the bundled CLI and sends SIGINT `times` times once its first progress line is out. */
+  async function interrupt(args: string[], times: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const { importerRace } = await import('../bench/generate.js');
+    const p = file('long.lspec', importerRace(16));
+    const { spawn } = await import('node:child_process');
+    const c = spawn(process.execPath, [bin, ...args, p], { cwd: binDir });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('states/s') && !c.killed) for (let i = 0; i < times; i++) c.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => c.on('exit', (n) => resolve(n)));
+    return { code, stdout, stderr };
+  }
+
+  test('the first one stops the search through the stop signal and reports it as incomplete: exit 3', async () => {
+    const r = await interrupt(['run', '--no-color'], 1);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/scenario importers_race_unplug: INCOMPLETE: no verdict/);
+    expect(r.stdout).toContain('stopped on request');
+    expect(r.stdout).toMatch(/1 scenario: 0 ok, 0 violated, 1 incomplete\n$/);
+    expect(r.stderr).toContain('lifespec: interrupted: reporting what was found (Ctrl-C again to quit at once)');
+  }, 60_000);
+
+  test('JSON output survives it: a whole report, the scenario incomplete with bound "stopped"', async () => {
+    const r = await interrupt(['run', '--format', 'json'], 1);
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout) as { scenarios: { verdict: string; incomplete: { bound: string } | null }[] };
+    expect(report.scenarios.map((s) => [s.verdict, s.incomplete?.bound])).toEqual([['incomplete', 'stopped']]);
+  }, 60_000);
+});

@@ -141,7 +141,7 @@ function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; t
   let maxMemoryMb: number | undefined;
   if (values['max-memory'] !== undefined) maxMemoryMb = numberOption('max-memory', values['max-memory'], positive, 'a positive number of megabytes');
   return {
-    search: { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), reduce: !values['no-reduce'] },
+    search: { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), reduce: !values['no-reduce'], ...(io.signal ? { signal: io.signal } : {}) },
     color: io.color && !values['no-color'],
   };
 }

@@ -70,6 +70,8 @@ export interface Io {
   color: boolean;
   /** stderr is a terminal: progress may redraw one line. */
   errIsTty?: boolean;
+  /** Set when the user interrupts (Ctrl-C): searches stop as the playground's Stop stops them, and report what they have. */
+  signal?: { readonly aborted: boolean };
 }
 
 /**
