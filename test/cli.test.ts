@@ -346,3 +346,18 @@ describe('Ctrl-C', () => {
     expect(report.scenarios.map((s) => [s.verdict, s.incomplete?.bound])).toEqual([['incomplete', 'stopped']]);
   }, 60_000);
 });
+
+test('run takes several files: text one after another, JSON as { files: [...] }, the worst exit code', () => {
+  const ok = file('ok.lspec', `${spec}driver d for gpu { action a() { } }\nscenario s {\n  d.a()\n  expect ok\n}\n`);
+  const bad = file('bad.lspec', `${spec}driver d for gpu { action a() { assert false } }\nscenario s {\n  d.a()\n}\n`);
+  const text = run('run', '--no-color', ok, bad);
+  expect(text.code).toBe(1);
+  expect(text.out.indexOf(`${ok}\n`)).toBeLessThan(text.out.indexOf(`${bad}\n`));
+  expect(text.out.match(/^1 scenario: .*$/gm)).toEqual(['1 scenario: 1 ok, 0 violated', '1 scenario: 0 ok, 1 violated']);
+  const json = JSON.parse(run('run', '--format', 'json', ok, bad).out) as { files: { file: string; scenarios: { verdict: string }[] }[] };
+  expect(json.files.map((f) => [f.file, f.scenarios[0]!.verdict])).toEqual([
+    [ok, 'ok'],
+    [bad, 'violated'],
+  ]);
+  expect(run('run', '--svg', join(tmp, 'x.svg'), ok, bad)).toMatchObject({ code: 2, err: 'lifespec: --svg draws the timelines of one FILE; run the files one at a time\n' });
+});

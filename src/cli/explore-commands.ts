@@ -57,9 +57,10 @@ export const runHelp = `lifespec run — explore every interleaving of a spec's 
 
 Usage:
   lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--max-memory MB]
-               [--no-reduce] [--format text|json|sarif] [--svg OUT.svg] [--no-color] FILE
+               [--no-reduce] [--format text|json|sarif] [--svg OUT.svg] [--no-color] FILE…
 
-Explores each scenario's threads, choose branches, fault branches (under
+Several FILEs are explored one after another (JSON: { "files": [report, …] },
+SARIF: one log); --scenario and --svg take one FILE. Explores each scenario's threads, choose branches, fault branches (under
 \`faults on\`) and the DMA of armed hardware, breadth-first, and prints for each
 its verdict, the states and transitions explored and the time; for every
 violated rule (and a deadlock), a line \`FILE:LINE:COL: error: RULE: message\`
@@ -202,23 +203,44 @@ export function commandRun(argv: string[], io: Io): number {
   }
   const opts = commonOptions(values, io);
   const format = formatOption(values.format, ['text', 'json', 'sarif']);
-  if (positionals.length > 1) throw new UsageError('run takes one FILE; use `lifespec test` for several');
-  if (values.svg === '') throw new UsageError('--svg takes the path of the SVG file to write');
+  if (positionals.length > 1 && values.svg !== undefined) throw new UsageError('--svg draws the timelines of one FILE; run the files one at a time');
+  if (positionals.length > 1 && values.scenario !== undefined) throw new UsageError('--scenario names a scenario of one FILE; run the files one at a time');
   const files = readAll(positionals, 'run needs a FILE (try: lifespec run examples/vfio_mlx5_hotunplug.lspec)');
-  const [{ path, text }] = files as [SpecFile];
   // Refuse an output over the input (or a device, a directory) before the search, not after it.
   if (values.svg !== undefined) checkOutputPath(values.svg, files, '--svg timeline');
+  // Several files: one SARIF log for all, JSON as `test --format json` writes it ({ files: [...] }), text one after another.
+  const sarif = format === 'sarif' ? new SarifLog({ version: toolVersion }) : undefined;
+  const reports: unknown[] = [];
+  let code = 0;
+  for (const file of files) {
+    const c = runFile(file, files, values, opts, format, io, sarif, (r) => reports.push(r));
+    code = worse(code, c);
+  }
+  if (sarif) io.out(`${JSON.stringify(sarif.toJson(code), null, 2)}\n`);
+  if (format === 'json') io.out(`${JSON.stringify(files.length === 1 ? reports[0] : { files: reports }, null, 2)}\n`);
+  return code;
+}
+
+/** The exit code of several results: a finding (1) over incomplete (3) over clean (0). */
+function worse(a: number, b: number): number {
+  const rank = (c: number) => (c === 1 ? 2 : c === 3 ? 1 : 0);
+  return rank(b) > rank(a) ? b : a;
+}
+
+type RunValues = { scenario?: string; svg?: string };
+
+/** One FILE of `lifespec run`: text goes out as it comes; JSON reports go to `report`, SARIF findings into `sarif`. */
+function runFile(file: SpecFile, files: readonly SpecFile[], values: RunValues, opts: Common, format: string, io: Io, sarif: SarifLog | undefined, report: (r: unknown) => void): number {
+  const { path, text } = file;
   const checked = check(text, { uri: path, host: fileHost() });
   if (hasErrors(checked.diagnostics)) {
     if (format === 'json') {
       const lookup = sourcesFor(path, text, checked.program);
-      io.out(`${JSON.stringify({ file: path, ...contractToJson(checked.program), diagnostics: checked.diagnostics.map((d) => diagnosticToJson(d, lookup(d.uri))), scenarios: [] }, null, 2)}\n`);
+      report({ file: path, ...contractToJson(checked.program), diagnostics: checked.diagnostics.map((d) => diagnosticToJson(d, lookup(d.uri))), scenarios: [] });
       return 1;
     }
-    if (format === 'sarif') {
-      const sarif = new SarifLog({ version: toolVersion });
+    if (sarif) {
       sarif.addDiagnostics(checked.diagnostics, sourcesFor(path, text, checked.program));
-      io.out(`${JSON.stringify(sarif.toJson(1), null, 2)}\n`);
       return 1;
     }
     printDiagnostics(checked, path, text, io, opts.color);
@@ -231,8 +253,8 @@ export function commandRun(argv: string[], io: Io): number {
     throw new UsageError(`no scenario '${values.scenario}' in ${path}${names.length ? ` (it has ${names.join(', ')})` : ''}`);
   }
   if (checked.program.scenarios.size === 0) {
-    if (format === 'sarif') io.out(`${JSON.stringify(new SarifLog({ version: toolVersion }).toJson(0), null, 2)}\n`);
-    else io.out(format === 'json' ? `${JSON.stringify({ file: path, ...contractToJson(checked.program), scenarios: [] }, null, 2)}\n` : `${visible(path)}: no scenarios to explore\n`);
+    if (format === 'json') report({ file: path, ...contractToJson(checked.program), scenarios: [] });
+    else if (format === 'text') io.out(`${visible(path)}: no scenarios to explore\n`);
     return 0;
   }
   const now = () => Date.now();
@@ -249,16 +271,14 @@ export function commandRun(argv: string[], io: Io): number {
       if (annotate(io)) for (const f of runFindings(r, checked.program, { hint: raiseIt })) io.out(`${findingAnnotation(f)}\n`);
     },
   });
-  if (format === 'sarif') {
+  if (sarif) {
     if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);
-    const sarif = new SarifLog({ version: toolVersion });
     for (const r of result.scenarios) sarif.addFindings(runFindings(r, checked.program, { hint: raiseIt }), checked.program);
-    io.out(`${JSON.stringify(sarif.toJson(exitFor(result.scenarios)), null, 2)}\n`);
   } else if (format === 'json') {
     // The file first: a write error then leaves stdout without a half-true report.
     if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);
     const scenarios = result.scenarios.map((r) => scenarioToJson(r, checked.program.sources, { hint: raiseIt }));
-    io.out(`${JSON.stringify({ file: path, ...contractToJson(checked.program), scenarios }, null, 2)}\n`);
+    report({ file: path, ...contractToJson(checked.program), scenarios });
   } else {
     const by = (v: ScenarioResult['verdict']) => result.scenarios.filter((r) => r.verdict === v).length;
     const parts = [`${by('ok')} ok`, `${by('violated') + by('deadlock')} violated`, ...(by('incomplete') ? [`${by('incomplete')} incomplete`] : [])];

@@ -19,7 +19,7 @@ const version = typeof LIFESPEC_VERSION === 'string' ? LIFESPEC_VERSION : '0.1.0
 const mainHelp = `lifespec — check how Linux drivers create, share and tear down resources
 
 Usage:
-  lifespec run FILE               explore every interleaving of each scenario;
+  lifespec run FILE…              explore every interleaving of each scenario;
                                   print verdicts and shortest counterexamples
   lifespec test FILE…             run each scenario against its \`expect\` line
   lifespec check FILE…            parse and check specs; print diagnostics
