@@ -128,11 +128,13 @@ describe('the server over streams', () => {
   test('diagnostics of an open used file answer before the disk; related places; a change republishes; a close clears', async () => {
     const uMain = 'file:///w/main.lspec';
     const uUsed = 'file:///w/used.lspec';
+    // The used file is open (and answered) first, whatever the timing: `give` then resolves from it, not from disk.
+    const usedFirst = client.next(uUsed);
+    open(uUsed, used);
+    await usedFirst;
     const firstMain = client.next(uMain);
     open(uMain, main);
-    open(uUsed, used);
     const d = (await firstMain).diagnostics;
-    // The two opens fall in one debounce: the used file is open, so `give` resolves.
     expect(d.map((x) => [x.code, x.range.start, String(x.message).split(':')[0]])).toEqual([
       ['duplicate-declaration', { line: 15, character: 3 }, 'function `twice` is already declared'],
     ]);
