@@ -774,3 +774,34 @@ test('fmt keeps the blank line between a file\'s leading comment and its first d
   const r = formatText(parse(text, { uri: 'h.lspec' }), (x) => parse(x, { uri: 'h.lspec' }));
   expect(r).toEqual({ ok: true, text, changed: false });
 });
+
+test("a kref event's pattern binds the kref's owner, which rules can read", () => {
+  const text = `${topo}kind mr { refs: kref  key: int }
+driver core {
+  action reg(k: int) -> mr { return new mr { key: k } }
+  action put(m: mr) { if kref_put(m.refs) { free(m) } }
+}
+constraint keyed_puts { kref_put(m) requires m != none && m.key != 0 }
+constraint bounded { always count(mr) <= 1 }
+scenario keyed {
+  let a = core.reg(1)
+  core.put(a)
+  expect ok
+}
+scenario unkeyed {
+  let a = core.reg(0)
+  core.put(a)
+  expect violation keyed_puts
+}
+scenario two {
+  let a = core.reg(1)
+  let b = core.reg(2)
+  expect violation bounded
+}
+`;
+  const r = runSpec(text, 'krefev.lspec');
+  expectQuiet(scenario(r, 'keyed'));
+  expect(rules(scenario(r, 'unkeyed'))).toEqual(['keyed_puts']);
+  expect(violation(scenario(r, 'unkeyed'), 'keyed_puts').message).toBe('kref_put(mr#1) requires `m != none && m.key != 0`, which does not hold');
+  expect(rules(scenario(r, 'two'))).toEqual(['bounded']);
+});

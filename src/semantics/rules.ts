@@ -22,6 +22,9 @@ function lifecycleEvent(cx: CheckContext, name: string): EventSpec | undefined {
 export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventSig | undefined {
   if (parts.length === 1) {
     const name = parts[0]!;
+    // A kref call's event is about the kref's owner (the object, or none for driver state), not the kref itself.
+    const own = objectEvents.get(name);
+    if (own && name.startsWith('kref_')) return { name, params: own.params };
     const prim = cx.lookupPrimitive(name);
     if (prim && !queries.has(prim.name)) return { name: prim.name, params: prim.params };
     const life = lifecycleEvent(cx, name);
