@@ -55,7 +55,7 @@ const browser = await launchChromium();
 try {
   const tab = await browser.newPage({ viewport: { width: 1000, height: 620 } });
   await tab.setContent(page);
-  await tab.waitForFunction(() => document.title === 'drawn');
+  await tab.waitForFunction('document.title === "drawn"');
   await (await tab.$('.xterm-screen'))!.screenshot({ path: join(root, 'docs/editors-neovim.png') });
   console.log('wrote docs/editors-neovim.png');
 } finally {

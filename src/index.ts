@@ -11,7 +11,8 @@
  * @packageDocumentation
  */
 import type { Diagnostic } from './diagnostics/diagnostic.js';
-import { exploreProgram, type ExploreOptions, type ExploreResult } from './explore/explore.js';
+import { exploreProgram, replayProgram, type ExploreOptions, type ExploreResult, type RecordedStep, type ReplayResult } from './explore/explore.js';
+export type { RecordedStep, ReplayResult } from './explore/explore.js';
 import { builtinRegistry, ModelRegistry } from './models/registry.js';
 import { checkParsed, type CheckResult } from './semantics/check.js';
 import type { Program } from './semantics/program.js';
@@ -163,6 +164,23 @@ export function explore(program: Program, options: ExploreOptions = {}): Explore
   const base = baseVocabulary(program.vocabulary);
   const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
   return exploreProgram(program, { ...options, registry });
+}
+
+/**
+ * Replays a recorded trace (the `thread` and `event` of each step, as
+ * `scenarioToJson` writes them) in scenario `scenario` of a checked program,
+ * which may have changed since the trace was taken: how many steps it still
+ * allows, the first it does not (with what it offers there), and the rules
+ * the replayed run violates. `lifespec replay` is built on it.
+ *
+ * @throws CheckErrors when the program's check found errors
+ * @throws RangeError when the program has no such scenario
+ */
+export function replay(program: Program, scenario: string, steps: readonly RecordedStep[], options: Pick<ExploreOptions, 'registry'> = {}): ReplayResult {
+  if (program.errors.length > 0) throw new CheckErrors(program.errors);
+  const base = baseVocabulary(program.vocabulary);
+  const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
+  return replayProgram(program, scenario, steps, { registry });
 }
 
 /** Diagnostics of a text in one call: parse, then check. */

@@ -9,7 +9,10 @@ import type { SearchOptions } from './budget.js';
 import { ModelError } from '../models/guard.js';
 import { IntOverflow } from '../runtime/pure.js';
 import type { Incomplete, ScenarioResult } from './result.js';
+import { replayTrace, type RecordedStep, type ReplayResult } from './replay.js';
 import { exploreScenario } from './search.js';
+
+export type { RecordedStep, ReplayResult } from './replay.js';
 
 export interface ExploreOptions extends SearchOptions {
   /** Explore only this scenario. */
@@ -84,4 +87,18 @@ function notExplored(name: string, expect: ScenarioRt['expect'], incomplete: Inc
     expectMet: undefined,
     reductions: [],
   };
+}
+
+/**
+ * Replays a recorded trace (its steps' `thread` and `event`, as the JSON
+ * report has them) in scenario `scenario` of a checked program: how far the
+ * program still allows it, where it departs, and what the replayed run
+ * violates. The program may have changed since the trace was taken.
+ */
+export function replayProgram(program: Program, scenario: string, steps: readonly RecordedStep[], options: Pick<ExploreOptions, 'registry'> = {}): ReplayResult {
+  const registry = options.registry ?? defaultRegistry();
+  const compiled = compileProgram(program, registry);
+  const s = compiled.scenarios.find((x) => x.name === scenario);
+  if (!s) throw new RangeError(`no scenario '${scenario}' in ${program.spec.uri}`);
+  return replayTrace(compiled, registry, s, steps);
 }
