@@ -95,3 +95,20 @@ describe('lifespec replay', () => {
     expect(cli('replay', join(dir, 'not.json'), buggy)).toMatchObject({ code: 2, err: `lifespec: ${join(dir, 'not.json')}: not a Lifespec JSON report (lifespec run --format json writes one)\n` });
   });
 });
+
+describe('trace steps carry their call and what they changed', () => {
+  test('calls, arguments and results as fields, and the driver and object fields each step changed', () => {
+    const { program } = check(noRevokeCheck, { uri: 'seed.lspec' });
+    const v = explore(program, { scenario: 'unplug_races_registration' }).scenarios[0]!.violations.find((x) => x.rule === 'no_mapping_outlives_provider')!;
+    const byEvent = new Map(v.trace.map((s) => [s.event.split(' · ')[0], s]));
+    expect(byEvent.get('bind vfio_pci')?.call).toEqual({ name: 'bind', args: ['vfio_pci'] });
+    const exp = v.trace.find((s) => s.call?.name === 'dma_buf_export')!;
+    expect(exp.call).toEqual({ name: 'dma_buf_export', args: ['vfio_pci.dmabuf_ops', 'gpu_bar0#3'], result: 'dma_buf#6' });
+    // The exporter's own state: its set of buffers.
+    expect(v.trace.some((s) => s.changes?.['vfio_pci.bufs'] === '{dma_buf#6}')).toBe(true);
+    // A model object's readable field: the device's binding, set by bind and cleared by the unplug.
+    expect(v.trace.filter((s) => s.changes?.['gpu.binding'] !== undefined).map((s) => s.changes!['gpu.binding'])).toEqual(['binding#2', 'none']);
+    // A step that changed nothing has no `changes`; one that calls nothing (a DMA, the end) has no `call`.
+    expect(v.trace.find((s) => s.event === 'vfio_pci.export()')).not.toHaveProperty('changes');
+  });
+});

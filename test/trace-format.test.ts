@@ -45,7 +45,10 @@ const schema: Record<string, Record<string, string>> = {
     locks: 'string[]',
     created: 'string[]',
     ended: 'string[]',
+    call: 'Call (optional)',
+    changes: 'object (optional)',
   },
+  Call: { name: 'string', args: 'string[]', result: 'string (optional)' },
   Deadlock: { trace: 'Step[]', waiting: 'Waiting[]' },
   Waiting: { thread: 'string', on: 'string' },
   Incomplete: { bound: '"states" | "time" | "memory" | "stopped" | "spec"', reason: 'string', uri: 'string (optional)', line: 'integer (optional)', column: 'integer (optional)' },
@@ -127,6 +130,11 @@ function check(value: unknown, type: string, path: string): void {
       return;
     case 'integer':
       expect(Number.isInteger(value) && (value as number) >= 0, `${path} is a non-negative integer, not ${String(value)}`).toBe(true);
+      return;
+    case 'object':
+      // A map from names to shown values (`changes`).
+      expect(typeof value === 'object' && value !== null && !Array.isArray(value), `${path} is an object`).toBe(true);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) expect(typeof v, `${path}.${k}`).toBe('string');
       return;
   }
   const fields = schema[t];

@@ -100,5 +100,6 @@ export function replayProgram(program: Program, scenario: string, steps: readonl
   const compiled = compileProgram(program, registry);
   const s = compiled.scenarios.find((x) => x.name === scenario);
   if (!s) throw new RangeError(`no scenario '${scenario}' in ${program.spec.uri}`);
-  return replayTrace(compiled, registry, s, steps);
+  const { path: _path, ...result } = replayTrace(compiled, registry, s, steps);
+  return result;
 }

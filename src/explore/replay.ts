@@ -9,11 +9,14 @@
  */
 import type { CompiledProgram, ScenarioRt } from '../runtime/compiled.js';
 import { initialWorld } from '../runtime/initial.js';
-import { Machine } from '../runtime/machine.js';
+import { Machine, type StepInfo } from '../runtime/machine.js';
 import { Monitor, type MonitorContext } from '../runtime/monitor.js';
 import type { Natives } from '../runtime/natives.js';
 import type { World } from '../runtime/world.js';
+import type { Value } from '../runtime/values.js';
+import { equal, ref } from '../runtime/values.js';
 import { ORDERED, worldKey } from './key.js';
+import type { TraceStep } from './result.js';
 import { Successors } from './successors.js';
 
 /** A step of a recorded trace, as the trace names it. */
@@ -32,6 +35,13 @@ export interface ReplayResult {
   readonly violated: readonly string[];
 }
 
+/** A replayed step: its record (with `call`, under `detail`) and the worlds before and after it. */
+export interface ReplayedStep {
+  readonly info: StepInfo;
+  readonly before: World;
+  readonly after: World;
+}
+
 const END = 'the scenario ends';
 
 /**
@@ -40,9 +50,10 @@ const END = 'the scenario ends';
  * replay wins; the number of runs tried is bounded, so a pathological trace
  * cannot take the replay exponential.
  */
-export function replayTrace(program: CompiledProgram, natives: Natives, scenario: ScenarioRt, steps: readonly RecordedStep[]): ReplayResult {
+export function replayTrace(program: CompiledProgram, natives: Natives, scenario: ScenarioRt, steps: readonly RecordedStep[], detail = false): ReplayResult & { readonly path?: readonly ReplayedStep[] } {
   const monitor = new Monitor(program, natives);
-  const machine = new Machine(program, natives, monitor);
+  const machine = new Machine(program, natives, monitor, detail);
+  const path: ReplayedStep[] = [];
   const w0 = initialWorld(program, natives, scenario, monitor);
   const succ = new Successors(machine, program, ORDERED, (w) => worldKey(w, w0.objects.length, ORDERED, w0.objects), undefined, false);
   let budget = 10_000;
@@ -66,6 +77,7 @@ export function replayTrace(program: CompiledProgram, natives: Natives, scenario
     const want = steps[i];
     if (!want || (want.thread === 'main' && want.event === END && i === steps.length - 1 && w.threads.every((t) => t.done))) {
       done = { replayed: steps.length, violated: ending(w, violated) };
+      if (want) path.push({ info: { thread: 'main', text: END, uri: '', at: 0, locks: [], created: [], ended: [], local: false }, before: w, after: w });
       return true;
     }
     const offered: RecordedStep[] = [];
@@ -77,11 +89,57 @@ export function replayTrace(program: CompiledProgram, natives: Natives, scenario
       }
       if (--budget < 0) break;
       const more = [...violated, ...r.violations.map((v) => v.rule).filter((rule) => !violated.includes(rule))];
+      path.push({ info: r.info, before: w, after: r.world });
       if (walk(r.world, i + 1, more)) return true;
+      path.pop();
     }
     if (i >= deepest.replayed) deepest = { replayed: i, departs: { step: i + 1, expected: want, offered }, violated };
     return false;
   };
   walk(w0, 0, []);
-  return done ?? deepest;
+  return done ? { ...done, path } : deepest;
+}
+
+/**
+ * A found trace with each step's call and changes filled in, by replaying it
+ * with `detail`: the search records neither (it would cost every state), a
+ * report wants both. A trace that does not replay (it should; a model whose
+ * steps print alike differently is the one way) is returned as it was.
+ */
+export function detailTrace(program: CompiledProgram, natives: Natives, scenario: ScenarioRt, trace: readonly TraceStep[]): TraceStep[] {
+  const r = replayTrace(program, natives, scenario, trace.map((s) => ({ thread: s.thread, event: s.event })), true);
+  if (r.departs || !r.path || r.path.length !== trace.length) return [...trace];
+  const machine = new Machine(program, natives, new Monitor(program, natives));
+  return trace.map((s, i) => {
+    const { info, before, after } = r.path![i]!;
+    const show = (v: Value) => machine.show(after, v);
+    const changes = changed(program, natives, before, after, show);
+    return {
+      ...s,
+      ...(info.call ? { call: { name: info.call.name, args: info.call.args.map(show), ...(info.call.result !== undefined ? { result: info.call.result } : {}) } } : {}),
+      ...(Object.keys(changes).length ? { changes } : {}),
+    };
+  });
+}
+
+/** The driver state fields and the readable fields of objects (the models' declared ones, an own kind's) that differ between two worlds. */
+function changed(program: CompiledProgram, natives: Natives, before: World, after: World, show: (v: Value) => string): Record<string, string> {
+  const out: Record<string, string> = {};
+  program.drivers.forEach((d, di) => {
+    d.fieldNames.forEach((name, fi) => {
+      const v = after.fields[di]?.[fi] ?? null;
+      if (!equal(before.fields[di]?.[fi] ?? null, v)) out[`${d.name}.${name}`] = show(v);
+    });
+  });
+  for (let id = 0; id < before.objects.length; id++) {
+    const b = before.objects[id]!;
+    const a = after.objects[id]!;
+    if (b === a) continue;
+    const readable = program.program.kinds.get(a.kind)?.fields.keys() ?? Object.keys(natives.kind(a.kind)?.fields ?? {});
+    for (const f of readable) {
+      const v = a.f[f] ?? null;
+      if (!equal(b.f[f] ?? null, v)) out[`${show(ref(id))}.${f}`] = show(v);
+    }
+  }
+  return out;
 }

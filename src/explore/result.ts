@@ -25,6 +25,10 @@ export interface TraceStep {
   readonly created: readonly string[];
   /** The objects that ended in the step, in order: `gpu_bar0#3`, `gpu`. Locks are left out. */
   readonly ended: readonly string[];
+  /** The step's own call: what it called, with which arguments, and (when it returned within the step) its result, as values are shown. */
+  readonly call?: { readonly name: string; readonly args: readonly string[]; readonly result?: string };
+  /** The driver state fields and readable object fields the step changed, with their new values: `{ "exp.bufs": "[dma_buf#6]", "attachment#7.pinned": "true" }`. */
+  readonly changes?: Readonly<Record<string, string>>;
 }
 
 export interface ViolationReport {

@@ -19,6 +19,7 @@ import type { Incomplete, ScenarioResult } from './result.js';
 import { owed, Successors } from './successors.js';
 import { symmetricKey } from './symmetry/canonical.js';
 import { detectSymmetry } from './symmetry/detect.js';
+import { detailTrace } from './replay.js';
 import { Paths } from './trace.js';
 import { scenarioResult } from './verdict.js';
 
@@ -179,8 +180,9 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
     states: visited.size,
     transitions,
     timeMs: budget.elapsed(),
-    violations: ordered.map(([rule, f]) => ({ rule, message: f.message, trace: paths.trace(machine, f.state, f.world, f.step) })),
-    ...(deadlock ? { deadlock: { trace: paths.trace(machine, deadlock.state, deadlock.world), waiting: deadlock.waiting } } : {}),
+    // Each reported trace is replayed once, for the calls and changes its steps show (the search records neither).
+    violations: ordered.map(([rule, f]) => ({ rule, message: f.message, trace: detailTrace(program, natives, scenario, paths.trace(machine, f.state, f.world, f.step)) })),
+    ...(deadlock ? { deadlock: { trace: detailTrace(program, natives, scenario, paths.trace(machine, deadlock.state, deadlock.world)), waiting: deadlock.waiting } } : {}),
     ...(incomplete ? { incomplete } : {}),
     reductions,
   });

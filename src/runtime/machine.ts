@@ -25,6 +25,8 @@ export class Machine {
     readonly program: CompiledProgram,
     readonly natives: Natives,
     readonly monitor: Monitor,
+    /** Record each step's call as structured fields (`StepInfo.call`): for replaying a trace, not for the search. */
+    readonly detail = false,
   ) {}
 
   /** A value as traces show it, with the objects of `w`. */

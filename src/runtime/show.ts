@@ -27,3 +27,8 @@ export function showValue(w: World, natives: Natives, v: Value): string {
       return s;
   }
 }
+
+/** A scenario step's arguments (`@bind`'s driver index) as values a trace shows (the driver's name); a primitive's as they are. */
+export function lineArgs(program: { readonly drivers: readonly { readonly name: string }[] }, name: string, args: readonly Value[]): readonly Value[] {
+  return name.startsWith('@') ? args.map((a) => (typeof a === 'number' ? `&${program.drivers[a]?.name ?? a}` : a)) : args;
+}

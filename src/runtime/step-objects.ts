@@ -21,7 +21,7 @@ export interface Step {
   destroy(ref: Value): void;
   violate(rule: string, message: string): void;
   choose(n: number): number;
-  describe(text: string, uri: string, at: number): void;
+  describe(text: string, uri: string, at: number, call?: { name: string; args: readonly Value[] }): void;
   event(name: string, args: readonly Value[], outcome: 'ok' | 'fails' | undefined): void;
   noteResult(s: string): void;
   fatalAt(ins: Instr, uri: string, rule: string, message: string): void;
@@ -124,11 +124,11 @@ function kref(step: Step, f: CodeFrame, ins: Extract<Instr, { op: 'kref' }>, uri
     const fields = w.fields[ins.d]!;
     read = () => fields[ins.f!] as number;
     write = (n) => (fields[ins.f!] = n);
-    step.describe(`${name}(${step.program.drivers[ins.d]!.name}.${ins.field})`, uri, ins.at);
+    step.describe(`${name}(${step.program.drivers[ins.d]!.name}.${ins.field})`, uri, ins.at, { name, args: [`"${step.program.drivers[ins.d]!.name}.${ins.field}`] });
   } else {
     owner = f.stack.pop() ?? null;
     const o = step.obj(owner);
-    step.describe(`${name}(${step.show(owner)}.${ins.field})`, uri, ins.at);
+    step.describe(`${name}(${step.show(owner)}.${ins.field})`, uri, ins.at, { name, args: [owner] });
     if (!o) {
       step.fatalAt(ins, uri, 'model.null_deref', `${name} of ${isErrno(owner) ? `an error (${errnoName(owner)})` : step.show(owner)}.${ins.field}`);
       return;

@@ -11,6 +11,7 @@ import { MAX_DEPTH, MAX_STEP_INSTRUCTIONS, NO_OBJECTS, type StepOutcome } from '
 import type { CallResult, KindImpl, ModelContext, Natives, NativeResult, PrimitiveImpl, Violation } from './natives.js';
 import { execPure, opsSlot, overflowOf } from './pure.js';
 import { execObjectOp } from './step-objects.js';
+import { lineArgs } from './show.js';
 import { equal, errno, errnoName, isErrno, isOpsRef, isRef, ref, refId, type Value } from './values.js';
 import type { CodeFrame, Frame, NativeFrame, Obj, World } from './world.js';
 
@@ -27,6 +28,7 @@ export interface StepHost {
   readonly program: CompiledProgram;
   readonly natives: Natives;
   readonly monitor: Monitor;
+  readonly detail?: boolean; // record each step's call (StepInfo.call): a trace replayed for its report
   show(w: World, v: Value): string;
   locksHeld(w: World, t: number): readonly number[];
   canRun(w: World, f: CodeFrame, ins: Instr, t: number): boolean;
@@ -173,19 +175,24 @@ export class Step implements ModelContext {
 
   // ---- the step ----------------------------------------------------------------
 
-  /** @internal for step-objects.ts */ describe(text: string, uri: string, at: number): void {
+  /** @internal for step-objects.ts */ describe(text: string, uri: string, at: number, call?: { name: string; args: readonly Value[] }): void {
     if (this.text === '') {
       this.text = text;
       this.uri = uri;
       this.at = at;
+      if (call && this.m.detail) this.call = { ...call };
     }
   }
+  private call?: { name: string; args: readonly Value[]; result?: string }; // StepInfo.call, under `detail`
 
   /** Native frames whose call is this step's visible operation or was made within it. */
   private readonly startedHere = new Set<NativeFrame>();
 
   /** @internal for step-objects.ts */ noteResult(s: string): void {
-    if (this.text !== '' && !this.text.includes(' → ') && !this.text.includes(' · ')) this.text += ` → ${s}`;
+    if (this.text !== '' && !this.text.includes(' → ') && !this.text.includes(' · ')) {
+      this.text += ` → ${s}`;
+      if (this.call && this.call.result === undefined) this.call.result = s;
+    }
   }
 
   run(): StepOutcome {
@@ -210,8 +217,7 @@ export class Step implements ModelContext {
         this.local = false;
         f.waiting = false;
         const body = this.program.bodies[f.body]!;
-        // A frame that starts waiting (phase 0: a deferred release's thread) begins; any other resumes.
-        this.describe(f.phase === 0 ? this.callText(f.prim, f.args) : `${this.callText(f.prim, f.args)} resumes`, body.uri, f.at);
+        this.describe(f.phase === 0 ? this.callText(f.prim, f.args) : `${this.callText(f.prim, f.args)} resumes`, body.uri, f.at, { name: f.prim.replace(/^@/, ''), args: lineArgs(this.program, f.prim, f.args) });
         this.handle(f, this.impl(f.prim).resume!(this, f, { ok: null }));
         continue;
       }
@@ -221,7 +227,7 @@ export class Step implements ModelContext {
         f.entry = false;
         const body = this.program.bodies[f.body]!;
         const args = f.locals.slice(0, body.params);
-        this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, body.uri, body.at);
+        this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, body.uri, body.at, { name: body.name, args });
         this.event(body.name, args, undefined);
         continue;
       }
@@ -246,6 +252,7 @@ export class Step implements ModelContext {
       info: {
         thread: th.label,
         text: this.text || 'ends',
+        ...(this.call ? { call: this.call } : {}),
         uri: this.uri,
         at: this.at,
         locks: this.m.locksHeld(w, this.thread),
@@ -344,7 +351,7 @@ export class Step implements ModelContext {
       case 'lock': {
         const mx = st.pop() ?? null;
         const o = this.obj(mx);
-        this.describe(`lock ${this.show(mx)}`, uri, ins.at);
+        this.describe(`lock ${this.show(mx)}`, uri, ins.at, { name: 'lock', args: [mx] });
         if (!o) {
           this.fatalAt(ins, uri, 'model.null_deref', `\`lock\` of ${this.show(mx)}`);
           return;
@@ -400,7 +407,7 @@ export class Step implements ModelContext {
         const args = st.splice(st.length - ins.argc, ins.argc);
         f.pc++;
         const body = this.program.bodies[ins.body]!;
-        this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, uri, ins.at);
+        this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, uri, ins.at, { name: body.name, args });
         this.event(body.name, args, undefined);
         // A `fails E` point: the call fails so before the body runs (it is still the action's event).
         const e = this.faultPoint(ins.body);
@@ -497,7 +504,7 @@ export class Step implements ModelContext {
     name = impl.sig.name;
     const frame: NativeFrame = { k: 'n', prim: impl.sig.name, args, phase: 0, regs: [], tr, at, body, waiting: false };
     this.startedHere.add(frame);
-    this.describe(this.callText(name, args), uri, at);
+    this.describe(this.callText(name, args), uri, at, { name: name.replace(/^@/, ''), args: lineArgs(this.program, name, args) });
     this.world.threads[this.thread]!.frames.push(frame);
     if (!name.startsWith('@')) this.m.monitor.onEvent(this, impl.sig.name, args, undefined);
     // Under `faults on`, a primitive that can fail where the kernel's can is explored failing too.
@@ -532,7 +539,6 @@ export class Step implements ModelContext {
         if (result !== undefined) {
           const call = this.callText(frame.prim, frame.args);
           if (this.startedHere.has(frame)) this.noteResult(result);
-          // A wait that resumed and returned in this step: `… resumes → 0`.
           else if (this.text === `${call} resumes`) this.text += ` → ${result}`;
           else this.text += ` · ${call} → ${result}`;
         }

@@ -1,5 +1,6 @@
 /** What one step is, as the machine, the models and the search see it: its trace record, its outcome, its bounds. */
 import type { Violation } from './natives.js';
+import type { Value } from './values.js';
 import type { World } from './world.js';
 
 /** Frames deeper than this end the run as incomplete: a runaway recursion, not a verdict. */
@@ -36,6 +37,13 @@ export interface StepInfo {
    * and a trace may drop it when its thread does nothing later.
    */
   readonly local: boolean;
+  /**
+   * The step's own call, as structured fields, when the machine runs with
+   * `detail` (a trace being replayed for its report): what was called, with
+   * which arguments, and what it returned within the step.
+   */
+  readonly call?: { readonly name: string; readonly args: readonly Value[]; readonly result?: string };
+  // A scenario line's call (`bind`, `unbind`) names drivers by index in `args`: see callText.
 }
 
 /** The empty list of `StepInfo`'s `locks`, `created` and `ended`, shared so that most steps allocate none. */
