@@ -4,7 +4,7 @@
 // field present with its type, nothing undocumented, and the relations the
 // doc states between verdict, complete, expectMet and the traces. It also
 // checks that the doc's worked example is what the command prints.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -17,7 +17,7 @@ const tour = readFileSync(new URL('../examples/tour.lspec', import.meta.url), 'u
 
 /** The schema the doc must state: object → field → type, as written in its tables. */
 const schema: Record<string, Record<string, string>> = {
-  Report: { file: 'string', contract: 'Contract', kernelChecks: 'string[]', allowed: 'string[]', diagnostics: 'Diagnostic[] (optional)', scenarios: 'Scenario[]' },
+  Report: { file: 'string', formatVersion: 'integer', contract: 'Contract', kernelChecks: 'string[]', allowed: 'string[]', diagnostics: 'Diagnostic[] (optional)', scenarios: 'Scenario[]' },
   Contract: { linux: 'string', targeted: 'boolean' },
   Scenario: {
     scenario: 'string',
@@ -349,6 +349,7 @@ describe('docs/trace-format.md', () => {
     expect(r.err).toBe('');
     expect(JSON.parse(r.out)).toEqual({
       file: path,
+      formatVersion: 2,
       contract: { linux: '7.1', targeted: false },
       kernelChecks: [],
       allowed: [],
@@ -365,7 +366,7 @@ describe('docs/trace-format.md', () => {
       scenarios: [],
     });
     // The doc shows this output, for the spec saved as broken.lspec.
-    const shown = /```json\n(\{\n  "file": "broken\.lspec",\n  "contract"[^]*?)\n```/.exec(doc);
+    const shown = /```json\n(\{\n  "file": "broken\.lspec",\n  "formatVersion"[^]*?)\n```/.exec(doc);
     expect(shown, 'the check-error example').not.toBeNull();
     expect(r.out.split(path).join('broken.lspec')).toBe(`${shown![1]}\n`);
     // In text mode they stay compiler-style lines, with the note on standard error.
@@ -380,7 +381,7 @@ describe('docs/trace-format.md', () => {
     const path = spec('empty.lspec', 'topology {\n  host_bridge hb\n}\n');
     const r = runJson(path);
     expect(r.code).toBe(0);
-    expect(r.out).toBe(`${JSON.stringify({ file: path, contract: { linux: '7.1', targeted: false }, kernelChecks: [], allowed: [], scenarios: [] }, null, 2)}\n`);
+    expect(r.out).toBe(`${JSON.stringify({ file: path, formatVersion: 2, contract: { linux: '7.1', targeted: false }, kernelChecks: [], allowed: [], scenarios: [] }, null, 2)}\n`);
   });
 
   test('the report names the contract, the kernel checks on by default and the allowed rules', () => {
@@ -409,4 +410,40 @@ describe('docs/trace-format.md', () => {
     expect(doc).toContain('`stopped at the state limit (N states); raise it with --max-states`');
     expect(doc).toContain('"incomplete": { "bound": "states", "reason": "stopped at the state limit (10 states); raise it with --max-states" }');
   });
+});
+
+describe('docs/trace-format.schema.json', () => {
+  test('every report this test file and the corpus produce validates against the JSON Schema of its formatVersion', async () => {
+    const { default: Ajv } = await import('ajv');
+    const schemaFile = JSON.parse(readFileSync(new URL('../docs/trace-format.schema.json', import.meta.url), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schemaFile);
+    const dir = mkdtempSync(join(tmpdir(), 'lifespec-schema-'));
+    const outputs: string[] = [];
+    const cli = (...args: string[]) => {
+      let out = '';
+      main(args, { out: (s) => (out += s), err: () => {}, color: false });
+      return out;
+    };
+    const nolock = join(dir, 'nolock.lspec');
+    writeFileSync(nolock, withoutLock());
+    const broken = join(dir, 'broken.lspec');
+    writeFileSync(broken, 'topology {\n  host_bridge hb\n  device d under hx\n}\n');
+    const abbaPath = join(dir, 'abba.lspec');
+    writeFileSync(abbaPath, abba);
+    outputs.push(cli('run', '--format', 'json', nolock));
+    outputs.push(cli('run', '--format', 'json', broken));
+    outputs.push(cli('run', '--format', 'json', abbaPath));
+    outputs.push(cli('run', '--format', 'json', '--max-states', '5', nolock));
+    outputs.push(cli('run', '--format', 'json', nolock, abbaPath));
+    const corpus = readdirSync(new URL('../examples/bugs/', import.meta.url)).filter((f) => f.endsWith('.lspec')).map((f) => new URL(`../examples/bugs/${f}`, import.meta.url).pathname);
+    outputs.push(cli('test', '--format', 'json', ...corpus));
+    for (const o of outputs) {
+      const report = JSON.parse(o);
+      expect(validate(report) ? [] : validate.errors, o.slice(0, 80)).toEqual([]);
+    }
+    // The schema is not a rubber stamp: a step without its thread is refused.
+    const one = JSON.parse(outputs[0]!);
+    delete one.scenarios[0].violations[0].trace[0].thread;
+    expect(validate(one)).toBe(false);
+  }, 120_000);
 });

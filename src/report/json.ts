@@ -59,7 +59,13 @@ export function kernelChecksOn(program: Program): string[] {
 }
 
 /** The report fields that say what the verdicts are relative to: contract, default-on kernel checks, `allow`ed rules. */
-export function contractToJson(program: Program): { contract: ContractJson; kernelChecks: string[]; allowed: string[] } {
+export function contractToJson(program: Program): { formatVersion: number; contract: ContractJson; kernelChecks: string[]; allowed: string[] } {
   const c = program.contract;
-  return { contract: { linux: `${c.major}.${c.minor}`, targeted: c.targeted }, kernelChecks: kernelChecksOn(program), allowed: [...program.allowed] };
+  return { formatVersion: TRACE_FORMAT_VERSION, contract: { linux: `${c.major}.${c.minor}`, targeted: c.targeted }, kernelChecks: kernelChecksOn(program), allowed: [...program.allowed] };
 }
+
+/**
+ * The version of the JSON report (docs/trace-format.md, docs/trace-format.schema.json):
+ * 2 since steps carry `call` and `changes`. A change a reader could trip on raises it.
+ */
+export const TRACE_FORMAT_VERSION = 2;
