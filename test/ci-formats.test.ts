@@ -304,7 +304,7 @@ describe('lifespec test --format json and the summary', () => {
   });
 
   test('--format names the formats each command has', () => {
-    expect(cli(['run', '--format', 'junit', clean])).toEqual({ code: 2, out: '', err: "lifespec: --format must be text, json or sarif, not 'junit'\n" });
+    expect(cli(['run', '--format', 'junit', clean])).toEqual({ code: 2, out: '', err: "lifespec: --format must be text, json, sarif or itf, not 'junit'\n" });
     expect(cli(['test', '--format', 'xml', clean]).err).toBe("lifespec: --format must be text, json, sarif or junit, not 'xml'\n");
   });
 });

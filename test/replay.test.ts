@@ -112,3 +112,27 @@ describe('trace steps carry their call and what they changed', () => {
     expect(v.trace.find((s) => s.event === 'vfio_pci.export()')).not.toHaveProperty('changes');
   });
 });
+
+describe('--format itf', () => {
+  test('one ITF document per trace: the initial state and the state after each step, driver fields as ITF values', async () => {
+    const { main } = await import('../src/cli/main.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const p = join(mkdtempSync(join(tmpdir(), 'lifespec-itf-')), 'seed.lspec');
+    writeFileSync(p, noRevokeCheck);
+    let out = '';
+    const code = main(['run', '--format', 'itf', '--scenario', 'unplug_races_registration', p], { out: (s) => (out += s), err: () => {}, color: false });
+    expect(code).toBe(1);
+    const docs = JSON.parse(out) as { '#meta': { format: string; description: string }; vars: string[]; states: Record<string, unknown>[] }[];
+    expect(docs.map((d) => d['#meta'].description).sort()).toEqual(['scenario unplug_races_registration: model.use_after_free', 'scenario unplug_races_registration: no_mapping_outlives_provider', 'scenario unplug_races_registration: p2pdma.mapping_within_provider']);
+    const d = docs.find((x) => x['#meta'].description.endsWith('no_mapping_outlives_provider'))!;
+    expect(d['#meta'].format).toBe('ITF');
+    expect(d.vars.slice(0, 2)).toEqual(['thread', 'event']);
+    expect(d.vars).toContain('vfio_pci.revoked');
+    // The initial state, then one per step of the trace.
+    expect(d.states).toHaveLength(15);
+    expect(d.states[0]).toMatchObject({ '#meta': { index: 0 }, event: 'the scenario starts', 'vfio_pci.revoked': false, 'vfio_pci.bufs': { '#set': [] } });
+    expect(d.states.at(-1)).toMatchObject({ 'vfio_pci.revoked': true, 'vfio_pci.bufs': { '#set': ['dma_buf#6'] } });
+  });
+});

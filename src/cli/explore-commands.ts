@@ -36,6 +36,7 @@ import {
 } from '../index.js';
 import { diagnosticToJson, formatDiagnostic, shown, visible } from '../diagnostics/format.js';
 import { kernelChecksOn } from '../report/json.js';
+import { itfDocuments } from '../report/itf.js';
 import { annotate, count, filesLine, formatOption, printAnnotations, printDiagnostics, readAll, sourcesFor, toolVersion } from './check-command.js';
 import { checkOutputPath, fileHost, keepNumberSigns, UsageError, writeOutputFile, type Io, type SpecFile } from './io.js';
 
@@ -57,7 +58,7 @@ export const runHelp = `lifespec run — explore every interleaving of a spec's 
 
 Usage:
   lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--max-memory MB]
-               [--no-reduce] [--format text|json|sarif] [--svg OUT.svg] [--no-color] FILE…
+               [--no-reduce] [--format text|json|sarif|itf] [--svg OUT.svg] [--no-color] FILE…
 
 Several FILEs are explored one after another (JSON: { "files": [report, …] },
 SARIF: one log); --scenario and --svg take one FILE. Explores each scenario's threads, choose branches, fault branches (under
@@ -72,9 +73,11 @@ ${filesLine}
 
 Options:
   --scenario NAME      explore only this scenario
-  --format text|json|sarif
+  --format text|json|sarif|itf
                        text (default); JSON as described in docs/trace-format.md;
-                       SARIF 2.1.0 for code scanning (docs/ci.md)
+                       SARIF 2.1.0 for code scanning (docs/ci.md); ITF, the
+                       Informal Trace Format of Quint and Apalache, a document
+                       per trace (docs/trace-format.md)
   --svg OUT.svg        also draw every violated rule's (and deadlock's) trace as a
                        timeline, stacked in one SVG file: a lane per thread and per
                        armed device, the locks held, the objects' lifetimes;
@@ -202,7 +205,7 @@ export function commandRun(argv: string[], io: Io): number {
     return 0;
   }
   const opts = commonOptions(values, io);
-  const format = formatOption(values.format, ['text', 'json', 'sarif']);
+  const format = formatOption(values.format, ['text', 'json', 'sarif', 'itf']);
   if (positionals.length > 1 && values.svg !== undefined) throw new UsageError('--svg draws the timelines of one FILE; run the files one at a time');
   if (positionals.length > 1 && values.scenario !== undefined) throw new UsageError('--scenario names a scenario of one FILE; run the files one at a time');
   const files = readAll(positionals, 'run needs a FILE (try: lifespec run examples/vfio_mlx5_hotunplug.lspec)');
@@ -218,6 +221,8 @@ export function commandRun(argv: string[], io: Io): number {
   }
   if (sarif) io.out(`${JSON.stringify(sarif.toJson(code), null, 2)}\n`);
   if (format === 'json') io.out(`${JSON.stringify(files.length === 1 ? reports[0] : { files: reports }, null, 2)}\n`);
+  // ITF: one document per trace, of every file, in report order.
+  if (format === 'itf') io.out(`${JSON.stringify(reports.flat(), null, 2)}\n`);
   return code;
 }
 
@@ -274,6 +279,8 @@ function runFile(file: SpecFile, files: readonly SpecFile[], values: RunValues, 
   if (sarif) {
     if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);
     for (const r of result.scenarios) sarif.addFindings(runFindings(r, checked.program, { hint: raiseIt }), checked.program);
+  } else if (format === 'itf') {
+    report(result.scenarios.flatMap((r) => itfDocuments(r, checked.program, path)));
   } else if (format === 'json') {
     // The file first: a write error then leaves stdout without a half-true report.
     if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);

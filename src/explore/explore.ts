@@ -9,10 +9,10 @@ import type { SearchOptions } from './budget.js';
 import { ModelError } from '../models/guard.js';
 import { IntOverflow } from '../runtime/pure.js';
 import type { Incomplete, ScenarioResult } from './result.js';
-import { replayTrace, type RecordedStep, type ReplayResult } from './replay.js';
+import { replayTrace, traceStates, type ItfValue, type RecordedStep, type ReplayResult } from './replay.js';
 import { exploreScenario } from './search.js';
 
-export type { RecordedStep, ReplayResult } from './replay.js';
+export type { ItfValue, RecordedStep, ReplayResult } from './replay.js';
 
 export interface ExploreOptions extends SearchOptions {
   /** Explore only this scenario. */
@@ -102,4 +102,12 @@ export function replayProgram(program: Program, scenario: string, steps: readonl
   if (!s) throw new RangeError(`no scenario '${scenario}' in ${program.spec.uri}`);
   const { path: _path, ...result } = replayTrace(compiled, registry, s, steps);
   return result;
+}
+
+/** The states of a trace of `scenario` (driver state fields after each step, ITF values), by replaying it; undefined when it does not replay. */
+export function programTraceStates(program: Program, scenario: string, steps: readonly RecordedStep[], options: Pick<ExploreOptions, 'registry'> = {}): ReturnType<typeof traceStates> {
+  const registry = options.registry ?? defaultRegistry();
+  const compiled = compileProgram(program, registry);
+  const s = compiled.scenarios.find((x) => x.name === scenario);
+  return s ? traceStates(compiled, registry, s, steps) : undefined;
 }

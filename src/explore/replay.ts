@@ -143,3 +143,33 @@ function changed(program: CompiledProgram, natives: Natives, before: World, afte
   }
   return out;
 }
+
+/** A value as the Informal Trace Format writes it (ITF, as Quint and Apalache read it). */
+export type ItfValue = boolean | string | { readonly '#bigint': string } | { readonly '#set': readonly ItfValue[] };
+
+/**
+ * The states of a trace, by replaying it: the initial state, then the state
+ * after each step, each as the driver state fields (`drv.field`) in ITF
+ * values, with the step that led to it. Undefined when the trace does not
+ * replay.
+ */
+export function traceStates(program: CompiledProgram, natives: Natives, scenario: ScenarioRt, trace: readonly RecordedStep[]): { thread: string; event: string; vars: Record<string, ItfValue> }[] | undefined {
+  const r = replayTrace(program, natives, scenario, trace, false);
+  if (r.departs || !r.path) return undefined;
+  const machine = new Machine(program, natives, new Monitor(program, natives));
+  const itf = (w: World, v: Value): ItfValue => {
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'number') return { '#bigint': String(v) };
+    if (Array.isArray(v)) return { '#set': v.map((x) => itf(w, x)) };
+    return machine.show(w, v as Value);
+  };
+  const vars = (w: World) => {
+    const out: Record<string, ItfValue> = {};
+    program.drivers.forEach((d, di) => d.fieldNames.forEach((name, fi) => (out[`${d.name}.${name}`] = itf(w, w.fields[di]?.[fi] ?? null))));
+    return out;
+  };
+  const first = r.path[0]?.before;
+  const states = first ? [{ thread: '', event: 'the scenario starts', vars: vars(first) }] : [];
+  for (const p of r.path) states.push({ thread: p.info.thread, event: p.info.text, vars: vars(p.after) });
+  return states;
+}
