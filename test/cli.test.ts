@@ -361,3 +361,15 @@ test('run takes several files: text one after another, JSON as { files: [...] },
   ]);
   expect(run('run', '--svg', join(tmp, 'x.svg'), ok, bad)).toMatchObject({ code: 2, err: 'lifespec: --svg draws the timelines of one FILE; run the files one at a time\n' });
 });
+
+test('--max-memory bounds the heap the search really uses, and the run stops within 10% of it', async () => {
+  const { importerRace } = await import('../bench/generate.js');
+  const p = file('race6.lspec', importerRace(6));
+  const r = child(['run', '--no-color', '--no-reduce', '--max-memory', '120', p]);
+  expect(r.status).toBe(3);
+  const m = /stopped at the memory limit \((\d+) MB of heap in use, the limit 120 MB\); raise it with --max-memory/.exec(r.stdout);
+  expect(m, r.stdout).not.toBeNull();
+  const used = Number(m![1]);
+  expect(used).toBeGreaterThanOrEqual(120);
+  expect(used).toBeLessThanOrEqual(132);
+}, 60_000);

@@ -37,6 +37,8 @@ function ioFor(start: Omit<Start, 'argv' | 'stop'>, signal?: Io['signal']): Io &
     color: start.color,
     errIsTty: start.errIsTty,
     ...(signal ? { signal } : {}),
+    // The heap --max-memory bounds: this thread's, where the search runs.
+    heapBytes: () => process.memoryUsage().heapUsed,
   };
 }
 

@@ -46,7 +46,7 @@ const numeric = ['max-states', 'timeout', 'max-memory'];
 const common = `  --max-states N       stop a scenario's search after N distinct states
                        (default ${DEFAULT_MAX_STATES.toLocaleString('en-US')}); the verdict is then INCOMPLETE, exit 3
   --timeout SECONDS    stop a scenario's search after this long (INCOMPLETE, exit 3)
-  --max-memory MB      stop when the explored states take about this much memory
+  --max-memory MB      stop when the JavaScript heap in use reaches this much
                        (default ${DEFAULT_MAX_MEMORY_MB.toLocaleString('en-US')}; INCOMPLETE, exit 3)
   --no-reduce          explore without state-space reductions (symmetry of
                        interchangeable drivers, local steps taken alone); the
@@ -124,7 +124,7 @@ function raiseIt(bound: Bound): string | undefined {
 
 interface Common {
   /** The search options `run` and `test` share: bounds and reductions. */
-  search: { maxStates: number; maxMemoryMb?: number; timeoutMs?: number; reduce: boolean };
+  search: { maxStates: number; maxMemoryMb?: number; timeoutMs?: number; reduce: boolean; heapBytes?: () => number };
   color: boolean;
 }
 
@@ -145,7 +145,7 @@ function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; t
   let maxMemoryMb: number | undefined;
   if (values['max-memory'] !== undefined) maxMemoryMb = numberOption('max-memory', values['max-memory'], positive, 'a positive number of megabytes');
   return {
-    search: { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), reduce: !values['no-reduce'], ...(io.signal ? { signal: io.signal } : {}) },
+    search: { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), reduce: !values['no-reduce'], ...(io.signal ? { signal: io.signal } : {}), ...(io.heapBytes ? { heapBytes: io.heapBytes } : {}) },
     color: io.color && !values['no-color'],
   };
 }

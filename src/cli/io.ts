@@ -72,6 +72,8 @@ export interface Io {
   errIsTty?: boolean;
   /** Set when the user interrupts (Ctrl-C): searches stop as the playground's Stop stops them, and report what they have. */
   signal?: { readonly aborted: boolean };
+  /** The heap in use, in bytes, for --max-memory to bound (bin.ts reads it from Node); without it, an estimate. */
+  heapBytes?: () => number;
 }
 
 /**

@@ -29,6 +29,13 @@ export interface SearchOptions {
   readonly signal?: { readonly aborted: boolean };
   /** Monotonic clock in milliseconds; injectable so hosts without `performance` can run. */
   readonly now?: () => number;
+  /**
+   * The bytes of heap in use, measured by the host (the CLI passes Node's
+   * `heapUsed`): with it `maxMemoryMb` bounds the real
+   * heap, sampled as the search goes; without it, an estimate of the states'
+   * size (the library runs where no such measure exists).
+   */
+  readonly heapBytes?: () => number;
 }
 
 export const DEFAULT_MAX_STATES = 500_000;
@@ -43,6 +50,7 @@ export class Budget {
   /** Estimated bytes held: each visited key (UTF-16) and its tables, and each frontier world. */
   private bytes = 0;
   private lastProgress: number;
+  private looks = 0;
 
   constructor(
     private readonly options: SearchOptions,
@@ -73,7 +81,12 @@ export class Budget {
    * copied) must not carry the search far past its time limit.
    */
   exceeded(states: number, transitions: number, queued = 0): Incomplete | undefined {
-    if (this.bytes >= this.maxBytes) {
+    // A measured heap is sampled every 256 looks (a few hundred states: well under 10% of any bound worth setting).
+    if (this.options.heapBytes && (++this.looks & 255) === 0) {
+      const used = this.options.heapBytes();
+      if (used >= this.maxBytes) return { bound: 'memory', reason: `stopped at the memory limit (${Math.round(used / 1024 / 1024).toLocaleString('en-US')} MB of heap in use, the limit ${Math.round(this.maxBytes / 1024 / 1024).toLocaleString('en-US')} MB)` };
+    }
+    if (!this.options.heapBytes && this.bytes >= this.maxBytes) {
       return { bound: 'memory', reason: `stopped at the memory limit (about ${Math.round(this.maxBytes / 1024 / 1024).toLocaleString('en-US')} MB of states)` };
     }
     if (states >= this.maxStates) return { bound: 'states', reason: `stopped at the state limit (${this.maxStates.toLocaleString('en-US')} states)` };
