@@ -96,18 +96,22 @@ function notExplored(name: string, expect: ScenarioRt['expect'], incomplete: Inc
  * violates. The program may have changed since the trace was taken.
  */
 export function replayProgram(program: Program, scenario: string, steps: readonly RecordedStep[], options: Pick<ExploreOptions, 'registry'> = {}): ReplayResult {
+  const found = compiledScenario(program, scenario, options);
+  if (!found) throw new RangeError(`no scenario '${scenario}' in ${program.spec.uri}`);
+  const { path: _path, ...result } = replayTrace(found.compiled, found.registry, found.scenario, steps);
+  return result;
+}
+
+/** The program compiled against its models, and one of its scenarios. */
+function compiledScenario(program: Program, scenario: string, options: Pick<ExploreOptions, 'registry'>) {
   const registry = options.registry ?? defaultRegistry();
   const compiled = compileProgram(program, registry);
   const s = compiled.scenarios.find((x) => x.name === scenario);
-  if (!s) throw new RangeError(`no scenario '${scenario}' in ${program.spec.uri}`);
-  const { path: _path, ...result } = replayTrace(compiled, registry, s, steps);
-  return result;
+  return s ? { compiled, registry, scenario: s } : undefined;
 }
 
 /** The states of a trace of `scenario` (driver state fields after each step, ITF values), by replaying it; undefined when it does not replay. */
 export function programTraceStates(program: Program, scenario: string, steps: readonly RecordedStep[], options: Pick<ExploreOptions, 'registry'> = {}): ReturnType<typeof traceStates> {
-  const registry = options.registry ?? defaultRegistry();
-  const compiled = compileProgram(program, registry);
-  const s = compiled.scenarios.find((x) => x.name === scenario);
-  return s ? traceStates(compiled, registry, s, steps) : undefined;
+  const found = compiledScenario(program, scenario, options);
+  return found ? traceStates(found.compiled, found.registry, found.scenario, steps) : undefined;
 }

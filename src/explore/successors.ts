@@ -92,9 +92,10 @@ export class Successors {
         tried.set(t, r);
       }
     }
-    // A device's pending signal may still wake a waiter: such a state is not stuck.
-    let moved = machine.signalSteps(w).length > 0;
+    let moved = false;
     for (let t = 0; t < w.threads.length && !moved; t++) moved = machine.canStep(w, t);
+    // A device's pending signal may still wake a waiter: such a state is not stuck.
+    if (!moved) moved = machine.signalSteps(w).length > 0;
     return { successors: this.all(w, tried, twins?.skip, step), moved };
   }
 

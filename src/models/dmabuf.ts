@@ -27,6 +27,7 @@ import type { NativeFrame, World } from '../runtime/world.js';
 import { T } from '../semantics/types.js';
 import type { PrimitiveSig } from '../semantics/vocabulary.js';
 import { deviceSignals, fenceConstants, fenceKind, fencePrimitives } from './fence.js';
+import { WORKER } from './work.js';
 import { isResult, liveAtt, liveBuf, liveOf, resvFree, resvWait, takeResv, releaseResv, threadOfFrame } from './dmabuf-common.js';
 import { mappingEvents, mappingPrimitives } from './dmabuf-map.js';
 import { call, fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl, type ThreadGate } from './model.js';
@@ -157,7 +158,7 @@ const put: PrimitiveImpl = {
     if ((buf.f.refs as number) > 0) return ret(null);
     const w = cx.world;
     const me = w.threads[cx.thread]!;
-    const kernelThread = me.label.startsWith('kworker') || me.label.startsWith(FPUT) || me.frames.some((f) => f.k === 'n' && f.prim === '@unplug');
+    const kernelThread = me.label.startsWith(WORKER) || me.label.startsWith(FPUT) || me.frames.some((f) => f.k === 'n' && f.prim === '@unplug');
     const n = w.threads.filter((t) => t.label.startsWith(FPUT)).length + 1;
     w.threads.push({
       label: `${FPUT}${n}`,

@@ -40,6 +40,16 @@ export const USAGES = ['DMA_RESV_USAGE_KERNEL', 'DMA_RESV_USAGE_WRITE', 'DMA_RES
 /** include/linux/sched.h: MAX_SCHEDULE_TIMEOUT (LONG_MAX there; the largest exact integer here). */
 export const MAX_SCHEDULE_TIMEOUT = Number.MAX_SAFE_INTEGER;
 
+/**
+ * What a `*_timeout` wait returns (wait_for_completion_timeout(),
+ * dma_fence_wait_timeout(), dma_resv_wait_timeout()): 0 when it timed out,
+ * else the time left, which for MAX_SCHEDULE_TIMEOUT stays that and for a
+ * bounded wait is some positive amount (1 here: a timeout has no length).
+ */
+export function waited(done: boolean, unbounded: boolean): number {
+  return done ? (unbounded ? MAX_SCHEDULE_TIMEOUT : 1) : 0;
+}
+
 export const fenceConstants: Record<string, ConstantSpec> = {
   DMA_RESV_USAGE_KERNEL: { type: T.int, value: 0, doc: 'dma_resv usage: kernel memory management (a move or clear); every wait waits for it.' },
   DMA_RESV_USAGE_WRITE: { type: T.int, value: 1, doc: 'dma_resv usage: an implicitly synchronised write.' },
@@ -132,13 +142,13 @@ function fenceWait(bounded: boolean): PrimitiveImpl {
       if (isResult(o)) return o;
       const unbounded = !bounded || args[2] === MAX_SCHEDULE_TIMEOUT;
       frame.regs = [args[0]!, unbounded];
-      if (o.f.signaled) return ret(bounded ? (unbounded ? MAX_SCHEDULE_TIMEOUT : 1) : 0);
+      if (o.f.signaled) return ret(bounded ? waited(true, unbounded) : 0);
       return wait(1);
     },
     resume(cx, frame) {
       const done = signaledNow(cx.world, frame.regs[0]!);
       if (!bounded) return ret(0);
-      return ret(done ? (frame.regs[1] ? MAX_SCHEDULE_TIMEOUT : 1) : 0);
+      return ret(waited(done, frame.regs[1] === true));
     },
     ready: (w, frame) => frame.regs[1] !== true || signaledNow(w, frame.regs[0]!),
     waitsFor: (w, frame, show) => fenceWaitText(w, [refId(frame.regs[0] as string)], show),
@@ -192,12 +202,12 @@ const resvWaitTimeout: PrimitiveImpl = {
     if (typeof usage !== 'number') return usage;
     const unbounded = timeout === MAX_SCHEDULE_TIMEOUT;
     frame.regs = [r!, usage, unbounded];
-    if (pendingIn(cx.world, r!, usage).length === 0) return ret(unbounded ? MAX_SCHEDULE_TIMEOUT : 1);
+    if (pendingIn(cx.world, r!, usage).length === 0) return ret(waited(true, unbounded));
     return wait(1);
   },
   resume(cx, frame) {
     const done = pendingIn(cx.world, frame.regs[0]!, frame.regs[1] as number).length === 0;
-    return ret(done ? (frame.regs[2] ? MAX_SCHEDULE_TIMEOUT : 1) : 0);
+    return ret(waited(done, frame.regs[2] === true));
   },
   ready: (w, frame) => frame.regs[2] !== true || pendingIn(w, frame.regs[0]!, frame.regs[1] as number).length === 0,
   waitsFor: (w, frame, show) => fenceWaitText(w, pendingIn(w, frame.regs[0]!, frame.regs[1] as number), show),
@@ -238,12 +248,16 @@ export const fenceKind: KindImpl = {
  */
 export const deviceSignals: SignalImpl = {
   pending(w) {
+    // One step per (device, mapping): its fences signal together; the first fence names it.
     const out: number[] = [];
+    const seen = new Set<string>();
     w.objects.forEach((o, id) => {
-      // One step per (device, mapping): its fences signal together.
       if (o.kind !== 'dma_fence' || o.f.signaled || o.f.dev === null) return;
-      const first = w.objects.findIndex((p) => p.kind === 'dma_fence' && !p.f.signaled && p.f.dev === o.f.dev && p.f.sgt === o.f.sgt);
-      if (first === id) out.push(id);
+      const job = `${String(o.f.dev)} ${String(o.f.sgt)}`;
+      if (!seen.has(job)) {
+        seen.add(job);
+        out.push(id);
+      }
     });
     return out;
   },

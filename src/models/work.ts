@@ -31,11 +31,11 @@ import { isRef, refId, type Value } from '../runtime/values.js';
 import type { NativeFrame, World } from '../runtime/world.js';
 import { T } from '../semantics/types.js';
 import { fail, ret, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl, type ThreadGate } from './model.js';
-import { MAX_SCHEDULE_TIMEOUT } from './fence.js';
+import { MAX_SCHEDULE_TIMEOUT, waited } from './fence.js';
 import { K, param } from './sig.js';
 
 /** Label prefix of worker threads. */
-const WORKER = 'kworker';
+export const WORKER = 'kworker';
 /** `done` of a completion after complete_all(). */
 const ALL = -1;
 
@@ -202,12 +202,12 @@ const waitForCompletionTimeout: PrimitiveImpl = {
     frame.regs = [c!, unbounded];
     if (doneOf(cx.world, c!) === 0) return wait(1);
     consume(cx, c!);
-    return ret(unbounded ? MAX_SCHEDULE_TIMEOUT : 1);
+    return ret(waited(true, unbounded));
   },
   resume(cx, frame) {
-    if (doneOf(cx.world, frame.regs[0]!) === 0) return ret(0);
-    consume(cx, frame.regs[0]!);
-    return ret(frame.regs[1] ? MAX_SCHEDULE_TIMEOUT : 1);
+    const done = doneOf(cx.world, frame.regs[0]!) !== 0;
+    if (done) consume(cx, frame.regs[0]!);
+    return ret(waited(done, frame.regs[1] === true));
   },
   ready: (w, frame) => frame.regs[1] !== true || doneOf(w, frame.regs[0]!) !== 0,
   waitsFor: (_w, frame, show) => `${show(frame.regs[0]!)} to be completed`,

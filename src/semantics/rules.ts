@@ -4,7 +4,7 @@
  * `at end`, whose names may also reach drivers' state (`drv.field`).
  */
 import type * as A from '../syntax/ast.js';
-import { objectEvents, queries } from './builtins.js';
+import { krefPrimitives, objectEvents, queries } from './builtins.js';
 import { BodyChecker, Scope } from './bodies.js';
 import type { CheckContext } from './context.js';
 import { plural } from './collect.js';
@@ -23,8 +23,8 @@ export function resolveEvent(cx: CheckContext, parts: readonly string[]): EventS
   if (parts.length === 1) {
     const name = parts[0]!;
     // A kref call's event is about the kref's owner (the object, or none for driver state), not the kref itself.
-    const own = objectEvents.get(name);
-    if (own && name.startsWith('kref_')) return { name, params: own.params };
+    const own = krefPrimitives.has(name) ? objectEvents.get(name) : undefined;
+    if (own) return { name, params: own.params };
     const prim = cx.lookupPrimitive(name);
     if (prim && !queries.has(prim.name)) return { name: prim.name, params: prim.params };
     const life = lifecycleEvent(cx, name);
