@@ -129,10 +129,13 @@ inline remove_returns() {
 /* importer(_pid+1).reg_mr(buf), on the spec's thread t(_pid+1) */
 active [N] proctype Importer() {
   skip;                                  /* importer.reg_mr(buf): the action's entry */
-  d_step {                               /* dma_buf_dynamic_attach(buf, nic, iops) */
-    assert(resv != ME);                  /* dmabuf.attach_unlocked */
-    att[_pid] = true
-  }
+  if                                     /* dma_buf_dynamic_attach(buf, nic, iops) */
+  :: d_step { resv == FREE -> assert(resv != ME); att[_pid] = true }  /* dmabuf.attach_unlocked;
+                                            listed under the free lock, returns */
+  :: d_step { resv != FREE -> assert(resv != ME) }  /* made, but the lock is held:
+                                            waits to list it */
+     d_step { resv == FREE -> att[_pid] = true }    /* resumes: listed, returns */
+  fi;
   d_step { resv == FREE -> resv = ME }   /* lock buf.resv (blocks while held) */
   d_step { assert(resv == ME) }          /* dma_buf_map_attachment(att): dmabuf.map_locked */
   if
