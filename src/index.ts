@@ -13,6 +13,9 @@
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 import { exploreProgram, replayProgram, type ExploreOptions, type ExploreResult, type RecordedStep, type ReplayResult } from './explore/explore.js';
 export type { RecordedStep, ReplayResult } from './explore/explore.js';
+import { simulateProgram, type SimulateOptions } from './explore/simulate.js';
+export type { SimulateOptions } from './explore/simulate.js';
+export { MAX_SEED, walkSeed } from './explore/prng.js';
 import { builtinRegistry, ModelRegistry } from './models/registry.js';
 import { checkParsed, type CheckResult } from './semantics/check.js';
 import type { Program } from './semantics/program.js';
@@ -34,7 +37,8 @@ export type { Vocabulary, KindSpec, FieldSpec, EventSpec, ConstantSpec, Primitiv
 export { queries } from './semantics/builtins.js';
 export { stdlibModules, type StdlibModule } from './stdlib/index.js';
 export type { ParseOptions, ParseResult, CheckResult, ExploreOptions, ExploreResult };
-export type { ScenarioResult, ViolationReport, DeadlockReport, TraceStep, Verdict, Progress, Bound, Incomplete } from './explore/result.js';
+export type { ScenarioResult, ViolationReport, DeadlockReport, TraceStep, Verdict, Progress, Bound, Incomplete, Simulation } from './explore/result.js';
+export { simulationText, simulationIncomplete } from './explore/verdict.js';
 export { DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, type SearchOptions } from './explore/budget.js';
 export { formatScenarioResult, formatTrace, incompleteText, mismatchText, expectText, statsLine, locatedLine, findingLine, type ReportOptions } from './report/text.js';
 export { runFindings, testFindings, scenarioPlace, type Finding, type FindingKind, type FindingOptions, type Place } from './report/findings.js';
@@ -164,6 +168,46 @@ export function explore(program: Program, options: ExploreOptions = {}): Explore
   const base = baseVocabulary(program.vocabulary);
   const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
   return exploreProgram(program, { ...options, registry });
+}
+
+/**
+ * Swarm mode: instead of the exhaustive search of {@link explore}, `runs`
+ * random walks per scenario (or the one `options.scenario` names), each at
+ * most `depth` steps from the scenario's initial state, each step chosen
+ * uniformly among the successors the search would see (no reductions, so
+ * every step is a real kernel step). Walk `i` is seeded from
+ * `walkSeed(seed, i)`; `walkSeed` in the options takes that one walk alone.
+ * The same program, seed and options give the same result, field for field
+ * (`timeMs` is 0).
+ *
+ * What a walk finds is reported as {@link explore} reports it — the same
+ * rules, traces of the same form, which `replay` re-runs — keeping the
+ * shortest trace per rule over every walk; `simulation.walks` names the walk
+ * behind each. A swarm result is never `ok`: with nothing found its verdict
+ * is `incomplete`, bound `simulation`, reason `no violation in R runs of
+ * depth D (seed S)`; the runs not taken may break any rule.
+ *
+ * @throws CheckErrors when the program's check found errors
+ * @throws RangeError when `options.scenario` names no scenario, or `seed`,
+ *   `runs` or `depth` is out of range
+ * @throws TypeError when `program` is not what check() returned
+ */
+export function simulate(program: Program, options: SimulateOptions): ExploreResult {
+  if (typeof program !== 'object' || program === null || !(program.scenarios instanceof Map) || !Array.isArray(program.errors)) {
+    throw new TypeError(`simulate() takes the program check() returned; got ${kindOf(program)}`);
+  }
+  if (program.errors.length > 0) throw new CheckErrors(program.errors);
+  const whole = (name: string, v: unknown, min: number, max: number) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name} must be a whole number from ${min} to ${max}; got ${kindOf(v)}`);
+  };
+  whole('seed', options.seed, 0, 0xffff_ffff);
+  whole('runs', options.runs, 1, Number.MAX_SAFE_INTEGER);
+  whole('depth', options.depth, 1, Number.MAX_SAFE_INTEGER);
+  if (options.walkSeed !== undefined) whole('walkSeed', options.walkSeed, 0, 0xffff_ffff);
+  validateOptions(options);
+  const base = baseVocabulary(program.vocabulary);
+  const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
+  return simulateProgram(program, { ...options, registry });
 }
 
 /**

@@ -60,7 +60,12 @@ export type Bound =
   /** A step inside the spec went past a fixed bound (recursion depth, instructions per step). */
   | 'spec'
   /** A model's code threw (`reason` names the model and where), or Lifespec itself failed. */
-  | 'error';
+  | 'error'
+  /**
+   * A swarm run (simulate.ts) took its random walks: it looks at some runs,
+   * never at all of them, so it never proves that a rule holds.
+   */
+  | 'simulation';
 
 export interface Incomplete {
   readonly bound: Bound;
@@ -90,6 +95,27 @@ export interface ScenarioResult {
   readonly expectMet: boolean | undefined;
   /** The reductions the search used, e.g. `symmetry: importer1, importer2` (empty when none applied). */
   readonly reductions: string[];
+  /** Set when the result is a swarm run's (random walks, simulate.ts) rather than a search's: then it is never `ok`. */
+  readonly simulation?: Simulation;
+}
+
+/**
+ * What a swarm run did: how many random walks, how deep, from which seeds.
+ * Its result is `violated` or `deadlock` when a walk found something, else
+ * `incomplete` with bound `simulation`: "no violation in R runs of depth D"
+ * is not "holds".
+ */
+export interface Simulation {
+  /** The seeds the walks were derived from: one, or several when reports of different seeds were merged; empty for one walk run alone by its own seed (`walk`). */
+  readonly seeds: readonly number[];
+  /** The walks taken. */
+  readonly runs: number;
+  /** The most steps a walk took. */
+  readonly depth: number;
+  /** The seed of the one walk that was run alone, when one was. */
+  readonly walk?: number;
+  /** The walk behind each reported trace (a rule, or `deadlock`), by the walk's own seed: run again alone, it takes the same steps. */
+  readonly walks: readonly { readonly rule: string; readonly seed: number }[];
 }
 
 export interface Progress {
@@ -101,4 +127,6 @@ export interface Progress {
   /** The state limit in force, when there is one (`maxStates`). */
   readonly maxStates?: number;
   readonly elapsedMs: number;
+  /** A swarm run's walks: how many are done, of how many. */
+  readonly runs?: { readonly done: number; readonly of: number };
 }

@@ -1,9 +1,25 @@
 /** A scenario's verdict from what its search found, and whether it meets the scenario's `expect` line. */
 import type { ScenarioRt } from '../runtime/compiled.js';
-import type { ScenarioResult, Verdict } from './result.js';
+import type { Simulation, ScenarioResult, Verdict } from './result.js';
 
 /** What a search found, before the verdict and the expectation are judged. */
-export type Findings = Pick<ScenarioResult, 'states' | 'transitions' | 'timeMs' | 'violations' | 'deadlock' | 'incomplete' | 'reductions'>;
+export type Findings = Pick<ScenarioResult, 'states' | 'transitions' | 'timeMs' | 'violations' | 'deadlock' | 'incomplete' | 'reductions' | 'simulation'>;
+
+/** `100 runs of depth 50 (seed 7)`, `200 runs of depth 50 (seeds 7, 8)`, `the walk of seed 123 (depth 50)`. */
+export function simulationText(s: Simulation): string {
+  if (s.walk !== undefined) return `the walk of seed ${s.walk} (depth ${s.depth})`;
+  const seeds = s.seeds.length === 1 ? `seed ${s.seeds[0]}` : `seeds ${s.seeds.join(', ')}`;
+  return `${s.runs.toLocaleString('en-US')} run${s.runs === 1 ? '' : 's'} of depth ${s.depth} (${seeds})`;
+}
+
+/**
+ * Why a swarm run has no complete verdict: nothing found is "no violation
+ * in R runs", never "holds"; something found is real, and the runs not
+ * taken may hold more.
+ */
+export function simulationIncomplete(s: Simulation, found: boolean) {
+  return { bound: 'simulation' as const, reason: found ? `random walks: ${simulationText(s)}; runs not taken may break other rules` : `no violation in ${simulationText(s)}` };
+}
 
 export function scenarioResult(scenario: ScenarioRt, f: Findings): ScenarioResult {
   const complete = f.incomplete === undefined;
@@ -36,5 +52,6 @@ export function scenarioResult(scenario: ScenarioRt, f: Findings): ScenarioResul
     ...(expect ? { expect } : {}),
     expectMet,
     reductions: f.reductions,
+    ...(f.simulation ? { simulation: f.simulation } : {}),
   };
 }
