@@ -5,9 +5,11 @@
  * models' kinds and primitives (`KeyLayout`); a `Renaming` applies the
  * symmetry reduction's arrangement while the key is written.
  */
+import type { CompiledProgram } from '../runtime/compiled.js';
 import type { Natives } from '../runtime/natives.js';
 import type { Value } from '../runtime/values.js';
 import type { Frame, Obj, World } from '../runtime/world.js';
+import { deadFields, type DeadFields } from './deadfields.js';
 
 /**
  * Which parts of a state hold sets rather than lists (from the models): the
@@ -20,6 +22,8 @@ export interface KeyLayout {
   readonly regs: ReadonlyMap<string, number>;
   /** Object fields that hold a thread index (-1: none) rather than a value: renamed with the threads. */
   readonly threadFields: ReadonlySet<string>;
+  /** Fields no code can read (the dead-field reduction): left out of the key. None when reductions are off. */
+  readonly dead?: DeadFields;
 }
 
 /**
@@ -40,8 +44,13 @@ export interface Renaming {
   readonly name: ReadonlyMap<string, string>;
 }
 
-/** Which fields and registers the models' kinds and primitives say hold sets, and which fields hold threads. */
-export function keyLayout(natives: Natives): KeyLayout {
+/**
+ * Which fields and registers the models' kinds and primitives say hold sets,
+ * and which fields hold threads. Given the program, also the fields no code
+ * of it can read, which the key leaves out (the dead-field reduction: pass
+ * no program when reductions are off).
+ */
+export function keyLayout(natives: Natives, program?: CompiledProgram): KeyLayout {
   const fields = new Map<string, Set<string>>();
   const threadFields = new Set<string>();
   for (const k of natives.kindImpls) {
@@ -50,7 +59,8 @@ export function keyLayout(natives: Natives): KeyLayout {
   }
   const regs = new Map<string, number>();
   for (const p of natives.primitiveImpls) if (p.unorderedRegsFrom !== undefined) regs.set(p.sig.name, p.unorderedRegsFrom);
-  return { fields, regs, threadFields };
+  const dead = program ? deadFields(program, natives) : undefined;
+  return { fields, regs, threadFields, ...(dead ? { dead } : {}) };
 }
 
 /** No sets and no thread fields: every list keeps its order in the key. */
@@ -66,7 +76,8 @@ export const ORDERED: KeyLayout = { fields: new Map(), regs: new Map(), threadFi
  * can observe them again. Objects every run starts with (`fixed`: devices,
  * state mutexes) keep their numbers. No behaviour depends on object numbers —
  * a buffer keeps its attachments in a list, as the kernel does — so the
- * renaming is sound. Source offsets of armed DMA are left out too.
+ * renaming is sound. Source offsets of armed DMA are left out too, and so
+ * are the fields no code can read (`layout.dead`): no step depends on them.
  */
 export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, base?: readonly Obj[], R?: Renaming): string {
   // Built as one string of self-delimiting tokens (no intermediate arrays, no
@@ -107,6 +118,13 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
     for (let i = 0; i < vs.length; i++) out += enc(vs[i]);
     return `${out}]`;
   };
+  // A driver's live state fields: a dead one is `-`, its value not encoded (nor the objects it names numbered).
+  const deadOf = layout.dead?.driver;
+  const live = (vs: readonly Value[], dead: readonly boolean[]): string => {
+    let out = '[';
+    for (let i = 0; i < vs.length; i++) out += dead[i] ? '-' : enc(vs[i]);
+    return `${out}]`;
+  };
   const set = (vs: readonly Value[]): string => `{${vs.map(enc).sort().join('')}}`;
 
   // Traversal order fixes the numbering: driver state, bindings, providers, threads, armed DMA, monitor memory.
@@ -114,7 +132,8 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
   let bindings = '[';
   for (let d = 0; d < w.fields.length; d++) {
     const from = R ? R.driverAt[d]! : d;
-    fields += list(w.fields[from]!);
+    const dead = deadOf?.[from];
+    fields += dead ? live(w.fields[from]!, dead) : list(w.fields[from]!);
     bindings += enc(w.bindings[from]);
   }
   bindings += ']';
@@ -147,8 +166,13 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
   // Objects: the fixed ones by number (a field as it was at the start is `=`), then those reached, breadth-first.
   const fieldsOf = (o: Obj, was?: Obj, place?: Obj): string => {
     const sets = layout.fields.get(o.kind);
+    const dead = layout.dead?.kind.get(o.kind);
     let out = '';
     for (const k in o.f) {
+      if (dead?.has(k)) {
+        out += '-';
+        continue;
+      }
       let v = o.f[k] ?? null;
       if (R) {
         if (layout.threadFields.has(k)) v = renameThreads(v, R);

@@ -18,6 +18,7 @@ import type { Instr } from '../../runtime/bytecode.js';
 import type { CompiledProgram, ScenarioRt } from '../../runtime/compiled.js';
 import type { Value } from '../../runtime/values.js';
 import type { Obj, World } from '../../runtime/world.js';
+import { blankDeadStores, isDeadField, type DeadFields } from '../deadfields.js';
 import { refNumber, type KeyLayout } from '../key.js';
 
 export interface Member {
@@ -59,6 +60,8 @@ export interface Symmetry {
   readonly memberDrivers: ReadonlySet<number>;
   /** Object fields that hold thread indices (the models' kinds say which). */
   readonly threadFields: ReadonlySet<string>;
+  /** The fields no code reads (the dead-field reduction): members may differ in them. */
+  readonly dead?: DeadFields;
 }
 
 
@@ -154,10 +157,12 @@ function mapInstr(i: Instr, s: Swap): Instr {
 /**
  * Code without source offsets, for comparing bodies. The threads a `spawn`
  * starts compare as a set: which index each gets is renamed with the threads.
+ * A constant stored straight into a dead field is blanked: bodies that differ
+ * only in what they store there behave alike on everything a step can read.
  */
-function codeKey(code: readonly Instr[]): string {
+function codeKey(code: readonly Instr[], dead: DeadFields | undefined): string {
   return JSON.stringify(
-    code.map(({ at: _at, ...rest }) => ('threads' in rest ? { ...rest, threads: [...rest.threads].sort((a, b) => a - b) } : rest)),
+    blankDeadStores(code, dead).map(({ at: _at, ...rest }) => ('threads' in rest ? { ...rest, threads: [...rest.threads].sort((a, b) => a - b) } : rest)),
   );
 }
 
@@ -195,7 +200,10 @@ export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, i
     const dev = topo.get(d.device);
     if (!dev || dev.kind !== 'device' || providersOn.has(d.device)) return;
     if (program.drivers.some((o) => o !== d && o.device === d.device)) return;
-    const fields = [...d.info.fields.values()].map((f) => [f.name, JSON.stringify(f.type), f.decl.init ? JSON.stringify(f.decl.init, (k, v) => (k === 'span' ? undefined : v)) : null]);
+    // A dead field's initial value is nobody's to read: members may start it differently.
+    const fields = [...d.info.fields.values()].map((f, fi) =>
+      isDeadField(layout.dead, i, fi) ? [f.name, JSON.stringify(f.type), 'dead'] : [f.name, JSON.stringify(f.type), f.decl.init ? JSON.stringify(f.decl.init, (k, v) => (k === 'span' ? undefined : v)) : null],
+    );
     const devInfo = dev as { parent?: string; bars?: ReadonlyMap<number, number>; acs?: boolean };
     const key = JSON.stringify([fields, [...rolesOf(program, i).keys()].sort(), devInfo.parent, [...(devInfo.bars ?? new Map())], devInfo.acs]);
     groups.set(key, [...(groups.get(key) ?? []), i]);
@@ -222,7 +230,7 @@ export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, i
     let rest = members.filter((m) => !mentions(m.name) && !mentions(program.drivers[m.driver]!.device));
     while (rest.length >= 2) {
       const [first, ...others] = rest as [Member, ...Member[]];
-      const same = others.filter((m) => invariant(program, swapOf(program, first, m), scenario.main, joinAt));
+      const same = others.filter((m) => invariant(program, swapOf(program, first, m), scenario.main, joinAt, layout.dead));
       if (same.length > 0) classes.push({ members: [first, ...same] });
       rest = others.filter((m) => !same.includes(m));
     }
@@ -250,15 +258,22 @@ export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, i
     branches: new Set(all.map((m) => m.branch)),
     memberDrivers: new Set(all.map((m) => m.driver)),
     threadFields: layout.threadFields,
+    ...(layout.dead ? { dead: layout.dead } : {}),
   };
 }
 
-function invariant(program: CompiledProgram, s: Swap, mainBody: number, fromPc: number): boolean {
+/**
+ * Whether swap `s` maps every body onto its counterpart, up to constants
+ * stored into dead fields. It also makes the dead fields themselves
+ * invariant: a read of one member's field maps onto the same read of the
+ * other's, so a field is dead in one exactly when its counterpart is.
+ */
+function invariant(program: CompiledProgram, s: Swap, mainBody: number, fromPc: number, dead: DeadFields | undefined): boolean {
   for (const b of program.bodies) {
     const code = b.id === mainBody ? b.code.slice(fromPc) : b.code;
     const target = s.body.get(b.id) ?? b.id;
     const want = target === mainBody ? program.bodies[target]!.code.slice(fromPc) : program.bodies[target]!.code;
-    if (codeKey(code.map((i) => mapInstr(i, s))) !== codeKey(want)) return false;
+    if (codeKey(code.map((i) => mapInstr(i, s)), dead) !== codeKey(want, dead)) return false;
   }
   return true;
 }

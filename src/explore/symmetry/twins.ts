@@ -87,6 +87,15 @@ function candidatesIn(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
   return candidates;
 }
 
+/** A value that names no object, driver or ops table: a swap of members leaves it as it is. */
+function plain(v: Value): boolean {
+  if (typeof v === 'string') {
+    const c = v.charCodeAt(0);
+    return c !== 35 && c !== 38 && c !== 34;
+  }
+  return Array.isArray(v) ? v.every(plain) : true;
+}
+
 const nameOf = (v: string): string => {
   const dot = v.indexOf('.');
   return dot < 0 ? v.slice(1) : v.slice(1, dot);
@@ -309,7 +318,15 @@ class TwinSearch {
       }
       s += ';';
     };
-    for (const v of w.fields[m.driver]!) val(v);
+    // A dead field holding a plain value (`tag = 3`) is left out: no step reads it, and it names
+    // nothing a swap must rename. One that names objects or drivers is encoded all the same, so
+    // what it names is claimed (and leaks) as before.
+    const dead = sym.dead?.driver[m.driver];
+    const fs = w.fields[m.driver]!;
+    for (let i = 0; i < fs.length; i++) {
+      if (dead?.[i] && plain(fs[i]!)) s += '-';
+      else val(fs[i]);
+    }
     s += '|';
     val(w.bindings[m.driver]);
     s += '|';
