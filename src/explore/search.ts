@@ -89,7 +89,8 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
 
   const w0 = initialWorld(program, natives, scenario, monitor);
   const fixed = w0.objects.length;
-  const layout = keyLayout(natives);
+  // Fields no code reads are left out of the keys (the dead-field reduction), unless reductions are off.
+  const layout = keyLayout(natives, options.reduce === false ? undefined : program);
   // Interchangeable drivers (symmetry) are merged unless reductions are off.
   // A primitive whose objects the symmetry proofs do not cover (a device's fence) keeps its spec unmerged.
   const unmerged = program.bodies.some((b) => b.code.some((i) => i.op === 'prim' && natives.primitive(i.name)?.unmerged === true));
@@ -172,7 +173,8 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
     }
   }
 
-  const reductions = symmetry ? symmetry.classes.map((c) => `symmetry: ${c.members.map((m) => m.name).join(', ')}`) : [];
+  const reductions = layout.dead ? [`dead fields: ${layout.dead.names.join(', ')}`] : [];
+  if (symmetry) for (const c of symmetry.classes) reductions.push(`symmetry: ${c.members.map((m) => m.name).join(', ')}`);
   const local = successors.localSteps;
   if (local > 0) reductions.push(`partial order: ${local.toLocaleString('en-US')} local ${local === 1 ? 'step' : 'steps'} taken alone`);
   const ordered = [...found].sort(([, a], [, b]) => a.length - b.length || a.order - b.order);
