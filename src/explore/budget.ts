@@ -22,6 +22,12 @@ export interface SearchOptions {
    * found and trace lengths are the same either way.
    */
   readonly reduce?: boolean;
+  /**
+   * Keep each state's whole key in the visited set rather than its 64-bit
+   * fingerprint: no chance of two states taken for one (the result reports
+   * that chance otherwise), at about a kilobyte a state. Default false.
+   */
+  readonly exact?: boolean;
   /** Called about every `progressIntervalMs` during the search. */
   readonly onProgress?: (p: Progress) => void;
   readonly progressIntervalMs?: number;
@@ -47,7 +53,7 @@ export class Budget {
   private readonly maxStates: number;
   private readonly maxBytes: number;
   private readonly interval: number;
-  /** Estimated bytes held: each visited key (UTF-16) and its tables, and each frontier world. */
+  /** Estimated bytes held by the states found (see `addState`). */
   private bytes = 0;
   private lastProgress: number;
   private looks = 0;
@@ -64,9 +70,13 @@ export class Budget {
     this.interval = options.progressIntervalMs ?? 250;
   }
 
-  /** Counts a new state whose key has `keyLength` characters. */
-  addState(keyLength: number): void {
-    this.bytes += keyLength * 3 + 256;
+  /**
+   * Counts a new state: its entry in the visited set (`visitedBytes`: a
+   * fingerprint's slot, or a whole key), and what the search keeps for every
+   * state besides (its step for traces, its cost, its share of the frontier).
+   */
+  addState(visitedBytes: number): void {
+    this.bytes += visitedBytes + 320;
   }
 
   /** Milliseconds since the search began. */

@@ -21,6 +21,7 @@ import { symmetricKey } from './symmetry/canonical.js';
 import { detectSymmetry } from './symmetry/detect.js';
 import { detailTrace } from './replay.js';
 import { Paths } from './trace.js';
+import { ExactSet, FingerprintSet } from './visited.js';
 import { scenarioResult } from './verdict.js';
 
 /** A finding keeps the world its trace ends in: it names every object the trace's steps refer to. */
@@ -44,11 +45,14 @@ interface Found {
  */
 class Frontier {
   private readonly buckets: { w: World; id: number }[][] = [];
+  /** Each bucket's next entry: taking from the front by index, as `shift` on a long array costs its length. */
+  private readonly heads: number[] = [];
   private at = 0;
   size = 0;
 
   push(cost: number, w: World, id: number): void {
     (this.buckets[cost] ??= []).push({ w, id });
+    this.heads[cost] ??= 0;
     if (cost < this.at) this.at = cost;
     this.size++;
   }
@@ -57,10 +61,16 @@ class Frontier {
   pop(): { w: World; id: number; cost: number } | undefined {
     while (this.at < this.buckets.length) {
       const b = this.buckets[this.at];
-      if (b && b.length > 0) {
+      if (b && this.heads[this.at]! < b.length) {
         this.size--;
-        const e = b.shift()!;
-        if (b.length === 0) this.buckets[this.at] = [];
+        const h = this.heads[this.at]!;
+        const e = b[h]!;
+        // The world is let go as soon as it is taken; a drained bucket is emptied whole.
+        (b as unknown[])[h] = undefined;
+        if (h + 1 === b.length) {
+          this.buckets[this.at] = [];
+          this.heads[this.at] = 0;
+        } else this.heads[this.at] = h + 1;
         return { ...e, cost: this.at };
       }
       this.at++;
@@ -98,8 +108,9 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
   const keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry, layout) : (w: World) => worldKey(w, fixed, layout, w0.objects);
   const successors = new Successors(machine, program, layout, keyOf, symmetry, options.reduce !== false);
 
-  const visited = new Map<string, number>([[keyOf(w0), 0]]);
-  const isVisited = (key: string) => visited.has(key);
+  const visited = options.exact ? new ExactSet() : new FingerprintSet();
+  visited.add(keyOf(w0), 0);
+  const isVisited = (key: string) => visited.get(key) !== undefined;
   const paths = new Paths();
   /** The cost of the shortest path known to each state. */
   const best: number[] = [0];
@@ -157,9 +168,9 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
         const key = ampleKey ?? keyOf(r.world);
         const known = visited.get(key);
         if (known === undefined) {
-          budget.addState(key.length);
+          budget.addState(visited.bits === 0 ? key.length + 48 : 24);
           const nid = paths.add(id, r.info);
-          visited.set(key, nid);
+          visited.add(key, nid);
           best[nid] = c;
           frontier.push(c, r.world, nid);
         } else if (c < best[known]!) {

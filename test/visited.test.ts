@@ -1,0 +1,49 @@
+// The visited set keeps 64-bit fingerprints of state keys: every key added
+// is found again with its id, keys never added are not found (at the sizes
+// tested, a collision would be a 1-in-10^8 event), the table grows past its
+// first size, and the reported chance of a collision is TLC's estimate.
+import { describe, expect, test } from 'vitest';
+import { collisionProbability, ExactSet, FingerprintSet, type VisitedSet } from '../src/explore/visited.js';
+
+// Keys shaped like state keys: long, and differing in one place.
+const key = (i: number) => `R(c3,${i % 17},[#4,])D(|[T_]|'5:gpu#0|${i}|F|{}|F|TF=;=;`;
+
+describe.each([
+  ['fingerprints', () => new FingerprintSet()],
+  ['whole keys', () => new ExactSet()],
+] as const)('%s', (_name, make: () => VisitedSet) => {
+  test('finds every key it was given, with its id, and no other', () => {
+    const s = make();
+    const n = 50_000;
+    for (let i = 0; i < n; i++) {
+      expect(s.get(key(i))).toBeUndefined();
+      s.add(key(i), i);
+    }
+    expect(s.size).toBe(n);
+    for (let i = 0; i < n; i++) if (s.get(key(i)) !== i) throw new Error(`key ${i} lost`);
+    for (let i = n; i < 2 * n; i++) if (s.get(key(i)) !== undefined) throw new Error(`key ${i} found but never added`);
+    expect(s.get('')).toBeUndefined();
+  });
+});
+
+test('a fingerprint slot costs 12 bytes at most half full; a whole key costs its length', () => {
+  const f = new FingerprintSet();
+  const e = new ExactSet();
+  for (let i = 0; i < 10_000; i++) {
+    f.add(key(i), i);
+    e.add(key(i), i);
+  }
+  // 10,000 keys: the table has grown from 4,096 slots to 32,768 (kept at most half full).
+  expect(f.bytes).toBe(32_768 * 12);
+  expect(f.bits).toBe(64);
+  expect(e.bits).toBe(0);
+  expect(e.bytes).toBeGreaterThan(10_000 * key(0).length);
+});
+
+test('the chance of a collision is n·(m − n)/2^64, as TLC estimates it', () => {
+  expect(collisionProbability(1_000_000, 5_000_000, 64)).toBeCloseTo((1e6 * 4e6) / 2 ** 64, 20);
+  expect(collisionProbability(386_442, 1_500_000, 64)).toBeCloseTo(2.33e-8, 9);
+  expect(collisionProbability(10, 10, 64)).toBe(0);
+  expect(collisionProbability(1e12, 1e13, 64)).toBe(1);
+  expect(collisionProbability(1e6, 5e6, 0)).toBe(0);
+});
