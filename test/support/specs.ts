@@ -214,3 +214,50 @@ scenario s {
 }
 `;
 }
+
+/** Variants of the tagged importer race (`taggedImporters`). */
+export interface TagOptions {
+  /** Each importer's reg_mr stores `tag = 10 + i` once it has attached: a store into the dead field, of a value unlike the others'. */
+  readonly store?: boolean;
+  /**
+   * Importer `read` reads its tag: its reg_mr sets `tag = 7` once it has
+   * armed its DMA, and its move_notify skips the unmap when the tag is 7 —
+   * a bug (a mapping outlives the provider) only a read of the field makes.
+   */
+  readonly read?: number;
+  /** Each importer deregisters after registering (unmap, then detach from the buffer). */
+  readonly detach?: boolean;
+}
+
+/**
+ * The importer race of bench/generate.ts (`importerRace(n)`), with a field
+ * `tag: int = i` in importer i's state that no code reads: the dead-field
+ * reduction makes it explore exactly the states of the race itself.
+ * `options` add a store into the tag, a read of it, or deregistration.
+ */
+export function taggedImporters(base: string, n: number, options: TagOptions = {}): string {
+  let text = base;
+  const replace = (from: string | RegExp, to: string) => {
+    const next = text.replace(from, to);
+    if (next === text) throw new Error(`taggedImporters: ${String(from)} not found`);
+    text = next;
+  };
+  for (let i = 1; i <= n; i++) {
+    const head = `driver importer${i} for nic${i} {\n  state {\n`;
+    replace(head, `${head}    tag: int = ${i}\n`);
+    const reg = new RegExp(`(driver importer${i} for[\\s\\S]*?att = dma_buf_dynamic_attach\\(buf, nic${i}, iops\\)\\n)`);
+    if (options.store) replace(reg, `$1    tag = ${10 + i}\n`);
+    if (options.read === i) {
+      replace(new RegExp(`(driver importer${i} for[\\s\\S]*?hw_start\\(nic${i}, sgt\\)\\n)`), '$1      tag = 7\n');
+      replace(new RegExp(`(driver importer${i} for[\\s\\S]*?)if sgt != none \\{`), '$1if sgt != none && tag != 7 {');
+    }
+    if (options.detach) {
+      replace(
+        new RegExp(`(driver importer${i} for[\\s\\S]*?\\n  \\}\\n)\\}\\n`),
+        `$1  action dereg(buf: dma_buf) {\n    lock buf.resv {\n      if sgt != none {\n        hw_stop(nic${i}, sgt)\n        dma_buf_unmap_attachment(att, sgt)\n        sgt = none\n      }\n    }\n    dma_buf_detach(buf, att)\n  }\n}\n`,
+      );
+      replace(`    { importer${i}.reg_mr(buf) }`, `    { importer${i}.reg_mr(buf); importer${i}.dereg(buf) }`);
+    }
+  }
+  return text;
+}
