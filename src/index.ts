@@ -45,7 +45,8 @@ export { runFindings, testFindings, scenarioPlace, type Finding, type FindingKin
 export { SarifLog, SARIF_SCHEMA, artifactUri } from './report/sarif.js';
 export { junitXml, junitCase, findingHead, type JunitCase, type JunitSuite, type JunitProblem } from './report/junit.js';
 export { annotation, findingAnnotation, diagnosticAnnotation, escapeData, escapeProperty } from './report/annotations.js';
-export { scenarioToJson, contractToJson, locatedTrace, TRACE_FORMAT_VERSION, type ContractJson, type ScenarioJson, type StepJson } from './report/json.js';
+export { scenarioToJson, contractToJson, locatedTrace, specDigest, TRACE_FORMAT_VERSION, type ContractJson, type ScenarioJson, type StepJson, type SimulationJson } from './report/json.js';
+export { mergeReports, resultOfJson, MergeError, type MergeInput, type ReportJson } from './report/merge.js';
 export { locate, type Sources } from './report/positions.js';
 export { timelineModel, type TimelineOptions, type TimelineModel, type TimelineLane, type TimelineObject, type StepRange } from './report/timeline-model.js';
 export { renderTimeline, renderTimelines } from './report/timeline-svg.js';

@@ -26,6 +26,8 @@ import {
   scenarioPlace,
   scenarioToJson,
   contractToJson,
+  simulate,
+  specDigest,
   testFindings,
   type Bound,
   type CheckResult,
@@ -34,6 +36,7 @@ import {
   type Progress,
   type ScenarioResult,
 } from '../index.js';
+import { MAX_SEED } from '../index.js';
 import { diagnosticToJson, formatDiagnostic, shown, visible } from '../diagnostics/format.js';
 import { kernelChecksOn } from '../report/json.js';
 import { itfDocuments } from '../report/itf.js';
@@ -41,7 +44,12 @@ import { annotate, count, filesLine, formatOption, printAnnotations, printDiagno
 import { checkOutputPath, fileHost, keepNumberSigns, UsageError, writeOutputFile, type Io, type SpecFile } from './io.js';
 
 /** The options that take a number; `--max-states -1` is the value -1, refused by name. */
-const numeric = ['max-states', 'timeout', 'max-memory'];
+const numeric = ['max-states', 'timeout', 'max-memory', 'seed', 'runs', 'depth', 'walk-seed'];
+
+/** Swarm mode's defaults: a fixed seed, so that a run without --seed can be run again too. */
+const DEFAULT_SEED = 0;
+const DEFAULT_RUNS = 1000;
+const DEFAULT_DEPTH = 100;
 
 const common = `  --max-states N       stop a scenario's search after N distinct states
                        (default ${DEFAULT_MAX_STATES.toLocaleString('en-US')}); the verdict is then INCOMPLETE, exit 3
@@ -59,6 +67,8 @@ export const runHelp = `lifespec run — explore every interleaving of a spec's 
 Usage:
   lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--max-memory MB]
                [--no-reduce] [--format text|json|sarif|itf] [--svg OUT.svg] [--no-color] FILE…
+  lifespec run --simulate [--seed S] [--runs R] [--depth D] [--walk-seed W]
+               [--scenario NAME] [--timeout S] [--format …] [--svg OUT.svg] FILE…
 
 Several FILEs are explored one after another (JSON: { "files": [report, …] },
 SARIF: one log); --scenario and --svg take one FILE. Explores each scenario's threads, choose branches, fault branches (under
@@ -84,8 +94,28 @@ Options:
                        written atomically, and never over the input FILE
 ${common}
 
+Swarm mode (docs/swarm.md), for scenarios too big to explore:
+  --simulate           instead of the exhaustive search, take random walks:
+                       R per scenario, each at most D steps from the start,
+                       each step chosen uniformly among the steps the search
+                       would see (no reductions). What a walk finds is
+                       reported as the search reports it, with the walk's
+                       seed; nothing found is "NO VIOLATION FOUND in R runs of
+                       depth D (seed S), not a proof" (JSON: verdict
+                       incomplete, bound simulation), exit 3 — never "holds".
+                       The same seed, spec and options print the same output,
+                       byte for byte (no times are printed).
+  --seed S             the seed the walks derive from, 0 to 4294967295
+                       (default ${DEFAULT_SEED}); walk i's own seed comes from S and i
+  --runs R             walks per scenario (default ${DEFAULT_RUNS.toLocaleString('en-US')})
+  --depth D            the most steps a walk takes (default ${DEFAULT_DEPTH})
+  --walk-seed W        take only the walk of seed W, as a report names it, to
+                       see again what it found
+  Reports of different seeds add up: lifespec merge A.json B.json (lifespec help merge).
+
 Exit codes: 0 every rule holds, 1 a violation or deadlock (or check errors),
-2 usage or I/O error, 3 a bound was reached before a verdict.
+2 usage or I/O error, 3 a bound was reached before a verdict (with --simulate:
+no violation was found, which proves nothing).
 `;
 
 export const testHelp = `lifespec test — run every scenario against its \`expect\` line
@@ -119,12 +149,13 @@ or I/O error, 3 a bound was reached before a verdict (and nothing mismatched).
 function raiseIt(bound: Bound): string | undefined {
   if (bound === 'states') return 'raise it with --max-states';
   if (bound === 'memory') return 'raise it with --max-memory';
+  if (bound === 'simulation') return 'more walks: raise --runs or --depth, or add runs of other seeds with lifespec merge';
   return undefined;
 }
 
 interface Common {
   /** The search options `run` and `test` share: bounds and reductions. */
-  search: { maxStates: number; maxMemoryMb?: number; timeoutMs?: number; reduce: boolean; heapBytes?: () => number };
+  search: { maxStates: number; maxMemoryMb?: number; timeoutMs?: number; reduce: boolean; heapBytes?: () => number; signal?: { readonly aborted: boolean } };
   color: boolean;
 }
 
@@ -172,7 +203,8 @@ export function progressReporter(io: Io, now: () => number, file: string): { onP
       if (p.elapsedMs < 1000) return;
       const share = p.maxStates ? ` (${((100 * p.states) / p.maxStates).toFixed(p.states * 1000 < p.maxStates ? 1 : 0)}% of --max-states)` : '';
       const rate = Math.round((p.states * 1000) / p.elapsedMs).toLocaleString('en-US');
-      const text = `${visible(file)} ${shown(p.scenario)}: ${count(p.states, 'state')}${share}, ${rate} states/s, ${p.queued.toLocaleString('en-US')} queued, ${count(p.transitions, 'transition')}, ${(p.elapsedMs / 1000).toFixed(1)} s`;
+      const queue = p.runs ? `walk ${(p.runs.done + 1).toLocaleString('en-US')} of ${p.runs.of.toLocaleString('en-US')}` : `${p.queued.toLocaleString('en-US')} queued`;
+      const text = `${visible(file)} ${shown(p.scenario)}: ${count(p.states, 'state')}${share}, ${rate} states/s, ${queue}, ${count(p.transitions, 'transition')}, ${(p.elapsedMs / 1000).toFixed(1)} s`;
       if (io.errIsTty) {
         io.err(`\r\x1b[K${text}`);
         drawn = true;
@@ -198,13 +230,24 @@ export function commandRun(argv: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args: keepNumberSigns(argv, numeric),
     allowPositionals: true,
-    options: { ...optionSpec, scenario: { type: 'string' }, format: { type: 'string', default: 'text' }, svg: { type: 'string' } },
+    options: {
+      ...optionSpec,
+      scenario: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      svg: { type: 'string' },
+      simulate: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      runs: { type: 'string' },
+      depth: { type: 'string' },
+      'walk-seed': { type: 'string' },
+    },
   });
   if (values.help) {
     io.out(runHelp);
     return 0;
   }
   const opts = commonOptions(values, io);
+  const swarm = swarmOptions(values);
   const format = formatOption(values.format, ['text', 'json', 'sarif', 'itf']);
   if (positionals.length > 1 && values.svg !== undefined) throw new UsageError('--svg draws the timelines of one FILE; run the files one at a time');
   if (positionals.length > 1 && values.scenario !== undefined) throw new UsageError('--scenario names a scenario of one FILE; run the files one at a time');
@@ -216,7 +259,7 @@ export function commandRun(argv: string[], io: Io): number {
   const reports: unknown[] = [];
   let code = 0;
   for (const file of files) {
-    const c = runFile(file, files, values, opts, format, io, sarif, (r) => reports.push(r));
+    const c = runFile(file, files, { ...values, ...(swarm ? { swarm } : {}) }, opts, format, io, sarif, (r) => reports.push(r));
     code = worse(code, c);
   }
   if (sarif) io.out(`${JSON.stringify(sarif.toJson(code), null, 2)}\n`);
@@ -232,7 +275,27 @@ function worse(a: number, b: number): number {
   return rank(b) > rank(a) ? b : a;
 }
 
-type RunValues = { scenario?: string; svg?: string };
+type Swarm = { seed: number; runs: number; depth: number; walkSeed?: number };
+type RunValues = { scenario?: string; svg?: string; swarm?: Swarm };
+
+/** `--simulate` and its options, or undefined for the exhaustive search; options of the one mode are refused in the other. */
+function swarmOptions(values: { simulate?: boolean; seed?: string; runs?: string; depth?: string; 'walk-seed'?: string; 'max-states'?: string; 'max-memory'?: string; 'no-reduce'?: boolean }): Swarm | undefined {
+  const own = (['seed', 'runs', 'depth', 'walk-seed'] as const).filter((o) => values[o] !== undefined);
+  if (!values.simulate) {
+    if (own.length) throw new UsageError(`--${own[0]} is an option of swarm mode: add --simulate (lifespec help run)`);
+    return undefined;
+  }
+  const search = (['max-states', 'max-memory', 'no-reduce'] as const).filter((o) => values[o] !== undefined && values[o] !== false);
+  if (search.length) throw new UsageError(`--${search[0]} bounds the exhaustive search; --simulate takes --runs and --depth (and --timeout)`);
+  const seedOk = (n: number) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED;
+  const count = (n: number) => Number.isSafeInteger(n) && n >= 1;
+  const seed = values.seed === undefined ? DEFAULT_SEED : numberOption('seed', values.seed, seedOk, `a whole number from 0 to ${MAX_SEED}`);
+  const runs = values.runs === undefined ? DEFAULT_RUNS : numberOption('runs', values.runs, count, 'a positive integer');
+  const depth = values.depth === undefined ? DEFAULT_DEPTH : numberOption('depth', values.depth, count, 'a positive integer');
+  const walk = values['walk-seed'];
+  if (walk !== undefined && (values.seed !== undefined || values.runs !== undefined)) throw new UsageError('--walk-seed takes one walk by its own seed: leave out --seed and --runs');
+  return { seed, runs, depth, ...(walk !== undefined ? { walkSeed: numberOption('walk-seed', walk, seedOk, `a whole number from 0 to ${MAX_SEED}`) } : {}) };
+}
 
 /** One FILE of `lifespec run`: text goes out as it comes; JSON reports go to `report`, SARIF findings into `sarif`. */
 function runFile(file: SpecFile, files: readonly SpecFile[], values: RunValues, opts: Common, format: string, io: Io, sarif: SarifLog | undefined, report: (r: unknown) => void): number {
@@ -265,17 +328,20 @@ function runFile(file: SpecFile, files: readonly SpecFile[], values: RunValues, 
   const now = () => Date.now();
   const progress = progressReporter(io, now, path);
   if (format === 'text') io.out(`${visible(path)}\n${contractLines(checked.program).join('')}`);
-  const result = explore(checked.program, {
+  const swarm = values.swarm;
+  const { timeoutMs, signal } = opts.search;
+  const shared = {
     ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
-    ...opts.search,
     onProgress: progress.onProgress,
-    onScenario: (r) => {
+    onScenario: (r: ScenarioResult) => {
       progress.done();
       if (format !== 'text') return;
       io.out(`${formatScenarioResult(r, checked.program.sources, { color: opts.color, hint: raiseIt, quickfix: true })}\n`);
       if (annotate(io)) for (const f of runFindings(r, checked.program, { hint: raiseIt })) io.out(`${findingAnnotation(f)}\n`);
     },
-  });
+  };
+  // Swarm mode is bounded by its walks: of the search's bounds only the time and the stop signal apply.
+  const result = swarm ? simulate(checked.program, { ...swarm, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}), ...shared }) : explore(checked.program, { ...opts.search, ...shared });
   if (sarif) {
     if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);
     for (const r of result.scenarios) sarif.addFindings(runFindings(r, checked.program, { hint: raiseIt }), checked.program);
@@ -284,15 +350,27 @@ function runFile(file: SpecFile, files: readonly SpecFile[], values: RunValues, 
   } else if (format === 'json') {
     // The file first: a write error then leaves stdout without a half-true report.
     if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);
-    const scenarios = result.scenarios.map((r) => scenarioToJson(r, checked.program.sources, { hint: raiseIt }));
+    const spec = specDigest([...checked.program.sources.values()].map((s) => s.text));
+    const scenarios = result.scenarios.map((r) => scenarioToJson(r, checked.program.sources, { hint: raiseIt, spec }));
     report({ file: path, ...contractToJson(checked.program), scenarios });
   } else {
-    const by = (v: ScenarioResult['verdict']) => result.scenarios.filter((r) => r.verdict === v).length;
-    const parts = [`${by('ok')} ok`, `${by('violated') + by('deadlock')} violated`, ...(by('incomplete') ? [`${by('incomplete')} incomplete`] : [])];
-    io.out(`${count(result.scenarios.length, 'scenario')}: ${parts.join(', ')}\n`);
+    io.out(`${summaryLine(result.scenarios)}\n`);
   }
   if (values.svg !== undefined && format === 'text') writeTimelines(values.svg, files, result.scenarios, checked.program, io.out);
   return exitFor(result.scenarios);
+}
+
+/** `2 scenarios: 1 ok, 1 violated`; a swarm run's never counts one ok: `2 scenarios simulated: 1 violated, 1 with no violation found (not a proof)`. */
+export function summaryLine(results: readonly ScenarioResult[]): string {
+  const by = (v: ScenarioResult['verdict']) => results.filter((r) => r.verdict === v).length;
+  const walked = results.filter((r) => r.verdict === 'incomplete' && r.incomplete?.bound === 'simulation').length;
+  const parts = [
+    ...(results.some((r) => r.simulation) ? [] : [`${by('ok')} ok`]),
+    `${by('violated') + by('deadlock')} violated`,
+    ...(walked ? [`${walked} with no violation found (not a proof)`] : []),
+    ...(by('incomplete') - walked ? [`${by('incomplete') - walked} incomplete`] : []),
+  ];
+  return `${count(results.length, 'scenario')}${results.some((r) => r.simulation) ? ' simulated' : ''}: ${parts.join(', ')}`;
 }
 
 /**

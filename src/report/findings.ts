@@ -66,7 +66,9 @@ function incompleteFinding(r: ScenarioResult, program: Program, options: Finding
   const hint = inc ? options.hint?.(inc.bound) : undefined;
   const reason = inc ? `${inc.reason}${hint ? `; ${hint}` : ''}` : 'the search was cut short';
   const where = inc?.uri !== undefined && inc.offset !== undefined ? { uri: inc.uri, ...locate(program.sources, inc.uri, inc.offset) } : scenarioPlace(program, r.scenario);
-  return { kind: 'incomplete', level: 'warning', rule: 'incomplete', message: `scenario ${r.scenario} incomplete, no verdict: ${reason}`, scenario: r.scenario, where };
+  // A swarm run's walks are a bound too, and say so: what they found is real, and nothing they did not find is ruled out.
+  const what = inc?.bound === 'simulation' ? (r.verdict === 'incomplete' ? 'simulated, no verdict' : 'simulated, other rules not ruled out') : 'incomplete, no verdict';
+  return { kind: 'incomplete', level: 'warning', rule: 'incomplete', message: `scenario ${r.scenario} ${what}: ${reason}`, scenario: r.scenario, where };
 }
 
 function violationFindings(r: ScenarioResult, program: Program, only?: (rule: string) => boolean): Finding[] {

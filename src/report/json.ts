@@ -1,6 +1,6 @@
 /** Exploration results as tools read them: the JSON of docs/trace-format.md, typed. */
 import type { Program } from '../semantics/program.js';
-import type { Bound, DeadlockReport, ScenarioResult, TraceStep, ViolationReport } from '../explore/result.js';
+import type { Bound, DeadlockReport, ScenarioResult, Simulation, TraceStep, ViolationReport } from '../explore/result.js';
 import { locate, type Sources } from './positions.js';
 import type { ReportOptions } from './text.js';
 
@@ -17,15 +17,47 @@ export type ScenarioJson = Pick<ScenarioResult, 'scenario' | 'verdict' | 'comple
   readonly incomplete: { readonly bound: Bound; readonly reason: string; readonly uri?: string; readonly line?: number; readonly column?: number } | null;
   readonly expect: NonNullable<ScenarioResult['expect']> | null;
   readonly expectMet: boolean | null;
+  /** Only in a swarm run's report (`run --simulate`): its walks, and the spec they were taken in. */
+  readonly simulation?: SimulationJson;
 };
+
+/** A swarm run's walks as the JSON has them: `Simulation` and the digest of the spec's texts, which `lifespec merge` compares. */
+export type SimulationJson = { readonly spec: string } & Simulation;
+
+/**
+ * A digest of the texts a program was checked from (the spec's, the files
+ * it uses, the stdlib modules), in load order and without their paths: two
+ * machines that check the same spec out at different paths get the same
+ * digest, and a spec edited between two swarm runs gets another.
+ * cyrb53: 53 bits, enough to tell versions of one spec apart.
+ */
+export function specDigest(texts: Iterable<string>): string {
+  let h1 = 0xdead_beef;
+  let h2 = 0x41c6_ce57;
+  for (const text of texts) {
+    for (let i = 0; i <= text.length; i++) {
+      // A separator after each text, so moving text from one file to the next changes the digest.
+      const c = i < text.length ? text.charCodeAt(i) : 0x1_0000;
+      h1 = Math.imul(h1 ^ c, 2_654_435_761);
+      h2 = Math.imul(h2 ^ c, 1_597_334_677);
+    }
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2_246_822_507) ^ Math.imul(h2 ^ (h2 >>> 13), 3_266_489_909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2_246_822_507) ^ Math.imul(h1 ^ (h1 >>> 13), 3_266_489_909);
+  return (4_294_967_296 * (2_097_151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+}
 
 /** Each step with its line and column in the program's texts. */
 export function locatedTrace(trace: readonly TraceStep[], sources: Sources | undefined): StepJson[] {
   return trace.map((s) => ({ ...s, ...locate(sources, s.uri, s.offset) }));
 }
 
-/** The JSON form of one scenario's result (schema in docs/trace-format.md); `options.hint` adds the host's advice to a bound's reason. */
-export function scenarioToJson(r: ScenarioResult, sources: Sources, options: Pick<ReportOptions, 'hint'> = {}): ScenarioJson {
+/**
+ * The JSON form of one scenario's result (schema in docs/trace-format.md);
+ * `options.hint` adds the host's advice to a bound's reason; `options.spec`
+ * is the spec's digest (`specDigest`) a swarm run's `simulation` carries.
+ */
+export function scenarioToJson(r: ScenarioResult, sources: Sources, options: Pick<ReportOptions, 'hint'> & { readonly spec?: string } = {}): ScenarioJson {
   const inc = r.incomplete;
   const hint = inc ? options.hint?.(inc.bound) : undefined;
   const where = inc?.uri !== undefined && inc.offset !== undefined ? { uri: inc.uri, ...locate(sources, inc.uri, inc.offset) } : {};
@@ -42,6 +74,7 @@ export function scenarioToJson(r: ScenarioResult, sources: Sources, options: Pic
     expect: r.expect ?? null,
     expectMet: r.expectMet ?? null,
     reductions: r.reductions,
+    ...(r.simulation ? { simulation: { spec: options.spec ?? '', ...r.simulation } } : {}),
   };
 }
 

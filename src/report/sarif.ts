@@ -22,7 +22,7 @@ const ownRules: Readonly<Record<string, string>> = {
   deadlock: 'No scenario thread can move: each thread that has not finished waits for a lock, a wait or a release that nobody can give.',
   expect: "A scenario's outcome does not match its `expect` line: an expected violation or deadlock did not happen.",
   incomplete:
-    "A bound stopped a scenario's search before a verdict (--max-states, --timeout, --max-memory, or a bound inside the spec such as a runaway recursion): nothing was found, and nothing is proven.",
+    "A bound stopped a scenario's search before a verdict (--max-states, --timeout, --max-memory, or a bound inside the spec such as a runaway recursion), or the scenario was only simulated (run --simulate: random walks, which look at some runs and never prove that a rule holds): nothing was found, and nothing is proven.",
 };
 
 type Json = Record<string, unknown>;

@@ -8,6 +8,7 @@
  */
 import { shown, visible } from '../diagnostics/format.js';
 import type { Bound, DeadlockReport, ScenarioResult, TraceStep, ViolationReport } from '../explore/result.js';
+import { simulationText } from '../explore/verdict.js';
 import type { Finding, Place } from './findings.js';
 import { locate, type Sources } from './positions.js';
 
@@ -33,8 +34,9 @@ function count(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** `21 states, 26 transitions, 5 ms`. */
+/** `21 states, 26 transitions, 5 ms`; a swarm run's `2,000 states walked, 3,000 transitions`, with no time, so its output is the same each time. */
 export function statsLine(r: ScenarioResult): string {
+  if (r.simulation) return `${count(r.states, 'state')} walked, ${count(r.transitions, 'transition')}`;
   const ms = r.timeMs < 1000 ? `${Math.round(r.timeMs)} ms` : `${(r.timeMs / 1000).toFixed(2)} s`;
   return `${count(r.states, 'state')}, ${count(r.transitions, 'transition')}, ${ms}`;
 }
@@ -71,20 +73,19 @@ function headLine(rule: string, message: string, trace: readonly TraceStep[], so
   return `    ${paint(options.color, ansi.bold, shown(rule))}: ${shown(message)}`;
 }
 
-function violationLines(v: ViolationReport, sources: Sources, options: ReportOptions): string[] {
-  return [
-    headLine(v.rule, v.message, v.trace, sources, options),
-    `      shortest trace, ${count(v.trace.length, 'step')}:`,
-    ...formatTrace(v.trace, sources, '        ', options),
-  ];
+/** What a trace is: the shortest of all runs, or (a swarm run's) the shortest its walks met, and the walk that met it. */
+function traceLine(rule: string, trace: readonly TraceStep[], r: ScenarioResult): string {
+  if (!r.simulation) return `      shortest trace, ${count(trace.length, 'step')}:`;
+  const seed = r.simulation.walks.find((w) => w.rule === rule)?.seed;
+  return `      shortest trace the walks met, ${count(trace.length, 'step')}${seed !== undefined ? ` (walk seed ${seed})` : ''}:`;
 }
 
-function deadlockLines(d: DeadlockReport, sources: Sources, options: ReportOptions): string[] {
-  return [
-    headLine('deadlock', `no thread can move — ${waitingText(d)}`, d.trace, sources, options),
-    `      shortest trace, ${count(d.trace.length, 'step')}:`,
-    ...formatTrace(d.trace, sources, '        ', options),
-  ];
+function violationLines(v: ViolationReport, r: ScenarioResult, sources: Sources, options: ReportOptions): string[] {
+  return [headLine(v.rule, v.message, v.trace, sources, options), traceLine(v.rule, v.trace, r), ...formatTrace(v.trace, sources, '        ', options)];
+}
+
+function deadlockLines(d: DeadlockReport, r: ScenarioResult, sources: Sources, options: ReportOptions): string[] {
+  return [headLine('deadlock', `no thread can move — ${waitingText(d)}`, d.trace, sources, options), traceLine('deadlock', d.trace, r), ...formatTrace(d.trace, sources, '        ', options)];
 }
 
 /** Who waits for what in a deadlock: `t1 waits for d.b; t2 waits for d.a`. */
@@ -108,13 +109,19 @@ export function formatScenarioResult(r: ScenarioResult, sources: Sources, option
     ok: paint(options.color, ansi.green, `ok: holds in all ${count(r.states, 'state')}`),
     violated: paint(options.color, ansi.red, `VIOLATED: ${shown(r.violations.map((v) => v.rule).join(', '))}${r.deadlock ? ', deadlock' : ''}`),
     deadlock: paint(options.color, ansi.red, 'DEADLOCK'),
-    incomplete: paint(options.color, ansi.yellow, 'INCOMPLETE: no verdict'),
+    // A swarm run that found nothing has looked at some runs only: never "holds".
+    incomplete: paint(options.color, ansi.yellow, r.simulation ? `NO VIOLATION FOUND in ${simulationText(r.simulation)}, not a proof` : 'INCOMPLETE: no verdict'),
   };
   const lines = [`  scenario ${shown(r.scenario)}: ${verdictText[r.verdict]} (${statsLine(r)})`];
   if (r.reductions.length > 0) lines.push(`    reduced by ${shown(r.reductions.join('; '))}`);
-  if (r.incomplete) lines.push(`    ${incompleteText(r, sources, options)}${r.verdict === 'incomplete' ? '' : '; what was found so far is shown'}`);
-  for (const v of r.violations) lines.push(...violationLines(v, sources, options));
-  if (r.deadlock) lines.push(...deadlockLines(r.deadlock, sources, options));
+  const walked = r.incomplete?.bound === 'simulation';
+  if (r.incomplete && !(walked && r.verdict === 'incomplete')) lines.push(`    ${incompleteText(r, sources, options)}${r.verdict === 'incomplete' || walked ? '' : '; what was found so far is shown'}`);
+  else if (walked) {
+    const hint = options.hint?.('simulation');
+    if (hint) lines.push(`    ${hint}`);
+  }
+  for (const v of r.violations) lines.push(...violationLines(v, r, sources, options));
+  if (r.deadlock) lines.push(...deadlockLines(r.deadlock, r, sources, options));
   return lines.join('\n');
 }
 
