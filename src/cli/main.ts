@@ -11,6 +11,7 @@ import { stdlibModules } from '../stdlib/index.js';
 import { checkHelp, commandCheck, filesLine, textNote } from './check-command.js';
 import { commandRun, commandTest, runHelp, testHelp } from './explore-commands.js';
 import { commandFmt, fmtHelp } from './fmt-command.js';
+import { commandMerge, mergeHelp } from './merge-command.js';
 import { commandReplay, replayHelp } from './replay-command.js';
 import { fileHost, optionNeeds, UsageError, type Io } from './io.js';
 
@@ -22,11 +23,14 @@ const mainHelp = `lifespec — check how Linux drivers create, share and tear do
 Usage:
   lifespec run FILE…              explore every interleaving of each scenario;
                                   print verdicts and shortest counterexamples
+  lifespec run --simulate FILE…   take seeded random walks instead (swarm mode;
+                                  finds bugs, proves nothing: docs/swarm.md)
   lifespec test FILE…             run each scenario against its \`expect\` line
   lifespec check FILE…            parse and check specs; print diagnostics
   lifespec fmt [--check|--write] FILE…
                                   print specs in the canonical layout
   lifespec replay TRACE.json SPEC re-run recorded traces against a (changed) spec
+  lifespec merge REPORT.json…     add up swarm runs of one spec from several seeds
   lifespec lsp                    serve the Language Server Protocol on stdio
                                   (docs/editors.md)
   lifespec help [COMMAND]         show help for a command
@@ -67,8 +71,8 @@ function commandLsp(argv: string[], io: Io): number {
   return 0;
 }
 
-const helps: Record<string, string> = { run: runHelp, test: testHelp, check: checkHelp, fmt: fmtHelp, replay: replayHelp, lsp: lspHelp };
-const commands: Record<string, (argv: string[], io: Io) => number> = { run: commandRun, test: commandTest, check: commandCheck, fmt: commandFmt, replay: commandReplay, lsp: commandLsp };
+const helps: Record<string, string> = { run: runHelp, test: testHelp, check: checkHelp, fmt: fmtHelp, replay: replayHelp, merge: mergeHelp, lsp: lspHelp };
+const commands: Record<string, (argv: string[], io: Io) => number> = { run: commandRun, test: commandTest, check: commandCheck, fmt: commandFmt, replay: commandReplay, merge: commandMerge, lsp: commandLsp };
 
 /** Runs the CLI with the given arguments; returns the exit code. */
 export function main(argv: string[], io: Io): number {
