@@ -32,6 +32,7 @@ const schema: Record<string, Record<string, string>> = {
     expect: 'Expect | null',
     expectMet: 'boolean | null',
     reductions: 'string[]',
+    simulation: 'Simulation (optional)',
   },
   Violation: { rule: 'string', message: 'string', trace: 'Step[]' },
   Step: {
@@ -51,7 +52,9 @@ const schema: Record<string, Record<string, string>> = {
   Call: { name: 'string', args: 'string[]', result: 'string (optional)' },
   Deadlock: { trace: 'Step[]', waiting: 'Waiting[]' },
   Waiting: { thread: 'string', on: 'string' },
-  Incomplete: { bound: '"states" | "time" | "memory" | "stopped" | "spec"', reason: 'string', uri: 'string (optional)', line: 'integer (optional)', column: 'integer (optional)' },
+  Simulation: { spec: 'string', seeds: 'integer[]', runs: 'integer', depth: 'integer', walk: 'integer (optional)', walks: 'Walk[]' },
+  Walk: { rule: 'string', seed: 'integer' },
+  Incomplete: { bound: '"states" | "time" | "memory" | "stopped" | "spec" | "simulation"', reason: 'string', uri: 'string (optional)', line: 'integer (optional)', column: 'integer (optional)' },
   Expect: { outcome: '"ok" | "violation" | "deadlock"', rules: 'string[]' },
   Diagnostic: {
     uri: 'string',
@@ -194,6 +197,14 @@ function checkRelations(s: Record<string, any>, file: string): void {
       if (c >= 0) expect(trace.findIndex((x: any) => x.ended.includes(name))).toBeGreaterThanOrEqual(c);
     }
   }
+  // A swarm report is never ok nor complete, and names the walk behind each trace, in report order.
+  if (s.simulation) {
+    expect(s.verdict).not.toBe('ok');
+    expect(s.complete).toBe(false);
+    expect(s.timeMs).toBe(0);
+    expect(s.simulation.walks.map((w: any) => w.rule)).toEqual([...s.violations.map((v: any) => v.rule), ...(s.deadlock ? ['deadlock'] : [])]);
+    if (s.verdict === 'incomplete') expect(s.incomplete.reason).toMatch(/^no violation in (\d+ runs? of depth \d+ \(seeds? [\d, ]+\)|the walk of seed \d+ \(depth \d+\))/);
+  }
   const lengths = s.violations.map((v: any) => v.trace.length);
   expect(lengths).toEqual([...lengths].sort((a: number, b: number) => a - b));
   if (s.incomplete && 'uri' in s.incomplete) {
@@ -260,6 +271,10 @@ const cases: { name: string; text: string; args?: string[]; code: number }[] = [
   { name: 'runaway.lspec', text: runaway, code: 3 },
   { name: 'broken.lspec', text: broken, code: 1 },
   { name: 'no_scenarios.lspec', text: 'topology {\n  host_bridge hb\n}\n', code: 0 },
+  // Swarm mode: the same schema, with `simulation`; nothing found is incomplete (exit 3), never ok.
+  { name: 'vfio_nolock_swarm.lspec', text: withoutLock(), args: ['--simulate', '--seed', '1', '--runs', '30', '--depth', '40'], code: 1 },
+  { name: 'seed_swarm.lspec', text: seed, args: ['--simulate', '--seed', '1', '--runs', '5', '--depth', '30'], code: 3 },
+  { name: 'seed_walk.lspec', text: seed, args: ['--simulate', '--walk-seed', '7', '--depth', '30'], code: 3 },
 ];
 
 describe('docs/trace-format.md', () => {
@@ -294,7 +309,7 @@ describe('docs/trace-format.md', () => {
     }
     // Every object, optional field, nullable field and enumerated value was met at least once.
     for (const name of Object.keys(schema)) expect(seen, name).toContain(name);
-    for (const f of ['Incomplete.uri', 'Incomplete.line', 'Incomplete.column', 'Report.diagnostics', 'Diagnostic.related']) expect(seen, f).toContain(f);
+    for (const f of ['Incomplete.uri', 'Incomplete.line', 'Incomplete.column', 'Report.diagnostics', 'Diagnostic.related', 'Scenario.simulation', 'Simulation.walk']) expect(seen, f).toContain(f);
     for (const t of ['Deadlock | null', 'Incomplete | null', 'Expect | null', 'boolean | null']) {
       expect(seen, `${t} as null`).toContain(`${t}=null`);
       expect(seen, `${t} with a value`).toContain(`${t}=value`);
@@ -437,6 +452,14 @@ describe('docs/trace-format.schema.json', () => {
     outputs.push(cli('run', '--format', 'json', nolock, abbaPath));
     const corpus = readdirSync(new URL('../examples/bugs/', import.meta.url)).filter((f) => f.endsWith('.lspec')).map((f) => new URL(`../examples/bugs/${f}`, import.meta.url).pathname);
     outputs.push(cli('test', '--format', 'json', ...corpus));
+    // Swarm reports, and their merge, are reports of the same schema.
+    const swarm = (seed: string) => {
+      const p = join(dir, `swarm${seed}.json`);
+      writeFileSync(p, cli('run', '--simulate', '--seed', seed, '--runs', '20', '--depth', '40', '--format', 'json', nolock));
+      return p;
+    };
+    const [s1, s2] = [swarm('1'), swarm('2')];
+    outputs.push(readFileSync(s1, 'utf8'), cli('merge', s1, s2), cli('run', '--simulate', '--walk-seed', '5', '--depth', '40', '--format', 'json', nolock));
     for (const o of outputs) {
       const report = JSON.parse(o);
       expect(validate(report) ? [] : validate.errors, o.slice(0, 80)).toEqual([]);
