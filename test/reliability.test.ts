@@ -102,6 +102,17 @@ scenario holds { bind drv; drv.fine() }`;
     ['ready', { start: () => wait(1), ready: throwing('not ready') }, /model `flaky`, primitive `bad_call` \(ready\), threw: Error: not ready/],
     ['waitsFor', { start: () => wait(1), ready: () => false, waitsFor: throwing('who knows') }, /model `flaky`, primitive `bad_call` \(waitsFor\), threw: Error: who knows/],
     ['a stack overflow', { start: () => ret(deep(0)) }, /model `flaky`, primitive `bad_call` \(start\), threw: RangeError: maximum call stack size exceeded/],
+    // States share objects until a step writes one through cx.obj: a write past it must stop the run, not change other states.
+    [
+      'a write to an object not taken through cx.obj',
+      {
+        start: (cx) => {
+          cx.world.objects[0]!.f.present = false;
+          return ret(null);
+        },
+      },
+      /model `flaky`, primitive `bad_call` \(start\), threw: TypeError: .*read only property 'present'.* \(write objects only through cx\.obj/,
+    ],
   ];
   test.each(cases)('from %s', (_where, impl, reason) => {
     const registry = new ModelRegistry().register(model(impl));

@@ -23,7 +23,7 @@
  *
  * Used by docs/embedding.md and test/embedding.test.ts.
  */
-import { fail, isRef, refId, ret, types, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type Obj, type PrimitiveImpl, type Value, type World } from '../../src/index.js';
+import { fail, isRef, ref, refId, ret, types, wait, type KindImpl, type Model, type ModelContext, type NativeResult, type Obj, type PrimitiveImpl, type Value, type World } from '../../src/index.js';
 
 const pciDev = types.object('pci_dev');
 const fence = types.object('seqno_fence');
@@ -80,7 +80,10 @@ const signal: PrimitiveImpl = {
   start(cx, [dev]) {
     const d = device(cx, dev, 'fence_signal');
     if (isResult(d)) return d;
-    for (const o of cx.world.objects) if (o.kind === 'seqno_fence' && o.f.dev === dev) o.f.signalled = true;
+    // A step writes an object only through cx.obj: world.objects is shared with other states.
+    cx.world.objects.forEach((o, id) => {
+      if (o.kind === 'seqno_fence' && o.f.dev === dev) cx.obj(ref(id))!.f.signalled = true;
+    });
     return ret(null);
   },
 };

@@ -39,14 +39,17 @@ export function resvOf(w: World, b: Value): Obj | undefined {
 /** Whether nobody holds `b`'s reservation lock: what `dma_resv_lock(dmabuf->resv, NULL)` waits for. */
 export const resvFree = (w: World, b: Value): boolean => (resvOf(w, b)?.f.holder ?? -1) === -1;
 
+/** `b`'s reservation lock, the step's own to change (`resvOf` reads the shared one). */
+const ownResv = (cx: ModelContext, b: Value): Obj | undefined => (isRef(b) ? cx.obj(cx.world.objects[refId(b)]?.f.resv ?? null) : undefined);
+
 /** Takes `b`'s reservation lock for the stepping thread (it must be free). */
 export function takeResv(cx: ModelContext, b: Value): void {
-  resvOf(cx.world, b)!.f.holder = cx.thread;
+  ownResv(cx, b)!.f.holder = cx.thread;
 }
 
 /** Lets `b`'s reservation lock go, if the stepping thread holds it. */
 export function releaseResv(cx: ModelContext, b: Value): void {
-  const r = resvOf(cx.world, b);
+  const r = ownResv(cx, b);
   if (r && r.f.holder === cx.thread) r.f.holder = -1;
 }
 

@@ -26,7 +26,7 @@
  *   can never end is a deadlock that names the fences it waits for.
  */
 import { isRef, ref, refId, type Value } from '../runtime/values.js';
-import type { NativeFrame, Obj, World } from '../runtime/world.js';
+import { own, type NativeFrame, type Obj, type World } from '../runtime/world.js';
 import { T } from '../semantics/types.js';
 import type { ConstantSpec } from '../semantics/vocabulary.js';
 import { ret, wait, type KindImpl, type ModelContext, type NativeResult, type PrimitiveImpl, type SignalImpl } from './model.js';
@@ -72,7 +72,9 @@ export function deviceFence(cx: ModelContext, dev: Value, sgt: Value, signaled: 
 
 /** Signals every unsignalled fence of `dev`'s DMA through `sgt` (the device stopped it). */
 export function signalDeviceFences(w: World, dev: Value, sgt: Value): void {
-  for (const o of w.objects) if (o.kind === 'dma_fence' && !o.f.signaled && o.f.dev === dev && o.f.sgt === sgt) o.f.signaled = true;
+  w.objects.forEach((o, id) => {
+    if (o.kind === 'dma_fence' && !o.f.signaled && o.f.dev === dev && o.f.sgt === sgt) own(w, id).f.signaled = true;
+  });
 }
 
 /** The unsignalled fences of reservation object `resv` with a usage at most `usage`. */

@@ -24,6 +24,8 @@ export class ModelError extends Error {
 
 function describe(e: unknown): string {
   if (e instanceof RangeError && /call stack/i.test(e.message)) return 'RangeError: maximum call stack size exceeded (unbounded recursion?)';
+  // States share their objects, frozen (world.ts): a model that writes one it did not get from cx.obj lands here.
+  if (e instanceof TypeError && /read only property|not extensible/.test(e.message)) return `${e.name}: ${e.message} (write objects only through cx.obj, which gives the step its own copy)`;
   if (e instanceof Error) return `${e.name}: ${e.message}`;
   try {
     return String(e);

@@ -47,7 +47,12 @@ export interface ModelContext {
   /** Whether `faults on` is in force. */
   readonly faults: boolean;
 
-  /** The object a reference names (alive or not), or undefined for a value that is not a reference. */
+  /**
+   * The object a reference names (alive or not), or undefined for a value
+   * that is not a reference; the step's own, to change (`own` in world.ts).
+   * Write objects only through this: `world.objects` holds shared, frozen
+   * ones, and a reference taken from it goes stale once `obj` copies its object.
+   */
   obj(v: Value): Obj | undefined;
   /** Creates an object and reports `create(x)`; returns its reference. */
   create(kind: string, fields: Record<string, Value>): string;

@@ -13,7 +13,7 @@ import { execPure, opsSlot, overflowOf } from './pure.js';
 import { execObjectOp } from './step-objects.js';
 import { lineArgs } from './show.js';
 import { equal, errno, errnoName, isErrno, isOpsRef, isRef, ref, refId, type Value } from './values.js';
-import type { CodeFrame, Frame, NativeFrame, Obj, World } from './world.js';
+import { own, type CodeFrame, type Frame, type NativeFrame, type Obj, type World } from './world.js';
 
 /**
  * Instructions that read and write nothing but the running frame (its stack,
@@ -90,7 +90,7 @@ export class Step implements ModelContext {
   // ---- ModelContext ------------------------------------------------------------
 
   obj(v: Value): Obj | undefined {
-    return isRef(v) ? this.world.objects[refId(v)] : undefined;
+    return isRef(v) && refId(v) < this.world.objects.length ? own(this.world, refId(v)) : undefined;
   }
 
   create(kind: string, fields: Record<string, Value>): string {

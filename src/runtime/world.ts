@@ -3,7 +3,8 @@
  * driver's state, and what the constraint monitors remember. Plain data,
  * immutable by convention: a step works on a copy made by `cloneWorld`, so
  * the explorer can keep states, compare and replay them (its canonical
- * encoding is explore/key.ts).
+ * encoding is explore/key.ts). Objects are the exception enforced, not
+ * conventional: a copy shares them, frozen, until a step writes one (`own`).
  */
 import type { Value } from './values.js';
 
@@ -90,17 +91,51 @@ function cloneFrame(f: Frame): Frame {
 }
 
 /**
+ * Freezes the objects of `w` not yet frozen: from now on they are shared with
+ * the worlds cloned from `w`, and a write to one must go through `own`. A
+ * missed `own` then throws instead of changing every world that shares the
+ * object, which would be a wrong state the search believes.
+ */
+function seal(objects: readonly Obj[]): void {
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]!;
+    if (!Object.isFrozen(o)) {
+      Object.freeze(o.f);
+      Object.freeze(o);
+    }
+  }
+}
+
+/**
+ * Object `id` of `w`, writable: a world shares its objects with the world it
+ * was cloned from (they are frozen) until a step writes one, and then the
+ * step's world gets a copy of its own. Every write to an object goes through
+ * this (a step's `obj` does it); a reference taken from `w.objects` before
+ * is the shared original and must not be read after the write.
+ */
+export function own(w: World, id: number): Obj {
+  const o = w.objects[id]!;
+  if (!Object.isFrozen(o)) return o;
+  const copy: Obj = { kind: o.kind, alive: o.alive, f: { ...o.f } };
+  w.objects[id] = copy;
+  return copy;
+}
+
+/**
  * A copy a step may change freely; values themselves are immutable and shared.
  * A step changes the frames of its own thread only, so the other threads'
  * frames are shared with the original (pass the stepping thread, or -1 for a
- * step of no thread).
+ * step of no thread). Objects are shared until written (`own`): a step
+ * writes few of a state's objects, and copying all of them was most of what
+ * a step allocated.
  */
 export function cloneWorld(w: World, thread: number): World {
+  seal(w.objects);
   const mem: Record<string, string[]> = {};
   for (const k in w.mem) mem[k] = w.mem[k]!;
   return {
     threads: w.threads.map((t, i) => (i === thread ? { ...t, frames: t.frames.map(cloneFrame) } : t)),
-    objects: w.objects.map((o) => ({ kind: o.kind, alive: o.alive, f: { ...o.f } })),
+    objects: w.objects.slice(),
     fields: w.fields.map((f) => f.slice()),
     bindings: w.bindings.slice(),
     providers: { ...w.providers },
