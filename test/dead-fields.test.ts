@@ -12,6 +12,7 @@ import { Machine } from '../src/runtime/machine.js';
 import { Monitor } from '../src/runtime/monitor.js';
 import { cloneWorld, type World } from '../src/runtime/world.js';
 import { keyLayout, worldKey } from '../src/explore/key.js';
+import { plain } from '../src/explore/deadfields.js';
 import { defaultRegistry } from '../src/models/registry.js';
 import { lockedImporters, taggedImporters, type TagOptions } from './support/specs.js';
 
@@ -204,10 +205,15 @@ function checkBisimulation(text: string, limit: number): number {
     const w0 = initialWorld(compiled, registry, sc, monitor);
     const fixed = w0.objects.length;
     const key = (w: World) => worldKey(w, fixed, layout, w0.objects);
+    // What the key leaves out: a dead field's plain value (one naming an object or a driver is keyed).
     const scramble = (w: World, salt: number): World => {
       const s = cloneWorld(w, -1);
-      s.fields.forEach((fs, d) => fs.forEach((_, f) => layout.dead!.driver[d]?.[f] && (fs[f] = (salt + d * 7 + f) % 3 === 0 ? null : 1000 + salt + f)));
-      for (const o of s.objects) for (const k of deadKinds.get(o.kind) ?? []) o.f[k] = -salt;
+      s.fields.forEach((fs, d) => fs.forEach((v, f) => layout.dead!.driver[d]?.[f] && plain(v) && (fs[f] = (salt + d * 7 + f) % 3 === 0 ? null : 1000 + salt + f)));
+      // A fresh object for each one scrambled: the world's own may be shared with the state it came from.
+      s.objects = s.objects.map((o) => {
+        const ks = [...(deadKinds.get(o.kind) ?? [])].filter((k) => plain(o.f[k] ?? null));
+        return ks.length === 0 ? o : { kind: o.kind, alive: o.alive, f: { ...o.f, ...Object.fromEntries(ks.map((k) => [k, -salt])) } };
+      });
       return s;
     };
     const outcomes = (w: World) => {

@@ -16,13 +16,18 @@
  * When in doubt a field is live: a live field left dead would merge states
  * with different futures, a dead field kept live only costs states.
  *
- * What the reduction leaves out of the key is exactly what no transition
- * reads: no step's enabledness, effect on the rest of the state, event, rule
- * verdict or trace text depends on it (docs/semantics.md §4, "Dead fields").
+ * The key leaves out a dead field only while it holds a plain value (a
+ * number, a bool, an errno, none, or a set of them: `plain`); one that names
+ * an object, an ops table or a driver is keyed as before, so which objects a
+ * state reaches, and how the key numbers them, is what it was without the
+ * reduction. What the key leaves out no transition reads: no step's
+ * enabledness, effect on the rest of the state, event, rule verdict or trace
+ * text depends on it (docs/semantics.md §4, "Dead fields").
  */
 import type { Instr } from '../runtime/bytecode.js';
 import type { CompiledProgram } from '../runtime/compiled.js';
 import type { Natives } from '../runtime/natives.js';
+import type { Value } from '../runtime/values.js';
 import { builtinModels, ModelRegistry } from '../models/registry.js';
 
 /** What the dead-field reduction leaves out of state keys. */
@@ -91,18 +96,28 @@ export function deadFields(program: CompiledProgram, natives: Natives): DeadFiel
   return names.length > 0 ? { driver, kind, names } : undefined;
 }
 
+/** A value that names no object, ops table or driver (a number, a bool, an errno, a constant, none, or a set of those). */
+export function plain(v: Value): boolean {
+  if (typeof v === 'string') {
+    const c = v.charCodeAt(0);
+    return c !== 35 && c !== 38 && c !== 34;
+  }
+  return Array.isArray(v) ? v.every(plain) : true;
+}
+
 /** Whether field `f` of driver `d` is dead. */
 export function isDeadField(dead: DeadFields | undefined, d: number, f: number): boolean {
   return dead?.driver[d]?.[f] === true;
 }
 
 /**
- * Code for comparing bodies up to dead fields: a constant stored straight
- * into a dead field (`tag = 3`, the const and the `storef` after it) is
- * blanked. The value a `const` pushes is popped by the next instruction, so
- * it reaches the dead field and nothing else; a body differing only there
- * behaves the same on everything live. Other stores to dead fields (of a
- * computed value) are compared as they are: a missed merge at most.
+ * Code for comparing bodies up to dead fields: a plain constant stored
+ * straight into a dead field (`tag = 3`, the const and the `storef` after
+ * it) is blanked. The value a `const` pushes is popped by the next
+ * instruction, so it reaches the dead field and nothing else; a body
+ * differing only there behaves the same on everything live. Other stores to
+ * dead fields (of a computed value, or of a reference) are compared as they
+ * are: a missed merge at most.
  */
 export function blankDeadStores(code: readonly Instr[], dead: DeadFields | undefined): readonly Instr[] {
   if (!dead) return code;
@@ -110,7 +125,7 @@ export function blankDeadStores(code: readonly Instr[], dead: DeadFields | undef
   for (let i = 0; i + 1 < code.length; i++) {
     const a = code[i]!;
     const b = code[i + 1]!;
-    if (a.op === 'const' && b.op === 'storef' && isDeadField(dead, b.d, b.f)) {
+    if (a.op === 'const' && plain(a.v) && b.op === 'storef' && isDeadField(dead, b.d, b.f)) {
       out ??= code.slice();
       out[i] = { op: 'const', v: '\u0000dead', at: a.at };
     }

@@ -9,7 +9,7 @@ import type { CompiledProgram } from '../runtime/compiled.js';
 import type { Natives } from '../runtime/natives.js';
 import type { Value } from '../runtime/values.js';
 import type { Frame, Obj, World } from '../runtime/world.js';
-import { deadFields, type DeadFields } from './deadfields.js';
+import { deadFields, plain, type DeadFields } from './deadfields.js';
 
 /**
  * Which parts of a state hold sets rather than lists (from the models): the
@@ -77,7 +77,8 @@ export const ORDERED: KeyLayout = { fields: new Map(), regs: new Map(), threadFi
  * state mutexes) keep their numbers. No behaviour depends on object numbers —
  * a buffer keeps its attachments in a list, as the kernel does — so the
  * renaming is sound. Source offsets of armed DMA are left out too, and so
- * are the fields no code can read (`layout.dead`): no step depends on them.
+ * are plain values in fields no code can read (`layout.dead`): no step
+ * depends on them.
  */
 export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, base?: readonly Obj[], R?: Renaming): string {
   // Built as one string of self-delimiting tokens (no intermediate arrays, no
@@ -118,11 +119,12 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
     for (let i = 0; i < vs.length; i++) out += enc(vs[i]);
     return `${out}]`;
   };
-  // A driver's live state fields: a dead one is `-`, its value not encoded (nor the objects it names numbered).
+  // A driver's state with its dead fields that hold plain values as `-`. A dead field naming an
+  // object or a driver is encoded: what a state reaches, and the numbering, stay as they were.
   const deadOf = layout.dead?.driver;
   const live = (vs: readonly Value[], dead: readonly boolean[]): string => {
     let out = '[';
-    for (let i = 0; i < vs.length; i++) out += dead[i] ? '-' : enc(vs[i]);
+    for (let i = 0; i < vs.length; i++) out += dead[i] && plain(vs[i] ?? null) ? '-' : enc(vs[i]);
     return `${out}]`;
   };
   const set = (vs: readonly Value[]): string => `{${vs.map(enc).sort().join('')}}`;
@@ -169,7 +171,7 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
     const dead = layout.dead?.kind.get(o.kind);
     let out = '';
     for (const k in o.f) {
-      if (dead?.has(k)) {
+      if (dead?.has(k) && plain(o.f[k] ?? null)) {
         out += '-';
         continue;
       }

@@ -8,9 +8,10 @@ import type { CompiledProgram } from '../../runtime/compiled.js';
 import type { Value } from '../../runtime/values.js';
 import type { World } from '../../runtime/world.js';
 import { refNumber, renameWorld, worldKey, type KeyLayout, type Renaming } from '../key.js';
+import { plain } from '../deadfields.js';
 import { mergeable, type Member, type Symmetry, type SymmetryClass } from './detect.js';
 
-/** A member's own parts (its dead fields left out), with references abstracted so the signature does not depend on object numbering. */
+/** A member's own parts (plain values of its dead fields left out), with references abstracted so the signature does not depend on object numbering. */
 export function signature(w: World, m: Member, sym: Symmetry): string {
   // Built by concatenation: this runs for every member of every successor state.
   let s = '';
@@ -27,10 +28,10 @@ export function signature(w: World, m: Member, sym: Symmetry): string {
       s += '],';
     } else s += `${String(v)},`;
   };
-  // Fields no code reads say nothing about a member's future (the dead-field reduction).
+  // Plain values in fields no code reads say nothing about a member's future, and the key leaves them out.
   const dead = sym.dead?.driver[m.driver];
   const fs = w.fields[m.driver]!;
-  for (let i = 0; i < fs.length; i++) if (!dead?.[i]) abs(fs[i]!);
+  for (let i = 0; i < fs.length; i++) if (!dead?.[i] || !plain(fs[i]!)) abs(fs[i]!);
   s += w.bindings[m.driver] !== null ? '|b|' : '|u|';
   const thread = w.threads.find((t) => t.root === m.branch);
   if (thread) {

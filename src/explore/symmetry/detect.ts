@@ -18,7 +18,7 @@ import type { Instr } from '../../runtime/bytecode.js';
 import type { CompiledProgram, ScenarioRt } from '../../runtime/compiled.js';
 import type { Value } from '../../runtime/values.js';
 import type { Obj, World } from '../../runtime/world.js';
-import { blankDeadStores, isDeadField, type DeadFields } from '../deadfields.js';
+import { blankDeadStores, isDeadField, plain, type DeadFields } from '../deadfields.js';
 import { refNumber, type KeyLayout } from '../key.js';
 
 export interface Member {
@@ -157,8 +157,9 @@ function mapInstr(i: Instr, s: Swap): Instr {
 /**
  * Code without source offsets, for comparing bodies. The threads a `spawn`
  * starts compare as a set: which index each gets is renamed with the threads.
- * A constant stored straight into a dead field is blanked: bodies that differ
- * only in what they store there behave alike on everything a step can read.
+ * A plain constant stored straight into a dead field is blanked: bodies that
+ * differ only in what they store there behave alike on everything a step can
+ * read, and no key holds what they store.
  */
 function codeKey(code: readonly Instr[], dead: DeadFields | undefined): string {
   return JSON.stringify(
@@ -200,9 +201,11 @@ export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, i
     const dev = topo.get(d.device);
     if (!dev || dev.kind !== 'device' || providersOn.has(d.device)) return;
     if (program.drivers.some((o) => o !== d && o.device === d.device)) return;
-    // A dead field's initial value is nobody's to read: members may start it differently.
+    // A dead field's plain initial value is nobody's to read, and no key holds it: members may start it differently.
     const fields = [...d.info.fields.values()].map((f, fi) =>
-      isDeadField(layout.dead, i, fi) ? [f.name, JSON.stringify(f.type), 'dead'] : [f.name, JSON.stringify(f.type), f.decl.init ? JSON.stringify(f.decl.init, (k, v) => (k === 'span' ? undefined : v)) : null],
+      isDeadField(layout.dead, i, fi) && plain(initial.fields[i]?.[fi] ?? null)
+        ? [f.name, JSON.stringify(f.type), 'dead']
+        : [f.name, JSON.stringify(f.type), f.decl.init ? JSON.stringify(f.decl.init, (k, v) => (k === 'span' ? undefined : v)) : null],
     );
     const devInfo = dev as { parent?: string; bars?: ReadonlyMap<number, number>; acs?: boolean };
     const key = JSON.stringify([fields, [...rolesOf(program, i).keys()].sort(), devInfo.parent, [...(devInfo.bars ?? new Map())], devInfo.acs]);

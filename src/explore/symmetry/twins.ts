@@ -6,6 +6,7 @@
 import type { CompiledProgram } from '../../runtime/compiled.js';
 import type { Value } from '../../runtime/values.js';
 import type { Obj, World } from '../../runtime/world.js';
+import { plain } from '../deadfields.js';
 import { refNumber, type KeyLayout } from '../key.js';
 import { signature } from './canonical.js';
 import { mergeable, type Member, type Symmetry } from './detect.js';
@@ -85,15 +86,6 @@ function candidatesIn(w: World, sym: Symmetry, layout: KeyLayout, program: Compi
     }
   }
   return candidates;
-}
-
-/** A value that names no object, driver or ops table: a swap of members leaves it as it is. */
-function plain(v: Value): boolean {
-  if (typeof v === 'string') {
-    const c = v.charCodeAt(0);
-    return c !== 35 && c !== 38 && c !== 34;
-  }
-  return Array.isArray(v) ? v.every(plain) : true;
 }
 
 const nameOf = (v: string): string => {
@@ -318,9 +310,9 @@ class TwinSearch {
       }
       s += ';';
     };
-    // A dead field holding a plain value (`tag = 3`) is left out: no step reads it, and it names
-    // nothing a swap must rename. One that names objects or drivers is encoded all the same, so
-    // what it names is claimed (and leaks) as before.
+    // A dead field holding a plain value (`tag = 3`) is left out, as the key leaves it out: no step
+    // reads it. One that names objects or drivers is encoded, so what it names is claimed (and
+    // leaks) as before.
     const dead = sym.dead?.driver[m.driver];
     const fs = w.fields[m.driver]!;
     for (let i = 0; i < fs.length; i++) {
