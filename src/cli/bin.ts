@@ -6,6 +6,7 @@
  * the command reports what it has and exits 3; a second one exits 130 at
  * once. `lifespec lsp` serves on this thread's stdio.
  */
+import { getHeapStatistics } from 'node:v8';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { main } from './main.js';
 import type { Io } from './io.js';
@@ -37,8 +38,9 @@ function ioFor(start: Omit<Start, 'argv' | 'stop'>, signal?: Io['signal']): Io &
     color: start.color,
     errIsTty: start.errIsTty,
     ...(signal ? { signal } : {}),
-    // The heap --max-memory bounds: this thread's, where the search runs.
-    heapBytes: () => process.memoryUsage().heapUsed,
+    // The heap --max-memory bounds: this thread's, where the search runs. The same figure as
+    // memoryUsage().heapUsed, read without the resident-set count that makes that one slow.
+    heapBytes: () => getHeapStatistics().used_heap_size,
   };
 }
 
