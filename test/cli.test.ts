@@ -373,3 +373,34 @@ test('--max-memory bounds the heap the search really uses, and the run stops wit
   expect(used).toBeGreaterThanOrEqual(120);
   expect(used).toBeLessThanOrEqual(132);
 }, 60_000);
+
+describe('run --simulate', () => {
+  test('the progress line says which walk of how many is running', () => {
+    let err = '';
+    const argv = ['run', '--simulate', '--runs', '3000', '--depth', '100', '--scenario', 'revoke_returns_before_unmap', 'examples/bugs/vfio_dmabuf_wait_invalidation.lspec'];
+    const code = main(argv, { out: () => {}, err: (s) => (err += s), color: false, errIsTty: true });
+    expect(code).toBe(1);
+    const lines = err.split('\r\x1b[K').filter((l) => l.length > 0);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(/^examples\/bugs\/vfio_dmabuf_wait_invalidation\.lspec revoke_returns_before_unmap: [\d,]+ states, [\d,]+ states\/s, walk [\d,]+ of 3,000, [\d,]+ transitions, \d+\.\d s$/);
+  }, 60_000);
+
+  test('the stop signal stops the walks: what was found is reported, exit 3', () => {
+    let out = '';
+    const code = main(['run', '--simulate', '--format', 'json', 'examples/bugs/amdgpu_unmap_mmio.lspec'], { out: (s) => (out += s), err: () => {}, color: false, signal: { aborted: true } });
+    expect(code).toBe(3);
+    const json = JSON.parse(out);
+    expect(json.scenarios.map((s: any) => s.incomplete.bound)).toEqual(['stopped', 'stopped']);
+    expect(json.scenarios.every((s: any) => s.simulation && s.verdict === 'incomplete')).toBe(true);
+  });
+
+  test('--svg and --format itf take a swarm run’s traces as a search’s', () => {
+    const svg = join(tmp, 'swarm.svg');
+    const r = run('run', '--simulate', '--seed', '1', '--runs', '20', '--depth', '40', '--svg', svg, 'examples/bugs/amdgpu_unmap_mmio.lspec');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`1 timeline written to ${svg}\n`);
+    expect(readFileSync(svg, 'utf8')).toContain('<svg');
+    const itf = JSON.parse(run('run', '--simulate', '--seed', '1', '--runs', '20', '--depth', '40', '--format', 'itf', 'examples/bugs/amdgpu_unmap_mmio.lspec').out);
+    expect(itf.map((d: any) => d['#meta'].description)).toEqual(['scenario user_mapping_outlives_remove: pci.no_mmio_after_remove']);
+  });
+});
