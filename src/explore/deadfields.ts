@@ -28,6 +28,7 @@ import type { Instr } from '../runtime/bytecode.js';
 import type { CompiledProgram } from '../runtime/compiled.js';
 import type { Natives } from '../runtime/natives.js';
 import type { Value } from '../runtime/values.js';
+import type { World } from '../runtime/world.js';
 import { builtinModels, ModelRegistry } from '../models/registry.js';
 
 /** What the dead-field reduction leaves out of state keys. */
@@ -38,6 +39,23 @@ export interface DeadFields {
   readonly kind: ReadonlyMap<string, ReadonlySet<string>>;
   /** How the report names them: `importer1.tag`, `mr.cookie`, in declaration order. */
   readonly names: readonly string[];
+}
+
+/**
+ * The flow-sensitive part: a driver field that only scenario threads,
+ * actions and `fn`s read — never a callback, probe, remove, condition or
+ * initial value, which can start at any time — is dead in a state where no
+ * frame of any thread can still reach a read of it (`liveNow`). The state
+ * key does not use it yet (the tests check it is a bisimulation all the
+ * same): a key would leave out such a field's plain value where `deadIn`
+ * says so, judged on the world as it writes it (bodies renamed).
+ */
+export interface FlowLiveness {
+  /** Driver → field → its index among these fields, or -1 (statically dead, or read by code that can start at any time). */
+  readonly index: readonly (readonly number[])[];
+  readonly count: number;
+  /** Body → pc → the fields (indices) code running from there can read: its own later instructions, the bodies it calls, the threads it starts. */
+  readonly from: readonly (readonly (readonly number[])[])[];
 }
 
 /** Whether every model `natives` runs is a built-in one (whose code reads no driver state and only its own kinds' fields). */
@@ -86,6 +104,7 @@ export function deadFields(program: CompiledProgram, natives: Natives): DeadFiel
     d.fieldNames.forEach((f, fi) => dead[fi] && names.push(`${d.name}.${f}`));
     return dead.some((x) => x) ? dead : undefined;
   });
+
   const kind = new Map<string, Set<string>>();
   for (const k of program.program.kinds.values()) {
     const dead = [...k.fields.keys()].filter((f) => !readNames.has(f));
@@ -94,6 +113,128 @@ export function deadFields(program: CompiledProgram, natives: Natives): DeadFiel
     for (const f of dead) names.push(`${k.name}.${f}`);
   }
   return names.length > 0 ? { driver, kind, names } : undefined;
+}
+
+/** The bodies an instruction starts: a `fn` or action it calls, the threads it spawns. */
+function callees(i: Instr): readonly number[] {
+  return i.op === 'fn' || i.op === 'action' ? [i.body] : i.op === 'spawn' ? i.threads : [];
+}
+
+/**
+ * Which driver fields each pc of each body can still read (FlowLiveness).
+ * Over-approximated on every side: an instruction's successors are the next
+ * one and every target it names (also after a `ret` or `fail`), a call reads
+ * all its callee can, transitively, and a field any body that is not only
+ * ever started by an instruction (a callback, probe or remove, which models
+ * call; a condition; an initial value; a flag) reads is never dead.
+ */
+export function flowLiveness(program: CompiledProgram): FlowLiveness | undefined {
+  const bodies = program.bodies;
+  // Bodies only ever started by an instruction of another: scenario threads, actions, fns.
+  const started = new Set<number>(program.scenarios.map((s) => s.main));
+  for (const b of bodies) for (const i of b.code) for (const c of callees(i)) started.add(c);
+  for (const d of program.drivers) {
+    if (d.probe !== undefined) started.delete(d.probe);
+    if (d.remove !== undefined) started.delete(d.remove);
+    for (const t of d.ops.values()) for (const c of t.callbacks.values()) started.delete(c);
+  }
+  const key = (d: number, f: number) => `${d}.${f}`;
+  const readsOf = (i: Instr): string | undefined =>
+    i.op === 'loadf' ? key(i.d, i.f) : (i.op === 'kref' || i.op === 'krefread') && i.d !== undefined && i.f !== undefined ? key(i.d, i.f) : undefined;
+  // Every field each body can read, with what it calls (a fixpoint: fns may recurse).
+  const whole = bodies.map((b) => new Set(b.code.flatMap((i) => readsOf(i) ?? [])));
+  for (let changed = true; changed; ) {
+    changed = false;
+    bodies.forEach((b, id) => {
+      const mine = whole[id]!;
+      for (const i of b.code) {
+        for (const c of callees(i)) {
+          for (const r of whole[c] ?? []) {
+            if (!mine.has(r)) {
+              mine.add(r);
+              changed = true;
+            }
+          }
+        }
+      }
+    });
+  }
+  const always = new Set<string>();
+  bodies.forEach((b, id) => {
+    if (!started.has(id)) for (const r of whole[id]!) always.add(r);
+  });
+  // The candidates: fields some code reads, none of it code that can start at any time.
+  let count = 0;
+  const index = program.drivers.map((d, di) => d.fieldNames.map((_, fi) => (bodies.some((_b, id) => whole[id]!.has(key(di, fi))) && !always.has(key(di, fi)) ? count++ : -1)));
+  if (count === 0) return undefined;
+  const indexOf = (k: string) => {
+    const [d, f] = k.split('.').map(Number) as [number, number];
+    return index[d]![f]!;
+  };
+  // Per body, per pc: a backward fixpoint over the instructions' successors; equal sets shared.
+  const interned = new Map<string, readonly number[]>();
+  const intern = (set: ReadonlySet<number>): readonly number[] => {
+    const sorted = [...set].sort((a, b) => a - b);
+    const k = sorted.join(',');
+    let got = interned.get(k);
+    if (!got) interned.set(k, (got = sorted));
+    return got;
+  };
+  const from = bodies.map((b) => {
+    const code = b.code;
+    const here = code.map((i) => {
+      const out = new Set<number>();
+      const r = readsOf(i);
+      if (r !== undefined && indexOf(r) >= 0) out.add(indexOf(r));
+      for (const c of callees(i)) for (const x of whole[c] ?? []) if (indexOf(x) >= 0) out.add(indexOf(x));
+      return out;
+    });
+    const succ = code.map((i, pc) => {
+      const out = pc + 1 < code.length ? [pc + 1] : [];
+      if (i.op === 'jmp' || i.op === 'jf' || i.op === 'jt' || i.op === 'iter') out.push(i.t);
+      if (i.op === 'pick' || i.op === 'choose') out.push(...i.targets);
+      return out.filter((t) => t >= 0 && t < code.length);
+    });
+    const live = here.map((h) => new Set(h));
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let pc = code.length - 1; pc >= 0; pc--) {
+        const mine = live[pc]!;
+        for (const t of succ[pc]!) {
+          for (const x of live[t]!) {
+            if (!mine.has(x)) {
+              mine.add(x);
+              changed = true;
+            }
+          }
+        }
+      }
+    }
+    return live.map(intern);
+  });
+  return { index, count, from };
+}
+
+/** The fields of `flow` some frame of `w` can still reach a read of (by index); undefined when `flow` is. */
+export function liveNow(flow: FlowLiveness | undefined, w: World, body: (b: number) => number = (b) => b): Uint8Array | undefined {
+  if (!flow) return undefined;
+  const live = new Uint8Array(flow.count);
+  for (const t of w.threads) {
+    if (t.done) continue;
+    for (const f of t.frames) {
+      if (f.k !== 'c') continue;
+      const at = flow.from[body(f.body)]?.[f.pc];
+      if (at) for (const x of at) live[x] = 1;
+    }
+  }
+  return live;
+}
+
+/** Whether field `f` of driver `d` is dead: statically, or (with `live`, what `liveNow` found of `flow` in a state) in that state. */
+export function deadIn(dead: DeadFields | undefined, flow: FlowLiveness | undefined, live: Uint8Array | undefined, d: number, f: number): boolean {
+  if (dead?.driver[d]?.[f] === true) return true;
+  const i = flow && live ? flow.index[d]![f]! : -1;
+  return i >= 0 && live![i] === 0;
 }
 
 /** A value that names no object, ops table or driver (a number, a bool, an errno, a constant, none, or a set of those). */
