@@ -66,113 +66,197 @@ export function keyLayout(natives: Natives, program?: CompiledProgram): KeyLayou
 /** No sets and no thread fields: every list keeps its order in the key. */
 export const ORDERED: KeyLayout = { fields: new Map(), regs: new Map(), threadFields: new Set() };
 
+// Tokens of the encoding: each is a tag word, then a number of words its tag fixes
+// (a string says its length), so a sequence of tokens reads back one way only.
+const NONE = 1;
+const TRUE = 2;
+const FALSE = 3;
+const INT = 4; // + the value: an integer that fits 32 bits
+const NUM = 5; // + a string token: any other number, as text
+const REF = 6; // + the object's number
+const STR = 7; // + its length, + its UTF-16 units two to a word
+const OPEN = 8;
+const CLOSE = 9;
+const SET = 10; // + the number of elements, each a run of tokens, in sorted order
+const DEAD = 11; // a dead field's plain value, left out
+const SAME = 12; // a fixed object's field as it was at the start
+const PART = 13; // + which part of the state follows
+const THREAD = 14; // + done, owed
+const CODE = 15; // + body, pc, tr, entry; then locals, stack, held, args
+const NATIVE = 16; // + phase, tr, waiting; then prim, args, registers
+const ARMED = 17; // + device, mapping
+const OBJECT = 18; // + alive
+
 /**
- * The canonical key of a state: equal keys mean states that behave the same.
- *
- * Objects made during a run are renumbered in the order they are reached from
- * the roots (driver state, bindings, providers, threads, armed DMA, monitor
- * memory), so two interleavings that made the same objects in another order
- * meet in one state. Ended objects nothing refers to are left out: nothing
- * can observe them again. Objects every run starts with (`fixed`: devices,
- * state mutexes) keep their numbers. No behaviour depends on object numbers —
- * a buffer keeps its attachments in a list, as the kernel does — so the
- * renaming is sound. Source offsets of armed DMA are left out too, and so
- * are plain values in fields no code can read (`layout.dead`): no step
- * depends on them.
+ * Writes the canonical keys of states: equal keys mean states that behave
+ * the same. One writer serves one search: it keeps the words of the key it
+ * is writing in a buffer it reuses, so a key costs no allocation but its
+ * result. `exact` keys are the whole encoding, as a string; fingerprints
+ * (`fingerprint`) are 64 bits of it, as a string of four UTF-16 units, for a
+ * visited set that keeps 12 bytes a state instead of the key (visited.ts).
  */
-export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, base?: readonly Obj[], R?: Renaming): string {
-  // Built as one string of self-delimiting tokens (no intermediate arrays, no
-  // JSON): this runs for every successor of every state. `_` none, `T`/`F`,
-  // numbers and renamed references end with `,`, other strings are length
-  // prefixed, lists are bracketed.
-  // Object id → its new number (0: not numbered yet; numbers are stored plus one).
-  const rename = new Int32Array(w.objects.length);
-  const order: number[] = [];
-  const see = (id: number): number => {
+export class StateKeys {
+  private words = new Uint32Array(1024);
+  private n = 0;
+  /** Monitor memory tuples, parsed once each: a state's tuples are the same strings as its parent's. */
+  private readonly tuples = new Map<string, Value>();
+  // The state being encoded, and its renumbering: object id → its new number plus one (0: not yet numbered).
+  private rename = new Int32Array(64);
+  private readonly order: number[] = [];
+  private fixed = 0;
+  private R: Renaming | undefined;
+  private layout: KeyLayout = ORDERED;
+  /** Where each element of the set being sorted starts; reused, as sets are small and many. */
+  private scratch = new Uint32Array(64);
+
+  /**
+   * The key of `w` in full. Objects made during a run are renumbered in the
+   * order they are reached from the roots (driver state, bindings,
+   * providers, threads, armed DMA, monitor memory), so two interleavings that
+   * made the same objects in another order meet in one state. Ended objects
+   * nothing refers to are left out: nothing can observe them again. Objects
+   * every run starts with (`fixed`: devices, state mutexes) keep their
+   * numbers. No behaviour depends on object numbers — a buffer keeps its
+   * attachments in a list, as the kernel does — so the renaming is sound.
+   * Source offsets of armed DMA are left out too, and so are plain values in
+   * fields no code can read (`layout.dead`): no step depends on them.
+   */
+  exact(w: World, fixed: number, layout: KeyLayout = ORDERED, base?: readonly Obj[], R?: Renaming): string {
+    this.encode(w, fixed, layout, base, R);
+    const units = new Uint16Array(this.words.buffer, 0, this.n * 2);
+    let out = '';
+    for (let i = 0; i < units.length; i += 8192) out += String.fromCharCode.apply(null, units.subarray(i, i + 8192) as unknown as number[]);
+    return out;
+  }
+
+  /**
+   * The 64-bit fingerprint of `exact(…)`'s key, as four UTF-16 units: two
+   * lanes of MurmurHash3's 32-bit mixing over the key's words, with their own
+   * seeds and rotations, each finished with its avalanche.
+   */
+  fingerprint(w: World, fixed: number, layout: KeyLayout = ORDERED, base?: readonly Obj[], R?: Renaming): string {
+    this.encode(w, fixed, layout, base, R);
+    const words = this.words;
+    let h1 = 0x9747b28c;
+    let h2 = 0x5bd1e995;
+    for (let i = 0; i < this.n; i++) {
+      let k = Math.imul(words[i]!, 0xcc9e2d51);
+      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+      h1 ^= k;
+      h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
+      h2 ^= Math.imul((k << 11) | (k >>> 21), 0x85ebca6b);
+      h2 = (Math.imul((h2 << 17) | (h2 >>> 15), 9) + 0x38495ab5) | 0;
+    }
+    h1 = fmix(h1 ^ this.n);
+    h2 = fmix(h2 ^ (this.n * 3));
+    return String.fromCharCode(h1 & 0xffff, h1 >>> 16, h2 & 0xffff, h2 >>> 16);
+  }
+
+  private put(x: number): void {
+    if (this.n === this.words.length) {
+      const more = new Uint32Array(this.words.length * 2);
+      more.set(this.words);
+      this.words = more;
+    }
+    this.words[this.n++] = x;
+  }
+
+  private str(s: string): void {
+    this.put(STR);
+    this.put(s.length);
+    for (let i = 0; i < s.length; i += 2) this.put(s.charCodeAt(i) | ((i + 1 < s.length ? s.charCodeAt(i + 1) : 0) << 16));
+  }
+
+  /** The new number of object `id`, numbering it if it is reached for the first time. */
+  private see(id: number): number {
+    const fixed = this.fixed;
     if (id < fixed) return id;
-    const n = rename[id]!;
+    const n = this.rename[id]!;
     if (n !== 0) return n - 1;
-    order.push(id);
-    rename[id] = fixed + order.length;
-    return fixed + order.length - 1;
-  };
-  const enc = (v: Value | undefined): string => {
-    if (v === null || v === undefined) return '_';
-    if (v === true) return 'T';
-    if (v === false) return 'F';
-    if (typeof v === 'number') return `${v},`;
-    if (typeof v === 'string') {
+    this.order.push(id);
+    this.rename[id] = fixed + this.order.length;
+    return fixed + this.order.length - 1;
+  }
+
+  private enc(v: Value | undefined): void {
+    if (v === null || v === undefined) this.put(NONE);
+    else if (v === true) this.put(TRUE);
+    else if (v === false) this.put(FALSE);
+    else if (typeof v === 'number') {
+      if ((v | 0) === v) {
+        this.put(INT);
+        this.put(v);
+      } else {
+        this.put(NUM);
+        this.str(String(v));
+      }
+    } else if (typeof v === 'string') {
       const c = v.charCodeAt(0);
       if (c === 35) {
         const id = refNumber(v);
-        return `#${id < fixed ? (R ? R.objectTo[id]! : id) : see(id)},`;
-      }
-      const s = R && (c === 38 || c === 34) ? renamed(v, R) : v;
-      return `'${s.length}:${s}`;
-    }
-    let out = '[';
-    for (let i = 0; i < v.length; i++) out += enc(v[i]);
-    return `${out}]`;
-  };
-  const list = (vs: readonly Value[]): string => {
-    let out = '[';
-    for (let i = 0; i < vs.length; i++) out += enc(vs[i]);
-    return `${out}]`;
-  };
-  // A driver's state with its dead fields that hold plain values as `-`. A dead field naming an
-  // object or a driver is encoded: what a state reaches, and the numbering, stay as they were.
-  const deadOf = layout.dead?.driver;
-  const live = (vs: readonly Value[], dead: readonly boolean[]): string => {
-    let out = '[';
-    for (let i = 0; i < vs.length; i++) out += dead[i] && plain(vs[i] ?? null) ? '-' : enc(vs[i]);
-    return `${out}]`;
-  };
-  const set = (vs: readonly Value[]): string => `{${vs.map(enc).sort().join('')}}`;
-
-  // Traversal order fixes the numbering: driver state, bindings, providers, threads, armed DMA, monitor memory.
-  let fields = '';
-  let bindings = '[';
-  for (let d = 0; d < w.fields.length; d++) {
-    const from = R ? R.driverAt[d]! : d;
-    const dead = deadOf?.[from];
-    fields += dead ? live(w.fields[from]!, dead) : list(w.fields[from]!);
-    bindings += enc(w.bindings[from]);
+        this.put(REF);
+        this.put(id < this.fixed ? (this.R ? this.R.objectTo[id]! : id) : this.see(id));
+      } else this.str(this.R && (c === 38 || c === 34) ? renamed(v, this.R) : v);
+    } else this.list(v);
   }
-  bindings += ']';
-  let providers = '';
-  for (const k of Object.keys(w.providers).sort()) providers += enc(w.providers[k]);
-  let threads = '';
-  for (let i = 0; i < w.threads.length; i++) {
-    const t = w.threads[R ? R.threadAt[i]! : i]!;
-    threads += t.done ? 'D(' : 'R(';
-    if (t.owed) threads += `o${t.owed},`;
-    for (const f of t.frames) {
-      if (f.k === 'c') {
-        threads += `c${R ? (R.body.get(f.body) ?? f.body) : f.body},${f.pc},${list(f.locals)}${list(f.stack)}${list(f.held)}${f.tr ? 'T' : 'F'}${f.entry ? 'T' : 'F'}${f.args ? list(f.args) : '_'}`;
-      } else {
-        const from = layout.regs.get(f.prim);
-        const regs = from === undefined ? list(f.regs) : `${list(f.regs.slice(0, from))}${set(f.regs.slice(from))}`;
-        threads += `n${enc(f.prim)}${f.phase},${list(f.args)}${regs}${f.tr ? 'T' : 'F'}${f.waiting ? 'T' : 'F'}`;
-      }
-    }
-    threads += ')';
-  }
-  const armed = w.armed
-    .map((a) => [R ? R.objectTo[a[0]]! : a[0], see(a[1])] as const)
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
-    .map((a) => `${a[0]}.${a[1]},`)
-    .join('');
-  let mem = '';
-  for (const k of Object.keys(w.mem).sort()) mem += set(w.mem[k]!.map((t) => JSON.parse(t) as Value));
 
-  // Objects: the fixed ones by number (a field as it was at the start is `=`), then those reached, breadth-first.
-  const fieldsOf = (o: Obj, was?: Obj, place?: Obj): string => {
+  private list(vs: readonly Value[], from = 0, to = vs.length): void {
+    this.put(OPEN);
+    for (let i = from; i < to; i++) this.enc(vs[i]);
+    this.put(CLOSE);
+  }
+
+  /** A set: its elements written in its order (which numbers the objects they reach), then sorted. */
+  private set(vs: readonly Value[], from = 0): void {
+    this.put(SET);
+    this.put(vs.length - from);
+    if (vs.length - from > this.scratch.length) this.scratch = new Uint32Array((vs.length - from) * 2);
+    const starts = this.scratch;
+    for (let i = from; i < vs.length; i++) {
+      starts[i - from] = this.n;
+      this.enc(vs[i]);
+    }
+    this.sortRuns(starts, vs.length - from);
+  }
+
+  /** Sorts the `count` runs of words that start at `starts[i]` (the last runs to the end): a set's elements. */
+  private sortRuns(starts: Uint32Array, count: number): void {
+    if (count < 2) return;
+    const words = this.words;
+    const first = starts[0]!;
+    const end = this.n;
+    const len = (i: number) => (i + 1 < count ? starts[i + 1]! : end) - starts[i]!;
+    const less = (a: number, b: number): number => {
+      const la = len(a);
+      const lb = len(b);
+      for (let i = 0; i < la && i < lb; i++) {
+        const d = words[starts[a]! + i]! - words[starts[b]! + i]!;
+        if (d !== 0) return d;
+      }
+      return la - lb;
+    };
+    // Elements are mostly references, already in order: check before sorting.
+    let sorted = true;
+    for (let i = 1; i < count && sorted; i++) sorted = less(i - 1, i) <= 0;
+    if (sorted) return;
+    const runs = Array.from({ length: count }, (_, i) => i).sort(less);
+    const copy = words.slice(first, end);
+    let at = first;
+    for (const r of runs) {
+      const s = starts[r]! - first;
+      words.set(copy.subarray(s, s + len(r)), at);
+      at += len(r);
+    }
+  }
+
+  /** Writes the fields of object `o` (a fixed object's as they were at the start are SAME; `place`, its slot's own object, gives its name). */
+  private fieldsOf(o: Obj, was?: Obj, place?: Obj): void {
+    const { layout, R } = this;
     const sets = layout.fields.get(o.kind);
     const dead = layout.dead?.kind.get(o.kind);
-    let out = '';
     for (const k in o.f) {
       if (dead?.has(k) && plain(o.f[k] ?? null)) {
-        out += '-';
+        this.put(DEAD);
         continue;
       }
       let v = o.f[k] ?? null;
@@ -180,34 +264,150 @@ export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, b
         if (layout.threadFields.has(k)) v = renameThreads(v, R);
         else if (k === 'name' && place) v = place.f.name ?? null;
       }
-      // The start's values name only fixed objects, so `=` skips no object to number.
+      // The start's values name only fixed objects, so SAME skips no object to number.
       // It compares the value as renamed, so a state keys alike with and without a renaming.
-      if (was !== undefined && was.f[k] === (R !== undefined && typeof v === 'string' ? renamedValue(v, R, fixed) : v)) out += '=';
-      else out += sets?.has(k) && Array.isArray(v) ? set(v) : enc(v);
-    }
-    return out;
-  };
-  let objects = '';
-  for (let i = 0; i < fixed; i++) {
-    const o = w.objects[R ? R.objectAt[i]! : i]!;
-    objects += `${o.alive ? 'T' : 'F'}${fieldsOf(o, base?.[i], w.objects[i])};`;
-  }
-  let next = 0;
-  const drain = () => {
-    for (; next < order.length; next++) {
-      const o = w.objects[order[next]!]!;
-      objects += `${enc(o.kind)}${o.alive ? 'T' : 'F'}${fieldsOf(o)};`;
-    }
-  };
-  drain();
-  // Live objects nothing refers to still count (`count(kind)`, lifetime rules).
-  for (let id = fixed; id < w.objects.length; id++) {
-    if (w.objects[id]!.alive && rename[id] === 0) {
-      see(id);
-      drain();
+      if (was !== undefined && was.f[k] === (R !== undefined && typeof v === 'string' ? renamedValue(v, R, this.fixed) : v)) this.put(SAME);
+      else if (sets?.has(k) && Array.isArray(v)) this.set(v);
+      else this.enc(v);
     }
   }
-  return `${threads}|${fields}|${bindings}|${providers}|${armed}|${w.faults ? 'T' : 'F'}|${mem}|${w.halted ? 'T' : 'F'}|${objects}`;
+
+  private encode(w: World, fixed: number, layout: KeyLayout, base: readonly Obj[] | undefined, R: Renaming | undefined): void {
+    this.n = 0;
+    this.fixed = fixed;
+    this.layout = layout;
+    this.R = R;
+    if (this.rename.length < w.objects.length) this.rename = new Int32Array(w.objects.length * 2);
+    else this.rename.fill(0, 0, w.objects.length);
+    const order = this.order;
+    order.length = 0;
+
+    // Traversal order fixes the numbering: driver state, bindings, providers, threads, armed DMA, monitor memory.
+    // A dead field that holds a plain value is left out; one naming an object or a driver is
+    // encoded, so what a state reaches, and the numbering, stay as they were.
+    const deadOf = layout.dead?.driver;
+    this.put(PART);
+    this.put(1);
+    for (let d = 0; d < w.fields.length; d++) {
+      const from = R ? R.driverAt[d]! : d;
+      const dead = deadOf?.[from];
+      const vs = w.fields[from]!;
+      this.put(OPEN);
+      for (let i = 0; i < vs.length; i++) {
+        if (dead?.[i] && plain(vs[i] ?? null)) this.put(DEAD);
+        else this.enc(vs[i]);
+      }
+      this.put(CLOSE);
+      this.enc(w.bindings[from]);
+    }
+    this.put(PART);
+    this.put(3);
+    for (const k of Object.keys(w.providers).sort()) this.enc(w.providers[k]);
+    this.put(PART);
+    this.put(4);
+    for (let i = 0; i < w.threads.length; i++) {
+      const t = w.threads[R ? R.threadAt[i]! : i]!;
+      this.put(THREAD);
+      this.put(t.done ? 1 : 0);
+      this.put(t.owed ?? 0);
+      for (const f of t.frames) {
+        if (f.k === 'c') {
+          this.put(CODE);
+          this.put(R ? (R.body.get(f.body) ?? f.body) : f.body);
+          this.put(f.pc);
+          this.put((f.tr ? 1 : 0) | (f.entry ? 2 : 0) | (f.args ? 4 : 0));
+          this.list(f.locals);
+          this.list(f.stack);
+          this.list(f.held);
+          if (f.args) this.list(f.args);
+        } else {
+          this.put(NATIVE);
+          this.put(f.phase);
+          this.put((f.tr ? 1 : 0) | (f.waiting ? 2 : 0));
+          this.str(f.prim);
+          this.list(f.args);
+          const from = layout.regs.get(f.prim);
+          if (from === undefined) this.list(f.regs);
+          else {
+            this.list(f.regs, 0, Math.min(from, f.regs.length));
+            this.set(f.regs, Math.min(from, f.regs.length));
+          }
+        }
+      }
+    }
+    this.put(PART);
+    this.put(5);
+    if (w.armed.length > 0) {
+      const armed = w.armed.map((a) => [R ? R.objectTo[a[0]]! : a[0], this.see(a[1])] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      for (const [dev, sgt] of armed) {
+        this.put(ARMED);
+        this.put(dev);
+        this.put(sgt);
+      }
+    }
+    this.put(PART);
+    this.put(6 | (w.faults ? 8 : 0) | (w.halted ? 16 : 0));
+    for (const k of Object.keys(w.mem).sort()) {
+      const ts = w.mem[k]!;
+      const parsed = ts.map((t) => {
+        let v = this.tuples.get(t);
+        if (v === undefined) {
+          if (this.tuples.size > 100_000) this.tuples.clear();
+          v = JSON.parse(t) as Value;
+          this.tuples.set(t, v);
+        }
+        return v;
+      });
+      this.set(parsed);
+    }
+
+    // Objects: the fixed ones by number, then those reached, breadth-first.
+    this.put(PART);
+    this.put(7);
+    for (let i = 0; i < fixed; i++) {
+      const o = w.objects[R ? R.objectAt[i]! : i]!;
+      this.put(OBJECT);
+      this.put(o.alive ? 1 : 0);
+      this.fieldsOf(o, base?.[i], w.objects[i]);
+    }
+    let next = 0;
+    const drain = () => {
+      for (; next < order.length; next++) {
+        const o = w.objects[order[next]!]!;
+        this.put(OBJECT);
+        this.put(o.alive ? 1 : 0);
+        this.str(o.kind);
+        this.fieldsOf(o);
+      }
+    };
+    drain();
+    // Live objects nothing refers to still count (`count(kind)`, lifetime rules).
+    for (let id = fixed; id < w.objects.length; id++) {
+      if (w.objects[id]!.alive && this.rename[id] === 0) {
+        this.see(id);
+        drain();
+      }
+    }
+  }
+}
+
+/** MurmurHash3's finishing avalanche of a 32-bit lane. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * The canonical key of a state in full (`StateKeys.exact`), from a writer of
+ * its own: for tests and tools that key a few states. A search keeps one
+ * `StateKeys` and its buffer for all of its keys.
+ */
+export function worldKey(w: World, fixed: number, layout: KeyLayout = ORDERED, base?: readonly Obj[], R?: Renaming): string {
+  return new StateKeys().exact(w, fixed, layout, base, R);
 }
 
 /** A thread field's value with its threads renamed: one thread (-1: none), or a sorted list of them (an rw_semaphore's readers). */

@@ -14,7 +14,7 @@ import { Monitor, type MonitorContext } from '../runtime/monitor.js';
 import type { Natives } from '../runtime/natives.js';
 import type { World } from '../runtime/world.js';
 import { Budget, type SearchOptions } from './budget.js';
-import { keyLayout, worldKey } from './key.js';
+import { keyLayout, StateKeys } from './key.js';
 import type { Incomplete, ScenarioResult } from './result.js';
 import { owed, Successors } from './successors.js';
 import { symmetricKey } from './symmetry/canonical.js';
@@ -105,7 +105,10 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
   // A primitive whose objects the symmetry proofs do not cover (a device's fence) keeps its spec unmerged.
   const unmerged = program.bodies.some((b) => b.code.some((i) => i.op === 'prim' && natives.primitive(i.name)?.unmerged === true));
   const symmetry = options.reduce === false || unmerged ? undefined : detectSymmetry(program, scenario, w0, layout);
-  const keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry, layout) : (w: World) => worldKey(w, fixed, layout, w0.objects);
+  // One key writer for the search; a fingerprint of each key unless whole keys are asked for.
+  const keys = new StateKeys();
+  const write = options.exact ? keys.exact.bind(keys) : keys.fingerprint.bind(keys);
+  const keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry, layout, write) : (w: World) => write(w, fixed, layout, w0.objects);
   const successors = new Successors(machine, program, layout, keyOf, symmetry, options.reduce !== false);
 
   const visited = options.exact ? new ExactSet() : new FingerprintSet();

@@ -1,7 +1,8 @@
 /**
- * The visited set: each state's key reduced to a 64-bit fingerprint, kept in
- * an open-addressed table of typed arrays, as SPIN's hash-compact and TLC's
- * fingerprint sets do. A state then costs 12 bytes of table (16 at the
+ * The visited set: each state's key reduced to a 64-bit fingerprint (the
+ * search's keys come as fingerprints, StateKeys.fingerprint; other strings
+ * are hashed here), kept in an open-addressed table of typed arrays, as
+ * SPIN's hash-compact and TLC's fingerprint sets do. A state then costs 12 bytes of table (16 at the
  * largest load) instead of its key, which is about a kilobyte, and finding
  * it costs one pass over the key instead of a hash and a compare of a string
  * the garbage collector must keep.
@@ -22,6 +23,13 @@ const fp = new Uint32Array(2);
  * cyrb53, kept at the full 64 bits).
  */
 function fingerprint(key: string): void {
+  // A search's keys are fingerprints already (StateKeys.fingerprint): four UTF-16 units, 64 bits.
+  if (key.length === 4) {
+    fp[0] = key.charCodeAt(0) | (key.charCodeAt(1) << 16);
+    fp[1] = key.charCodeAt(2) | (key.charCodeAt(3) << 16);
+    if (fp[0] === 0 && fp[1] === 0) fp[1] = 1;
+    return;
+  }
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < key.length; i++) {

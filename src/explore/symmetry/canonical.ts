@@ -6,7 +6,7 @@
  */
 import type { CompiledProgram } from '../../runtime/compiled.js';
 import type { Value } from '../../runtime/values.js';
-import type { World } from '../../runtime/world.js';
+import type { Obj, World } from '../../runtime/world.js';
 import { refNumber, renameWorld, worldKey, type KeyLayout, type Renaming } from '../key.js';
 import { plain } from '../deadfields.js';
 import { mergeable, type Member, type Symmetry, type SymmetryClass } from './detect.js';
@@ -108,9 +108,12 @@ export function outsideMarks(w: World, sym: Symmetry, c: SymmetryClass, layout: 
   return marks;
 }
 
-/** The state's key under symmetry: its members sorted by signature, then the ordinary canonical key of that arrangement. */
-export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry, layout: KeyLayout): string {
-  if (!mergeable(w, sym)) return worldKey(w, sym.fixed, layout, sym.base);
+/** How a key is written: in full (`worldKey`), or a search's `StateKeys` writing a fingerprint. */
+export type KeyOf = (w: World, fixed: number, layout: KeyLayout, base?: readonly Obj[], R?: Renaming) => string;
+
+/** The state's key under symmetry: its members sorted by signature, then the ordinary canonical key of that arrangement (written by `key`). */
+export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry, layout: KeyLayout, key: KeyOf = worldKey): string {
+  if (!mergeable(w, sym)) return key(w, sym.fixed, layout, sym.base);
   const orders = sym.classes.map((c) => {
     const sigs = c.members.map((m) => signature(w, m, sym));
     // What the rest of the state says about members only matters between members whose signatures tie.
@@ -118,7 +121,7 @@ export function symmetricKey(w: World, program: CompiledProgram, sym: Symmetry, 
     const mk = (i: number) => marks?.get(c.members[i]!) ?? '';
     return c.members.map((_, i) => i).sort((a, b) => (sigs[a]! < sigs[b]! ? -1 : sigs[a]! > sigs[b]! ? 1 : mk(a) < mk(b) ? -1 : mk(a) > mk(b) ? 1 : a - b));
   });
-  return worldKey(w, sym.fixed, layout, sym.base, arrangement(w, sym, orders));
+  return key(w, sym.fixed, layout, sym.base, arrangement(w, sym, orders));
 }
 
 /**
