@@ -28,23 +28,10 @@ export interface ExploreResult {
 }
 
 export function exploreProgram(program: Program, options: ExploreOptions = {}): ExploreResult {
-  const registry = options.registry ?? defaultRegistry();
-  const compiled = compileProgram(program, registry);
-  // A registry without a primitive the program calls is the embedder's mistake, not a scenario's.
-  for (const body of compiled.bodies) {
-    for (const ins of body.code) {
-      if (ins.op === 'prim' && !registry.primitive(ins.name)) {
-        throw new Error(`the registry given to explore() has no model that implements primitive ${ins.name}, which ${program.spec.uri} calls: pass the registry check() was given`);
-      }
-    }
-  }
-  const chosen = options.scenario === undefined ? compiled.scenarios : compiled.scenarios.filter((s) => s.name === options.scenario);
-  if (options.scenario !== undefined && chosen.length === 0) {
-    throw new RangeError(`no scenario '${options.scenario}' in ${program.spec.uri}`);
-  }
+  const { compiled, registry, chosen } = scenariosToRun(program, options, 'explore()');
   const scenarios: ScenarioResult[] = [];
   for (const s of chosen) {
-    const r = options.signal?.aborted ? notExplored(s.name, s.expect) : guardedScenario(compiled, registry, s, options);
+    const r = options.signal?.aborted ? notExplored(s.name, s.expect) : guarded(() => exploreScenario(compiled, registry, s, options), (reason) => notExplored(s.name, s.expect, { bound: 'error', reason }), 'search');
     scenarios.push(r);
     options.onScenario?.(r);
   }
@@ -52,13 +39,36 @@ export function exploreProgram(program: Program, options: ExploreOptions = {}): 
 }
 
 /**
- * A scenario's search, where an exception costs this scenario its verdict
- * and no other: a model's (named, see guard.ts) or, should one happen,
- * Lifespec's own.
+ * The program compiled against its registry, and the scenarios asked for
+ * (`options.scenario`, or all): what every way of running scenarios starts
+ * from. `api` names the caller in the embedder's errors.
  */
-function guardedScenario(compiled: CompiledProgram, registry: ModelRegistry, s: ScenarioRt, options: ExploreOptions): ScenarioResult {
+export function scenariosToRun(program: Program, options: { readonly scenario?: string; readonly registry?: ModelRegistry }, api: string): { compiled: CompiledProgram; registry: ModelRegistry; chosen: readonly ScenarioRt[] } {
+  const registry = options.registry ?? defaultRegistry();
+  const compiled = compileProgram(program, registry);
+  // A registry without a primitive the program calls is the embedder's mistake, not a scenario's.
+  for (const body of compiled.bodies) {
+    for (const ins of body.code) {
+      if (ins.op === 'prim' && !registry.primitive(ins.name)) {
+        throw new Error(`the registry given to ${api} has no model that implements primitive ${ins.name}, which ${program.spec.uri} calls: pass the registry check() was given`);
+      }
+    }
+  }
+  const chosen = options.scenario === undefined ? compiled.scenarios : compiled.scenarios.filter((s) => s.name === options.scenario);
+  if (options.scenario !== undefined && chosen.length === 0) {
+    throw new RangeError(`no scenario '${options.scenario}' in ${program.spec.uri}`);
+  }
+  return { compiled, registry, chosen };
+}
+
+/**
+ * One scenario's run, where an exception costs this scenario its verdict
+ * and no other: a model's (named, see guard.ts) or, should one happen,
+ * Lifespec's own. `what` names the run in the reason (`search`, `walk`).
+ */
+export function guarded(run: () => ScenarioResult, failed: (reason: string) => ScenarioResult, what: string): ScenarioResult {
   try {
-    return exploreScenario(compiled, registry, s, options);
+    return run();
   } catch (e) {
     const reason =
       e instanceof ModelError
@@ -66,9 +76,9 @@ function guardedScenario(compiled: CompiledProgram, registry: ModelRegistry, s: 
         : e instanceof IntOverflow
           ? `no verdict: a state field's initial value: ${e.text}`
         : e instanceof RangeError && /call stack/i.test(e.message)
-          ? 'no verdict: the search ran out of stack (a spec or model nested too deeply)'
+          ? `no verdict: the ${what} ran out of stack (a spec or model nested too deeply)`
           : `no verdict: internal error in Lifespec (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); please report it with the spec`;
-    return notExplored(s.name, s.expect, { bound: 'error', reason });
+    return failed(reason);
   }
 }
 

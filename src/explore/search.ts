@@ -9,8 +9,8 @@
  */
 import type { CompiledProgram, ScenarioRt } from '../runtime/compiled.js';
 import { initialWorld } from '../runtime/initial.js';
-import { Machine, NO_OBJECTS, type StepInfo, type Violation } from '../runtime/machine.js';
-import { Monitor, type MonitorContext } from '../runtime/monitor.js';
+import { Machine, type StepInfo, type Violation } from '../runtime/machine.js';
+import { Monitor } from '../runtime/monitor.js';
 import type { Natives } from '../runtime/natives.js';
 import type { World } from '../runtime/world.js';
 import { Budget, type SearchOptions } from './budget.js';
@@ -20,6 +20,7 @@ import { owed, Successors } from './successors.js';
 import { symmetricKey } from './symmetry/canonical.js';
 import { detectSymmetry } from './symmetry/detect.js';
 import { detailTrace } from './replay.js';
+import { endOfRun, endStep, unanswered } from './run-end.js';
 import { Paths } from './trace.js';
 import { ExactSet, FingerprintSet } from './visited.js';
 import { scenarioResult } from './verdict.js';
@@ -202,34 +203,4 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
     ...(incomplete ? { incomplete } : {}),
     reductions,
   });
-}
-
-/** The `at end` rules a finished run breaks, and its `leads_to` rules left unanswered. */
-function endOfRun(machine: Machine, monitor: Monitor, w: World): Violation[] {
-  const end: Violation[] = [];
-  const cx: MonitorContext = { world: w, thread: -1, violate: (rule, message) => end.push({ rule, message }), show: (v) => machine.show(w, v) };
-  monitor.finished(cx);
-  monitor.unanswered(cx);
-  return end;
-}
-
-/** The `leads_to` rules a run that ended without finishing (stuck, or stopped by the model) leaves unanswered. */
-function unanswered(machine: Machine, monitor: Monitor, w: World): Violation[] {
-  const out: Violation[] = [];
-  monitor.unanswered({ world: w, thread: -1, violate: (rule, message) => out.push({ rule, message }), show: (v) => machine.show(w, v) });
-  return out;
-}
-
-/** The end of a run as a trace shows it: not a step of any thread; in main's lane, with what main still holds. */
-function endStep(machine: Machine, program: CompiledProgram, scenario: ScenarioRt, w: World, last: StepInfo | undefined): StepInfo {
-  return {
-    thread: 'main',
-    text: 'the scenario ends',
-    uri: last?.uri ?? program.bodies[scenario.main]!.uri,
-    at: scenario.decl.span.end - 1,
-    locks: machine.locksHeld(w, 0),
-    created: NO_OBJECTS,
-    ended: NO_OBJECTS,
-    local: false,
-  };
 }

@@ -9,21 +9,20 @@
  * `lifespec replay` re-runs it. A walk looks at some runs, never all: its
  * result is never `ok` (simulationIncomplete).
  */
-import { compileProgram } from '../runtime/compile.js';
 import type { CompiledProgram, ScenarioRt } from '../runtime/compiled.js';
 import { initialWorld } from '../runtime/initial.js';
-import { Machine, NO_OBJECTS, type StepInfo, type Violation } from '../runtime/machine.js';
-import { Monitor, type MonitorContext } from '../runtime/monitor.js';
+import { Machine, type StepInfo, type Violation } from '../runtime/machine.js';
+import { Monitor } from '../runtime/monitor.js';
 import type { Natives } from '../runtime/natives.js';
-import { IntOverflow } from '../runtime/pure.js';
 import type { World } from '../runtime/world.js';
-import { ModelError } from '../models/guard.js';
-import { defaultRegistry, type ModelRegistry } from '../models/registry.js';
+import type { ModelRegistry } from '../models/registry.js';
 import type { Program } from '../semantics/program.js';
 import { Budget, type SearchOptions } from './budget.js';
+import { guarded, scenariosToRun } from './explore.js';
 import { ORDERED, worldKey } from './key.js';
 import { Prng, walkSeed } from './prng.js';
 import { detailTrace } from './replay.js';
+import { endOfRun, endStep, unanswered } from './run-end.js';
 import type { Incomplete, ScenarioResult, Simulation, TraceStep } from './result.js';
 import { Successors } from './successors.js';
 import { Paths } from './trace.js';
@@ -153,73 +152,18 @@ export function simulateScenario(program: CompiledProgram, natives: Natives, sce
   });
 }
 
-/** The `at end` rules a finished run breaks, and its `leads_to` rules left unanswered (as search.ts judges them). */
-function endOfRun(machine: Machine, monitor: Monitor, w: World): Violation[] {
-  const end: Violation[] = [];
-  const cx: MonitorContext = { world: w, thread: -1, violate: (rule, message) => end.push({ rule, message }), show: (v) => machine.show(w, v) };
-  monitor.finished(cx);
-  monitor.unanswered(cx);
-  return end;
-}
-
-/** The `leads_to` rules a run that ended without finishing leaves unanswered. */
-function unanswered(machine: Machine, monitor: Monitor, w: World): Violation[] {
-  const out: Violation[] = [];
-  monitor.unanswered({ world: w, thread: -1, violate: (rule, message) => out.push({ rule, message }), show: (v) => machine.show(w, v) });
-  return out;
-}
-
-/** The end of a run as a trace shows it, as search.ts writes it: replay matches it by this text. */
-function endStep(machine: Machine, program: CompiledProgram, scenario: ScenarioRt, w: World, last: StepInfo | undefined): StepInfo {
-  return {
-    thread: 'main',
-    text: 'the scenario ends',
-    uri: last?.uri ?? program.bodies[scenario.main]!.uri,
-    at: scenario.decl.span.end - 1,
-    locks: machine.locksHeld(w, 0),
-    created: NO_OBJECTS,
-    ended: NO_OBJECTS,
-    local: false,
-  };
-}
-
 /** Swarm mode over a checked program: each scenario (or `options.scenario`) walked `runs` times. */
 export function simulateProgram(program: Program, options: SimulateOptions): { scenarios: ScenarioResult[] } {
-  const registry = options.registry ?? defaultRegistry();
-  const compiled = compileProgram(program, registry);
-  for (const body of compiled.bodies) {
-    for (const ins of body.code) {
-      if (ins.op === 'prim' && !registry.primitive(ins.name)) {
-        throw new Error(`the registry given to simulate() has no model that implements primitive ${ins.name}, which ${program.spec.uri} calls: pass the registry check() was given`);
-      }
-    }
-  }
-  const chosen = options.scenario === undefined ? compiled.scenarios : compiled.scenarios.filter((s) => s.name === options.scenario);
-  if (options.scenario !== undefined && chosen.length === 0) throw new RangeError(`no scenario '${options.scenario}' in ${program.spec.uri}`);
+  const { compiled, registry, chosen } = scenariosToRun(program, options, 'simulate()');
   const scenarios: ScenarioResult[] = [];
   for (const s of chosen) {
-    const r = options.signal?.aborted ? failed(s, options, { bound: 'stopped', reason: 'not explored: stopped on request' }) : guarded(compiled, registry, s, options);
+    const r = options.signal?.aborted
+      ? failed(s, options, { bound: 'stopped', reason: 'not explored: stopped on request' })
+      : guarded(() => simulateScenario(compiled, registry, s, options), (reason) => failed(s, options, { bound: 'error', reason }), 'walk');
     scenarios.push(r);
     options.onScenario?.(r);
   }
   return { scenarios };
-}
-
-/** A scenario's walks, where an exception costs this scenario its result and no other (as explore.ts guards a search). */
-function guarded(compiled: CompiledProgram, registry: ModelRegistry, s: ScenarioRt, options: SimulateOptions): ScenarioResult {
-  try {
-    return simulateScenario(compiled, registry, s, options);
-  } catch (e) {
-    const reason =
-      e instanceof ModelError
-        ? `no verdict: ${e.message}`
-        : e instanceof IntOverflow
-          ? `no verdict: a state field's initial value: ${e.text}`
-          : e instanceof RangeError && /call stack/i.test(e.message)
-            ? 'no verdict: the walk ran out of stack (a spec or model nested too deeply)'
-            : `no verdict: internal error in Lifespec (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); please report it with the spec`;
-    return failed(s, options, { bound: 'error', reason });
-  }
 }
 
 function failed(s: ScenarioRt, options: SimulateOptions, incomplete: Incomplete): ScenarioResult {
