@@ -32,6 +32,7 @@ const schema: Record<string, Record<string, string>> = {
     expect: 'Expect | null',
     expectMet: 'boolean | null',
     reductions: 'string[]',
+    fingerprints: 'Fingerprints (optional)',
     simulation: 'Simulation (optional)',
   },
   Violation: { rule: 'string', message: 'string', trace: 'Step[]' },
@@ -54,6 +55,7 @@ const schema: Record<string, Record<string, string>> = {
   Waiting: { thread: 'string', on: 'string' },
   Simulation: { spec: 'string', seeds: 'integer[]', runs: 'integer', depth: 'integer', walk: 'integer (optional)', walks: 'Walk[]' },
   Walk: { rule: 'string', seed: 'integer' },
+  Fingerprints: { bits: 'integer', collisionProbability: 'number' },
   Incomplete: { bound: '"states" | "time" | "memory" | "stopped" | "spec" | "simulation"', reason: 'string', uri: 'string (optional)', line: 'integer (optional)', column: 'integer (optional)' },
   Expect: { outcome: '"ok" | "violation" | "deadlock"', rules: 'string[]' },
   Diagnostic: {
@@ -133,6 +135,9 @@ function check(value: unknown, type: string, path: string): void {
       return;
     case 'integer':
       expect(Number.isInteger(value) && (value as number) >= 0, `${path} is a non-negative integer, not ${String(value)}`).toBe(true);
+      return;
+    case 'number':
+      expect(typeof value === 'number' && Number.isFinite(value) && value >= 0, `${path} is a non-negative number, not ${String(value)}`).toBe(true);
       return;
     case 'object':
       // A map from names to shown values (`changes`).
@@ -309,7 +314,7 @@ describe('docs/trace-format.md', () => {
     }
     // Every object, optional field, nullable field and enumerated value was met at least once.
     for (const name of Object.keys(schema)) expect(seen, name).toContain(name);
-    for (const f of ['Incomplete.uri', 'Incomplete.line', 'Incomplete.column', 'Report.diagnostics', 'Diagnostic.related', 'Scenario.simulation', 'Simulation.walk']) expect(seen, f).toContain(f);
+    for (const f of ['Incomplete.uri', 'Incomplete.line', 'Incomplete.column', 'Report.diagnostics', 'Diagnostic.related', 'Scenario.simulation', 'Simulation.walk', 'Scenario.fingerprints']) expect(seen, f).toContain(f);
     for (const t of ['Deadlock | null', 'Incomplete | null', 'Expect | null', 'boolean | null']) {
       expect(seen, `${t} as null`).toContain(`${t}=null`);
       expect(seen, `${t} with a value`).toContain(`${t}=value`);

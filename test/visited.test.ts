@@ -47,3 +47,28 @@ test('the chance of a collision is n·(m − n)/2^64, as TLC estimates it', () =
   expect(collisionProbability(1e12, 1e13, 64)).toBe(1);
   expect(collisionProbability(1e6, 5e6, 0)).toBe(0);
 });
+
+test('a search reports its fingerprints and their chance of a collision; --exact keeps whole keys and finds the same states', async () => {
+  const { check, explore } = await import('../src/index.js');
+  const { importerRace } = await import('../bench/generate.js');
+  const { program } = check(importerRace(3), { uri: 'race3.lspec' });
+  const [fp] = explore(program, { reduce: false }).scenarios;
+  const [whole] = explore(program, { reduce: false, exact: true }).scenarios;
+  expect(fp!.verdict).toBe('ok');
+  expect(whole!.verdict).toBe('ok');
+  expect(whole!.states).toBe(fp!.states);
+  expect(whole!.transitions).toBe(fp!.transitions);
+  expect(fp!.fingerprints).toEqual({ bits: 64, collisionProbability: collisionProbability(fp!.states, fp!.transitions, 64) });
+  expect(fp!.fingerprints!.collisionProbability).toBeGreaterThan(0);
+  expect(whole!.fingerprints).toBeUndefined();
+});
+
+test('the text report names the chance of a collision from one in a billion up, and not below', async () => {
+  const { formatScenarioResult } = await import('../src/index.js');
+  const result = (collisionProbability: number) =>
+    ({ scenario: 's', verdict: 'ok', complete: true, states: 386_442, transitions: 1_500_000, timeMs: 1, violations: [], expectMet: true, reductions: [], fingerprints: { bits: 64, collisionProbability } }) as const;
+  expect(formatScenarioResult(result(2.33e-8), new Map()).split('\n')[1]).toBe(
+    "    states told apart by 64-bit fingerprints: the chance two were taken for one is 2.3e-8 (TLC's estimate); --exact keeps whole states",
+  );
+  expect(formatScenarioResult(result(1e-12), new Map())).not.toContain('fingerprints');
+});

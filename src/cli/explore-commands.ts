@@ -59,6 +59,9 @@ const common = `  --max-states N       stop a scenario's search after N distinct
   --no-reduce          explore without state-space reductions (symmetry of
                        interchangeable drivers, local steps taken alone); the
                        verdicts, rules and trace lengths are the same
+  --exact              tell states apart by their whole keys, not 64-bit
+                       fingerprints: no chance of two states taken for one
+                       (reported otherwise), at about a kilobyte a state
   --no-color           never colour the output (also: NO_COLOR=1)
   -h, --help           show this help`;
 
@@ -66,7 +69,7 @@ export const runHelp = `lifespec run — explore every interleaving of a spec's 
 
 Usage:
   lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--max-memory MB]
-               [--no-reduce] [--format text|json|sarif|itf] [--svg OUT.svg] [--no-color] FILE…
+               [--no-reduce] [--exact] [--format text|json|sarif|itf] [--svg OUT.svg] [--no-color] FILE…
   lifespec run --simulate [--seed S] [--runs R] [--depth D] [--walk-seed W]
                [--scenario NAME] [--timeout S] [--format …] [--svg OUT.svg] FILE…
 
@@ -121,7 +124,7 @@ no violation was found, which proves nothing).
 export const testHelp = `lifespec test — run every scenario against its \`expect\` line
 
 Usage:
-  lifespec test [--max-states N] [--timeout S] [--max-memory MB] [--no-reduce]
+  lifespec test [--max-states N] [--timeout S] [--max-memory MB] [--no-reduce] [--exact]
                 [--format text|json|sarif|junit] [--no-color] FILE…
 
 A scenario passes when its outcome matches \`expect\` (\`expect ok\` when it has
@@ -155,7 +158,7 @@ function raiseIt(bound: Bound): string | undefined {
 
 interface Common {
   /** The search options `run` and `test` share: bounds and reductions. */
-  search: { maxStates: number; maxMemoryMb?: number; timeoutMs?: number; reduce: boolean; heapBytes?: () => number; signal?: { readonly aborted: boolean } };
+  search: { maxStates: number; maxMemoryMb?: number; timeoutMs?: number; reduce: boolean; exact: boolean; heapBytes?: () => number; signal?: { readonly aborted: boolean } };
   color: boolean;
 }
 
@@ -166,7 +169,7 @@ function numberOption(name: string, value: string, ok: (n: number) => boolean, n
   return n;
 }
 
-function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; timeout?: string; 'no-color'?: boolean; 'no-reduce'?: boolean }, io: Io): Common {
+function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; timeout?: string; 'no-color'?: boolean; 'no-reduce'?: boolean; exact?: boolean }, io: Io): Common {
   let maxStates = DEFAULT_MAX_STATES;
   if (values['max-states'] !== undefined) maxStates = numberOption('max-states', values['max-states'], (n) => Number.isSafeInteger(n) && n >= 1, 'a positive integer');
   // Finite once in milliseconds, so no bound is infinity in disguise.
@@ -176,7 +179,7 @@ function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; t
   let maxMemoryMb: number | undefined;
   if (values['max-memory'] !== undefined) maxMemoryMb = numberOption('max-memory', values['max-memory'], positive, 'a positive number of megabytes');
   return {
-    search: { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), reduce: !values['no-reduce'], ...(io.signal ? { signal: io.signal } : {}), ...(io.heapBytes ? { heapBytes: io.heapBytes } : {}) },
+    search: { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), reduce: !values['no-reduce'], exact: values.exact === true, ...(io.signal ? { signal: io.signal } : {}), ...(io.heapBytes ? { heapBytes: io.heapBytes } : {}) },
     color: io.color && !values['no-color'],
   };
 }
@@ -187,6 +190,7 @@ const optionSpec = {
   timeout: { type: 'string' },
   'no-color': { type: 'boolean', default: false },
   'no-reduce': { type: 'boolean', default: false },
+  exact: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -279,13 +283,13 @@ type Swarm = { seed: number; runs: number; depth: number; walkSeed?: number };
 type RunValues = { scenario?: string; svg?: string; swarm?: Swarm };
 
 /** `--simulate` and its options, or undefined for the exhaustive search; options of the one mode are refused in the other. */
-function swarmOptions(values: { simulate?: boolean; seed?: string; runs?: string; depth?: string; 'walk-seed'?: string; 'max-states'?: string; 'max-memory'?: string; 'no-reduce'?: boolean }): Swarm | undefined {
+function swarmOptions(values: { simulate?: boolean; seed?: string; runs?: string; depth?: string; 'walk-seed'?: string; 'max-states'?: string; 'max-memory'?: string; 'no-reduce'?: boolean; exact?: boolean }): Swarm | undefined {
   const own = (['seed', 'runs', 'depth', 'walk-seed'] as const).filter((o) => values[o] !== undefined);
   if (!values.simulate) {
     if (own.length) throw new UsageError(`--${own[0]} is an option of swarm mode: add --simulate (lifespec help run)`);
     return undefined;
   }
-  const search = (['max-states', 'max-memory', 'no-reduce'] as const).filter((o) => values[o] !== undefined && values[o] !== false);
+  const search = (['max-states', 'max-memory', 'no-reduce', 'exact'] as const).filter((o) => values[o] !== undefined && values[o] !== false);
   if (search.length) throw new UsageError(`--${search[0]} bounds the exhaustive search; --simulate takes --runs and --depth (and --timeout)`);
   const seedOk = (n: number) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED;
   const count = (n: number) => Number.isSafeInteger(n) && n >= 1;

@@ -95,6 +95,13 @@ export interface ScenarioResult {
   readonly expectMet: boolean | undefined;
   /** The reductions the search used, e.g. `symmetry: importer1, importer2` (empty when none applied). */
   readonly reductions: string[];
+  /**
+   * How the search told states apart: by 64-bit fingerprints of their keys
+   * (the default), with the chance that two states shared one and the second
+   * went unexplored (TLC's optimistic estimate, visited.ts). Absent when it
+   * kept whole states (`exact`), and in a swarm run's result.
+   */
+  readonly fingerprints?: { readonly bits: number; readonly collisionProbability: number };
   /** Set when the result is a swarm run's (random walks, simulate.ts) rather than a search's: then it is never `ok`. */
   readonly simulation?: Simulation;
 }

@@ -22,7 +22,7 @@ import { detectSymmetry } from './symmetry/detect.js';
 import { detailTrace } from './replay.js';
 import { endOfRun, endStep, unanswered } from './run-end.js';
 import { Paths } from './trace.js';
-import { ExactSet, FingerprintSet } from './visited.js';
+import { collisionProbability, ExactSet, FingerprintSet } from './visited.js';
 import { scenarioResult } from './verdict.js';
 
 /** A finding keeps the world its trace ends in: it names every object the trace's steps refer to. */
@@ -202,5 +202,7 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
     ...(deadlock ? { deadlock: { trace: detailTrace(program, natives, scenario, paths.trace(machine, deadlock.state, deadlock.world)), waiting: deadlock.waiting } } : {}),
     ...(incomplete ? { incomplete } : {}),
     reductions,
+    // Each successor looked up is a chance of a false match: TLC's count of generated states.
+    ...(visited.bits > 0 ? { fingerprints: { bits: visited.bits, collisionProbability: collisionProbability(visited.size, transitions, visited.bits) } } : {}),
   });
 }

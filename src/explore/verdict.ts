@@ -3,7 +3,7 @@ import type { ScenarioRt } from '../runtime/compiled.js';
 import type { Simulation, ScenarioResult, Verdict } from './result.js';
 
 /** What a search found, before the verdict and the expectation are judged. */
-export type Findings = Pick<ScenarioResult, 'states' | 'transitions' | 'timeMs' | 'violations' | 'deadlock' | 'incomplete' | 'reductions' | 'simulation'>;
+export type Findings = Pick<ScenarioResult, 'states' | 'transitions' | 'timeMs' | 'violations' | 'deadlock' | 'incomplete' | 'reductions' | 'simulation' | 'fingerprints'>;
 
 /** `100 runs of depth 50 (seed 7)`, `200 runs of depth 50 (seeds 7, 8)`, `the walk of seed 123 (depth 50)`. */
 export function simulationText(s: Simulation): string {
@@ -53,5 +53,6 @@ export function scenarioResult(scenario: ScenarioRt, f: Findings): ScenarioResul
     expectMet,
     reductions: f.reductions,
     ...(f.simulation ? { simulation: f.simulation } : {}),
+    ...(f.fingerprints ? { fingerprints: f.fingerprints } : {}),
   };
 }

@@ -114,6 +114,9 @@ export function formatScenarioResult(r: ScenarioResult, sources: Sources, option
   };
   const lines = [`  scenario ${shown(r.scenario)}: ${verdictText[r.verdict]} (${statsLine(r)})`];
   if (r.reductions.length > 0) lines.push(`    reduced by ${shown(r.reductions.join('; '))}`);
+  const fp = r.fingerprints;
+  // Below one in a billion the chance is less than the hardware's own; the JSON report always has it.
+  if (fp && fp.collisionProbability >= 1e-9) lines.push(`    states told apart by ${fp.bits}-bit fingerprints: the chance two were taken for one is ${fp.collisionProbability.toPrecision(2)} (TLC's estimate); --exact keeps whole states`);
   const walked = r.incomplete?.bound === 'simulation';
   if (r.incomplete && !(walked && r.verdict === 'incomplete')) lines.push(`    ${incompleteText(r, sources, options)}${r.verdict === 'incomplete' || walked ? '' : '; what was found so far is shown'}`);
   else if (walked) {
