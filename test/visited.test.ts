@@ -3,6 +3,7 @@
 // tested, a collision would be a 1-in-10^8 event), the table grows past its
 // first size, and the reported chance of a collision is TLC's estimate.
 import { describe, expect, test } from 'vitest';
+import type { ScenarioResult } from '../src/explore/result.js';
 import { collisionProbability, ExactSet, FingerprintSet, type VisitedSet } from '../src/explore/visited.js';
 
 // Keys shaped like state keys: long, and differing in one place.
@@ -65,8 +66,7 @@ test('a search reports its fingerprints and their chance of a collision; --exact
 
 test('the text report names the chance of a collision from one in a billion up, and not below', async () => {
   const { formatScenarioResult } = await import('../src/index.js');
-  const result = (collisionProbability: number) =>
-    ({ scenario: 's', verdict: 'ok', complete: true, states: 386_442, transitions: 1_500_000, timeMs: 1, violations: [], expectMet: true, reductions: [], fingerprints: { bits: 64, collisionProbability } }) as const;
+  const result = (collisionProbability: number): ScenarioResult => ({ scenario: 's', verdict: 'ok', complete: true, states: 386_442, transitions: 1_500_000, timeMs: 1, violations: [], expectMet: true, reductions: [], fingerprints: { bits: 64, collisionProbability } });
   expect(formatScenarioResult(result(2.33e-8), new Map()).split('\n')[1]).toBe(
     "    states told apart by 64-bit fingerprints: the chance two were taken for one is 2.3e-8 (TLC's estimate); --exact keeps whole states",
   );

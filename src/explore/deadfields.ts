@@ -59,7 +59,7 @@ export interface FlowLiveness {
 }
 
 /** Whether every model `natives` runs is a built-in one (whose code reads no driver state and only its own kinds' fields). */
-function builtinOnly(natives: Natives): boolean {
+export function builtinOnly(natives: Natives): boolean {
   return natives instanceof ModelRegistry && natives.models.every((m) => builtinModels.includes(m));
 }
 
@@ -213,6 +213,15 @@ export function flowLiveness(program: CompiledProgram): FlowLiveness | undefined
     return live.map(intern);
   });
   return { index, count, from };
+}
+
+/**
+ * How the report names the fields `flow` can find dead in a state:
+ * `importer1.busy`, in declaration order; those that start out naming an
+ * object (a state mutex), which the key always keeps, left out.
+ */
+export function flowNames(program: CompiledProgram, flow: FlowLiveness, w0: World): string[] {
+  return program.drivers.flatMap((d, di) => d.fieldNames.flatMap((f, fi) => (flow.index[di]![fi]! >= 0 && plain(w0.fields[di]?.[fi] ?? null) ? [`${d.name}.${f}`] : [])));
 }
 
 /** The fields of `flow` some frame of `w` can still reach a read of (by index); undefined when `flow` is. */

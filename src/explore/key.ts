@@ -9,7 +9,7 @@ import type { CompiledProgram } from '../runtime/compiled.js';
 import type { Natives } from '../runtime/natives.js';
 import type { Value } from '../runtime/values.js';
 import type { Frame, Obj, World } from '../runtime/world.js';
-import { deadFields, plain, type DeadFields } from './deadfields.js';
+import { builtinOnly, deadFields, deadIn, flowLiveness, liveNow, plain, type DeadFields, type FlowLiveness } from './deadfields.js';
 
 /**
  * Which parts of a state hold sets rather than lists (from the models): the
@@ -24,6 +24,12 @@ export interface KeyLayout {
   readonly threadFields: ReadonlySet<string>;
   /** Fields no code can read (the dead-field reduction): left out of the key. None when reductions are off. */
   readonly dead?: DeadFields;
+  /**
+   * Driver fields read only by code a thread must start (scenario lines,
+   * actions, fns): left out of the key in a state where no thread can still
+   * reach a read of them. None when reductions are off.
+   */
+  readonly flow?: FlowLiveness;
 }
 
 /**
@@ -60,7 +66,9 @@ export function keyLayout(natives: Natives, program?: CompiledProgram): KeyLayou
   const regs = new Map<string, number>();
   for (const p of natives.primitiveImpls) if (p.unorderedRegsFrom !== undefined) regs.set(p.sig.name, p.unorderedRegsFrom);
   const dead = program ? deadFields(program, natives) : undefined;
-  return { fields, regs, threadFields, ...(dead ? { dead } : {}) };
+  // Like the static form, only where every model is a built-in one: an embedder's may read driver state.
+  const flow = program && builtinOnly(natives) ? flowLiveness(program) : undefined;
+  return { fields, regs, threadFields, ...(dead ? { dead } : {}), ...(flow ? { flow } : {}) };
 }
 
 /** No sets and no thread fields: every list keeps its order in the key. */
@@ -286,6 +294,9 @@ export class StateKeys {
     // A dead field that holds a plain value is left out; one naming an object or a driver is
     // encoded, so what a state reaches, and the numbering, stay as they were.
     const deadOf = layout.dead?.driver;
+    // A field no thread can still reach a read of is dead in this state; its slot's, as the bodies are renamed.
+    const flow = layout.flow;
+    const live = liveNow(flow, w, R ? (b) => R.body.get(b) ?? b : undefined);
     this.put(PART);
     this.put(1);
     for (let d = 0; d < w.fields.length; d++) {
@@ -294,7 +305,7 @@ export class StateKeys {
       const vs = w.fields[from]!;
       this.put(OPEN);
       for (let i = 0; i < vs.length; i++) {
-        if (dead?.[i] && plain(vs[i] ?? null)) this.put(DEAD);
+        if ((dead?.[i] || deadIn(undefined, flow, live, d, i)) && plain(vs[i] ?? null)) this.put(DEAD);
         else this.enc(vs[i]);
       }
       this.put(CLOSE);

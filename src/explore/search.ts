@@ -20,6 +20,7 @@ import { owed, Successors } from './successors.js';
 import { symmetricKey } from './symmetry/canonical.js';
 import { detectSymmetry } from './symmetry/detect.js';
 import { detailTrace } from './replay.js';
+import { flowNames } from './deadfields.js';
 import { endOfRun, endStep, unanswered } from './run-end.js';
 import { Paths } from './trace.js';
 import { collisionProbability, ExactSet, FingerprintSet } from './visited.js';
@@ -189,6 +190,8 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
   }
 
   const reductions = layout.dead ? [`dead fields: ${layout.dead.names.join(', ')}`] : [];
+  const flowDead = layout.flow ? flowNames(program, layout.flow, w0) : [];
+  if (flowDead.length > 0) reductions.push(`fields dead after their last read: ${flowDead.join(', ')}`);
   if (symmetry) for (const c of symmetry.classes) reductions.push(`symmetry: ${c.members.map((m) => m.name).join(', ')}`);
   const local = successors.localSteps;
   if (local > 0) reductions.push(`partial order: ${local.toLocaleString('en-US')} local ${local === 1 ? 'step' : 'steps'} taken alone`);
