@@ -303,10 +303,11 @@ describe('- is standard input', () => {
 
 test('the progress line names the file and scenario, the share of --max-states, the rate and the queue', async () => {
   const { importerRace } = await import('../bench/generate.js');
-  const p = file('race.lspec', importerRace(8));
+  // A search that lasts past the first second however fast the machine: a big race, stopped at 2 s.
+  const p = file('race.lspec', importerRace(16));
   let err = '';
-  const code = main(['run', '--no-color', '--max-states', '100000', p], { out: () => {}, err: (s) => (err += s), color: false, errIsTty: true });
-  expect(code).toBe(0);
+  const code = main(['run', '--no-color', '--max-states', '1000000', '--timeout', '2', p], { out: () => {}, err: (s) => (err += s), color: false, errIsTty: true });
+  expect(code).toBe(3);
   const lines = err.split('\r\x1b[K').filter((l) => l.length > 0);
   expect(lines.length).toBeGreaterThan(0);
   for (const l of lines) expect(l).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} [a-z_0-9]+: [\\d,]+ states \\(\\d+(\\.\\d)?% of --max-states\\), [\\d,]+ states/s, [\\d,]+ queued, [\\d,]+ transitions, \\d+\\.\\d s$`));
@@ -377,12 +378,13 @@ test('--max-memory bounds the heap the search really uses, and the run stops wit
 describe('run --simulate', () => {
   test('the progress line says which walk of how many is running', () => {
     let err = '';
-    const argv = ['run', '--simulate', '--runs', '3000', '--depth', '100', '--scenario', 'revoke_returns_before_unmap', 'examples/bugs/vfio_dmabuf_wait_invalidation.lspec'];
+    // Walks that last past the first second however fast the machine: more than it can take, stopped at 2 s.
+    const argv = ['run', '--simulate', '--runs', '100000000', '--depth', '100', '--timeout', '2', '--scenario', 'revoke_returns_before_unmap', 'examples/bugs/vfio_dmabuf_wait_invalidation.lspec'];
     const code = main(argv, { out: () => {}, err: (s) => (err += s), color: false, errIsTty: true });
     expect(code).toBe(1);
     const lines = err.split('\r\x1b[K').filter((l) => l.length > 0);
     expect(lines.length).toBeGreaterThan(0);
-    for (const l of lines) expect(l).toMatch(/^examples\/bugs\/vfio_dmabuf_wait_invalidation\.lspec revoke_returns_before_unmap: [\d,]+ states, [\d,]+ states\/s, walk [\d,]+ of 3,000, [\d,]+ transitions, \d+\.\d s$/);
+    for (const l of lines) expect(l).toMatch(/^examples\/bugs\/vfio_dmabuf_wait_invalidation\.lspec revoke_returns_before_unmap: [\d,]+ states, [\d,]+ states\/s, walk [\d,]+ of 100,000,000, [\d,]+ transitions, \d+\.\d s$/);
   }, 60_000);
 
   test('the stop signal stops the walks: what was found is reported, exit 3', () => {
