@@ -2,6 +2,7 @@
 // is found again with its id, keys never added are not found (at the sizes
 // tested, a collision would be a 1-in-10^8 event), the table grows past its
 // first size, and the reported chance of a collision is TLC's estimate.
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { ScenarioResult } from '../src/explore/result.js';
 import { collisionProbability, ExactSet, FingerprintSet, type VisitedSet } from '../src/explore/visited.js';
@@ -71,4 +72,19 @@ test('the text report names the chance of a collision from one in a billion up, 
     "    states told apart by 64-bit fingerprints: the chance two were taken for one is 2.3e-8 (TLC's estimate); --exact keeps whole states",
   );
   expect(formatScenarioResult(result(1e-12), new Map())).not.toContain('fingerprints');
+});
+
+// On every spec of the repository, fingerprints and whole keys find the same states: no collision there, and the
+// fingerprint search misses nothing the exact one reaches.
+test.each(
+  ['examples', 'examples/bugs', 'test/fixtures/specs'].flatMap((d) =>
+    readdirSync(new URL(`../${d}`, import.meta.url))
+      .filter((f) => f.endsWith('.lspec'))
+      .map((f) => `${d}/${f}`),
+  ),
+)('%s: fingerprints and whole keys find the same states', async (file) => {
+  const { check, explore } = await import('../src/index.js');
+  const { program } = check(readFileSync(new URL(`../${file}`, import.meta.url), 'utf8'), { uri: file });
+  const counts = (exact: boolean) => explore(program, { exact, maxStates: 20_000 }).scenarios.map((s) => [s.scenario, s.verdict, s.states, s.transitions, s.violations.map((v) => `${v.rule}:${v.trace.length}`)]);
+  expect(counts(false)).toEqual(counts(true));
 });
