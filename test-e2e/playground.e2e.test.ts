@@ -352,7 +352,7 @@ describe('the playground in Chromium', () => {
     const card = page.locator('.scenario[data-scenario="hot_unplug"]');
     expect(await card.getAttribute('data-verdict')).toBe('violated');
     // The reductions the search used, as the CLI names them.
-    expect(await card.locator('p.reductions').textContent()).toBe('Reduced by partial order: 1 local step taken alone.');
+    expect(await card.locator('p.reductions').textContent()).toBe('Reduced by fields dead after their last read: mlx5_ib.att; partial order: 1 local step taken alone.');
     const rules = await card.locator('.finding h3.rule').allTextContents();
     expect(rules).toEqual(expect.arrayContaining(['no_mapping_outlives_provider', 'model.dma_after_free']));
     const finding = card.locator('.finding[data-rule="model.dma_after_free"]');
