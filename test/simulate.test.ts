@@ -152,6 +152,7 @@ describe('lifespec run --simulate', () => {
   test('options of one mode are refused in the other, by name', () => {
     expect(run('run', '--seed', '1', mlx5)).toMatchObject({ code: 2, err: 'lifespec: --seed is an option of swarm mode: add --simulate (lifespec help run)\n' });
     expect(run('run', '--simulate', '--max-states', '5', mlx5).err).toBe('lifespec: --max-states bounds the exhaustive search; --simulate takes --runs and --depth (and --timeout)\n');
+    expect(run('run', '--simulate', '--exact', mlx5).err).toBe('lifespec: --exact is an option of the exhaustive search; --simulate takes --runs and --depth (and --timeout)\n');
     expect(run('run', '--simulate', '--seed', '-1', mlx5).err).toBe('lifespec: --seed needs a whole number from 0 to 4294967295, got -1\n');
     expect(run('run', '--simulate', '--runs', '0', mlx5).err).toBe('lifespec: --runs needs a positive integer, got 0\n');
     expect(run('run', '--simulate', '--walk-seed', '3', '--seed', '1', mlx5).code).toBe(2);

@@ -56,9 +56,10 @@ const common = `  --max-states N       stop a scenario's search after N distinct
   --timeout SECONDS    stop a scenario's search after this long (INCOMPLETE, exit 3)
   --max-memory MB      stop when the JavaScript heap in use reaches this much
                        (default ${DEFAULT_MAX_MEMORY_MB.toLocaleString('en-US')}; INCOMPLETE, exit 3)
-  --no-reduce          explore without state-space reductions (symmetry of
-                       interchangeable drivers, local steps taken alone); the
-                       verdicts, rules and trace lengths are the same
+  --no-reduce          explore without state-space reductions (fields no code
+                       reads, symmetry of interchangeable drivers, local steps
+                       taken alone); the verdicts, rules and trace lengths are
+                       the same
   --exact              tell states apart by their whole keys, not 64-bit
                        fingerprints: no chance of two states taken for one
                        (reported otherwise), at about a kilobyte a state
@@ -290,7 +291,7 @@ function swarmOptions(values: { simulate?: boolean; seed?: string; runs?: string
     return undefined;
   }
   const search = (['max-states', 'max-memory', 'no-reduce', 'exact'] as const).filter((o) => values[o] !== undefined && values[o] !== false);
-  if (search.length) throw new UsageError(`--${search[0]} bounds the exhaustive search; --simulate takes --runs and --depth (and --timeout)`);
+  if (search.length) throw new UsageError(`--${search[0]} ${search[0] === 'exact' ? 'is an option of' : 'bounds'} the exhaustive search; --simulate takes --runs and --depth (and --timeout)`);
   const seedOk = (n: number) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED;
   const count = (n: number) => Number.isSafeInteger(n) && n >= 1;
   const seed = values.seed === undefined ? DEFAULT_SEED : numberOption('seed', values.seed, seedOk, `a whole number from 0 to ${MAX_SEED}`);
