@@ -14,23 +14,10 @@ import { cloneWorld, type World } from '../src/runtime/world.js';
 import { keyLayout, worldKey } from '../src/explore/key.js';
 import { deadIn, flowLiveness, liveNow, plain } from '../src/explore/deadfields.js';
 import { defaultRegistry } from '../src/models/registry.js';
-import { lockedImporters, taggedImporters, type TagOptions } from './support/specs.js';
+import { lockedImporters, outcome, taggedImporters, type TagOptions } from './support/specs.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
-function outcome(text: string, reduce: boolean, registry?: ModelRegistry) {
-  const { program, diagnostics } = check(text, { uri: 'spec.lspec', ...(registry ? { registry } : {}) });
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return explore(program!, { reduce, ...(registry ? { registry } : {}) }).scenarios.map((s) => ({
-    scenario: s.scenario,
-    verdict: s.verdict,
-    rules: s.violations.map((v) => v.rule).sort(),
-    traces: s.violations.map((v) => `${v.rule}: ${v.trace.length}`).sort(),
-    deadlock: s.deadlock?.trace.length,
-    states: s.states,
-    reductions: s.reductions,
-  }));
-}
 
 /** The same findings, whatever the state counts and reductions. */
 const findings = (o: ReturnType<typeof outcome>) => o.map(({ states: _s, reductions: _r, ...v }) => v);

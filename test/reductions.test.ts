@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { check, explore } from '../src/index.js';
 import { importerRace } from '../bench/generate.js';
-import { lockedImporters, taggedImporters } from './support/specs.js';
+import { lockedImporters, outcome, taggedImporters } from './support/specs.js';
 import { compileProgram } from '../src/runtime/compile.js';
 import { initialWorld } from '../src/runtime/initial.js';
 import { Machine } from '../src/runtime/machine.js';
@@ -26,19 +26,6 @@ const specs = ['examples', 'examples/bugs', 'test/fixtures/specs'].flatMap((d) =
     .map((f) => `${d}/${f}`),
 );
 
-function outcome(text: string, reduce: boolean) {
-  const { program, diagnostics } = check(text, { uri: 'spec.lspec' });
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return explore(program, { reduce }).scenarios.map((s) => ({
-    scenario: s.scenario,
-    verdict: s.verdict,
-    rules: s.violations.map((v) => v.rule).sort(),
-    traces: s.violations.map((v) => `${v.rule}: ${v.trace.length}`).sort(),
-    deadlock: s.deadlock?.trace.length,
-    states: s.states,
-    reductions: s.reductions,
-  }));
-}
 
 describe('reductions keep every verdict', () => {
   test.each(specs)('%s', (file) => {

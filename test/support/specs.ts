@@ -1,7 +1,7 @@
 // Shared by the behaviour tests: load a fixture, check it cleanly, explore it.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { check, explore, locatedTrace, type ExploreOptions, type ScenarioResult, type Sources, type StepJson, type ViolationReport } from '../../src/index.js';
+import { check, explore, locatedTrace, type ExploreOptions, type ModelRegistry, type ScenarioResult, type Sources, type StepJson, type ViolationReport } from '../../src/index.js';
 
 export const specsDir = new URL('../fixtures/specs/', import.meta.url).pathname;
 
@@ -260,4 +260,23 @@ export function taggedImporters(base: string, n: number, options: TagOptions = {
     }
   }
   return text;
+}
+
+/**
+ * What a reduction must not change, and what it may, for each scenario of a
+ * spec explored with reductions on or off: verdict, rules, trace lengths and
+ * deadlock, then the states and the reductions used.
+ */
+export function outcome(text: string, reduce: boolean, registry?: ModelRegistry) {
+  const { program, diagnostics } = check(text, { uri: 'spec.lspec', ...(registry ? { registry } : {}) });
+  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return explore(program!, { reduce, ...(registry ? { registry } : {}) }).scenarios.map((s) => ({
+    scenario: s.scenario,
+    verdict: s.verdict,
+    rules: s.violations.map((v) => v.rule).sort(),
+    traces: s.violations.map((v) => `${v.rule}: ${v.trace.length}`).sort(),
+    deadlock: s.deadlock?.trace.length,
+    states: s.states,
+    reductions: s.reductions,
+  }));
 }
