@@ -96,6 +96,59 @@ const ARMED = 17; // + device, mapping
 const OBJECT = 18; // + alive
 
 /**
+ * A sequence of 32-bit words in a buffer that is reused, and its 64-bit
+ * fingerprint: what state keys and the symmetry reduction's member
+ * signatures are written as, so neither builds a string to compare.
+ */
+export class WordWriter {
+  protected words = new Uint32Array(1024);
+  protected n = 0;
+
+  /** Starts a new sequence. */
+  reset(): void {
+    this.n = 0;
+  }
+
+  put(x: number): void {
+    if (this.n === this.words.length) {
+      const more = new Uint32Array(this.words.length * 2);
+      more.set(this.words);
+      this.words = more;
+    }
+    this.words[this.n++] = x;
+  }
+
+  /** A string, as a token: its tag, its length, its UTF-16 units two to a word. */
+  str(s: string): void {
+    this.put(STR);
+    this.put(s.length);
+    for (let i = 0; i < s.length; i += 2) this.put(s.charCodeAt(i) | ((i + 1 < s.length ? s.charCodeAt(i + 1) : 0) << 16));
+  }
+
+  /**
+   * The 64-bit fingerprint of the words, as four UTF-16 units: two lanes of
+   * MurmurHash3's 32-bit mixing, with their own seeds and rotations, each
+   * finished with its avalanche.
+   */
+  hash(): string {
+    const words = this.words;
+    let h1 = 0x9747b28c;
+    let h2 = 0x5bd1e995;
+    for (let i = 0; i < this.n; i++) {
+      let k = Math.imul(words[i]!, 0xcc9e2d51);
+      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+      h1 ^= k;
+      h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
+      h2 ^= Math.imul((k << 11) | (k >>> 21), 0x85ebca6b);
+      h2 = (Math.imul((h2 << 17) | (h2 >>> 15), 9) + 0x38495ab5) | 0;
+    }
+    h1 = fmix(h1 ^ this.n);
+    h2 = fmix(h2 ^ (this.n * 3));
+    return String.fromCharCode(h1 & 0xffff, h1 >>> 16, h2 & 0xffff, h2 >>> 16);
+  }
+}
+
+/**
  * Writes the canonical keys of states: equal keys mean states that behave
  * the same. One writer serves one search: it keeps the words of the key it
  * is writing in a buffer it reuses, so a key costs no allocation but its
@@ -103,9 +156,7 @@ const OBJECT = 18; // + alive
  * (`fingerprint`) are 64 bits of it, as a string of four UTF-16 units, for a
  * visited set that keeps 12 bytes a state instead of the key (visited.ts).
  */
-export class StateKeys {
-  private words = new Uint32Array(1024);
-  private n = 0;
+export class StateKeys extends WordWriter {
   /** Monitor memory tuples, parsed once each: a state's tuples are the same strings as its parent's. */
   private readonly tuples = new Map<string, Value>();
   // The state being encoded, and its renumbering: object id → its new number plus one (0: not yet numbered).
@@ -137,42 +188,10 @@ export class StateKeys {
     return out;
   }
 
-  /**
-   * The 64-bit fingerprint of `exact(…)`'s key, as four UTF-16 units: two
-   * lanes of MurmurHash3's 32-bit mixing over the key's words, with their own
-   * seeds and rotations, each finished with its avalanche.
-   */
+  /** The 64-bit fingerprint of `exact(…)`'s key (`WordWriter.hash`). */
   fingerprint(w: World, fixed: number, layout: KeyLayout = ORDERED, base?: readonly Obj[], R?: Renaming): string {
     this.encode(w, fixed, layout, base, R);
-    const words = this.words;
-    let h1 = 0x9747b28c;
-    let h2 = 0x5bd1e995;
-    for (let i = 0; i < this.n; i++) {
-      let k = Math.imul(words[i]!, 0xcc9e2d51);
-      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-      h1 ^= k;
-      h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
-      h2 ^= Math.imul((k << 11) | (k >>> 21), 0x85ebca6b);
-      h2 = (Math.imul((h2 << 17) | (h2 >>> 15), 9) + 0x38495ab5) | 0;
-    }
-    h1 = fmix(h1 ^ this.n);
-    h2 = fmix(h2 ^ (this.n * 3));
-    return String.fromCharCode(h1 & 0xffff, h1 >>> 16, h2 & 0xffff, h2 >>> 16);
-  }
-
-  private put(x: number): void {
-    if (this.n === this.words.length) {
-      const more = new Uint32Array(this.words.length * 2);
-      more.set(this.words);
-      this.words = more;
-    }
-    this.words[this.n++] = x;
-  }
-
-  private str(s: string): void {
-    this.put(STR);
-    this.put(s.length);
-    for (let i = 0; i < s.length; i += 2) this.put(s.charCodeAt(i) | ((i + 1 < s.length ? s.charCodeAt(i + 1) : 0) << 16));
+    return this.hash();
   }
 
   /** The new number of object `id`, numbering it if it is reached for the first time. */

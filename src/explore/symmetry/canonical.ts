@@ -7,60 +7,117 @@
 import type { CompiledProgram } from '../../runtime/compiled.js';
 import type { Value } from '../../runtime/values.js';
 import type { Obj, World } from '../../runtime/world.js';
-import { refNumber, renameWorld, worldKey, type KeyLayout, type Renaming } from '../key.js';
+import { refNumber, renameWorld, WordWriter, worldKey, type KeyLayout, type Renaming } from '../key.js';
 import { plain } from '../deadfields.js';
 import { mergeable, type Member, type Symmetry, type SymmetryClass } from './detect.js';
 
-/** A member's own parts (plain values of its dead fields left out), with references abstracted so the signature does not depend on object numbering. */
-export function signature(w: World, m: Member, sym: Symmetry): string {
-  // Built by concatenation: this runs for every member of every successor state.
-  let s = '';
+/**
+ * A member's own parts (plain values of its dead fields left out), with
+ * references abstracted so the signature does not depend on object
+ * numbering: written as words into `out` and returned as their 64-bit
+ * fingerprint, since this runs for every member of every successor state.
+ * Two signatures that collide only tie, which costs a merge, never soundness.
+ */
+export function signature(w: World, m: Member, sym: Symmetry, out: WordWriter = sym.signatures): string {
+  out.reset();
   const abs = (v: Value): void => {
-    if (typeof v === 'string' && v.charCodeAt(0) === 35) {
-      const o = w.objects[refNumber(v)];
-      s += `#${o?.kind ?? ''}${o?.alive ? '' : '!'},`;
-    } else if (typeof v === 'string' && (v.charCodeAt(0) === 38 || v.charCodeAt(0) === 34) && v.startsWith(m.name, 1) && (v.length === m.name.length + 1 || v[m.name.length + 1] === '.')) {
-      // Its own name (`&importer3.iops`) says nothing about its situation: a swap renames it.
-      s += `${v[0]}SELF${v.slice(m.name.length + 1)},`;
+    if (typeof v === 'string') {
+      const c = v.charCodeAt(0);
+      if (c === 35) {
+        const o = w.objects[refNumber(v)];
+        out.put(SIG_REF);
+        out.str(o?.kind ?? '');
+        out.put(o?.alive ? 1 : 0);
+      } else if ((c === 38 || c === 34) && v.startsWith(m.name, 1) && (v.length === m.name.length + 1 || v[m.name.length + 1] === '.')) {
+        // Its own name (`&importer3.iops`) says nothing about its situation: a swap renames it.
+        out.put(SIG_SELF);
+        out.put(c);
+        out.str(v.slice(m.name.length + 1));
+      } else out.str(v);
     } else if (Array.isArray(v)) {
-      s += '[';
+      out.put(SIG_OPEN);
       for (const x of v) abs(x);
-      s += '],';
-    } else s += `${String(v)},`;
+      out.put(SIG_CLOSE);
+    } else if (typeof v === 'number' && (v | 0) === v) {
+      out.put(SIG_INT);
+      out.put(v);
+    } else if (typeof v === 'number') {
+      out.put(SIG_NUM);
+      out.str(String(v));
+    } else out.put(v === true ? SIG_TRUE : v === false ? SIG_FALSE : SIG_NONE);
   };
   // Plain values in fields no code reads say nothing about a member's future, and the key leaves them out.
   const dead = sym.dead?.driver[m.driver];
   const fs = w.fields[m.driver]!;
   for (let i = 0; i < fs.length; i++) if (!dead?.[i] || !plain(fs[i]!)) abs(fs[i]!);
-  s += w.bindings[m.driver] !== null ? '|b|' : '|u|';
+  out.put(w.bindings[m.driver] !== null ? SIG_BOUND : SIG_UNBOUND);
   const thread = w.threads.find((t) => t.root === m.branch);
   if (thread) {
-    s += thread.done ? 'd' : 'r';
-    if (thread.owed) s += `o${thread.owed}`;
+    out.put(thread.done ? SIG_DONE : SIG_RUNNING);
+    out.put(thread.owed ?? 0);
     for (const f of thread.frames) {
       if (f.k === 'c') {
-        s += `(${m.roleOf.get(f.body) ?? f.body}:${f.pc}:${f.held.length}:${f.entry}:`;
+        out.put(SIG_CODE);
+        // A body by its role in the member (`reg_mr`), which a swap keeps; another body by its number.
+        const role = m.roleOf.get(f.body);
+        if (role === undefined) {
+          out.put(SIG_INT);
+          out.put(f.body);
+        } else out.str(role);
+        out.put(f.pc);
+        out.put(f.held.length);
+        out.put(f.entry ? 1 : 0);
         for (const v of f.locals) abs(v);
-        s += ':';
+        out.put(SIG_SEP);
         for (const v of f.stack) abs(v);
-        s += ')';
-      } else s += `(${f.prim}:${f.phase})`;
+        out.put(SIG_CLOSE);
+      } else {
+        out.put(SIG_NATIVE);
+        out.str(f.prim);
+        out.put(f.phase);
+      }
     }
   }
   const dev = w.objects[m.device]!;
-  s += `|${dev.alive}`;
+  out.put(SIG_DEVICE);
+  out.put(dev.alive ? 1 : 0);
   for (const k in dev.f) {
     const v = dev.f[k] ?? null;
     // The device's name is its place, which a swap keeps: it says nothing about the member.
     if (k === 'name') continue;
     // Who holds it says nothing about the member; whether it is held, and how many times, does.
-    if (sym.threadFields.has(k)) s += Array.isArray(v) ? `h${v.length},` : v !== -1 ? 'h,' : 'f,';
-    else abs(v);
+    if (sym.threadFields.has(k)) {
+      out.put(SIG_HELD);
+      out.put(Array.isArray(v) ? v.length : v !== -1 ? 1 : 0);
+    } else abs(v);
   }
   let armed = 0;
   for (const a of w.armed) if (a[0] === m.device) armed++;
-  return `${s}|${armed}`;
+  out.put(SIG_ARMED);
+  out.put(armed);
+  return out.hash();
 }
+
+// The signature's tokens (word values distinct from one another and from the key's string tag).
+const SIG_REF = 101;
+const SIG_SELF = 102;
+const SIG_OPEN = 103;
+const SIG_CLOSE = 104;
+const SIG_INT = 105;
+const SIG_NUM = 106;
+const SIG_TRUE = 107;
+const SIG_FALSE = 108;
+const SIG_NONE = 109;
+const SIG_BOUND = 110;
+const SIG_UNBOUND = 111;
+const SIG_DONE = 112;
+const SIG_RUNNING = 113;
+const SIG_CODE = 114;
+const SIG_SEP = 115;
+const SIG_NATIVE = 116;
+const SIG_DEVICE = 117;
+const SIG_HELD = 118;
+const SIG_ARMED = 119;
 
 /**
  * What the rest of the state says about each member: the frames of other

@@ -19,7 +19,7 @@ import type { CompiledProgram, ScenarioRt } from '../../runtime/compiled.js';
 import type { Value } from '../../runtime/values.js';
 import type { Obj, World } from '../../runtime/world.js';
 import { blankDeadStores, isDeadField, plain, type DeadFields } from '../deadfields.js';
-import { refNumber, type KeyLayout } from '../key.js';
+import { refNumber, WordWriter, type KeyLayout } from '../key.js';
 
 export interface Member {
   readonly driver: number;
@@ -62,6 +62,8 @@ export interface Symmetry {
   readonly threadFields: ReadonlySet<string>;
   /** The fields no code reads (the dead-field reduction): members may differ in them. */
   readonly dead?: DeadFields;
+  /** Where the search's member signatures are written, one after another (canonical.ts). */
+  readonly signatures: WordWriter;
 }
 
 
@@ -262,6 +264,7 @@ export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, i
     memberDrivers: new Set(all.map((m) => m.driver)),
     threadFields: layout.threadFields,
     ...(layout.dead ? { dead: layout.dead } : {}),
+    signatures: new WordWriter(),
   };
 }
 
