@@ -94,6 +94,7 @@ const CODE = 15; // + body, pc, tr, entry; then locals, stack, held, args
 const NATIVE = 16; // + phase, tr, waiting; then prim, args, registers
 const ARMED = 17; // + device, mapping
 const OBJECT = 18; // + alive
+const UNCHANGED = 19; // a fixed object as it was at the start (dead fields aside)
 
 /**
  * A sequence of 32-bit words in a buffer that is reused, and its 64-bit
@@ -276,11 +277,16 @@ export class StateKeys extends WordWriter {
     }
   }
 
-  /** Writes the fields of object `o` (a fixed object's as they were at the start are SAME; `place`, its slot's own object, gives its name). */
-  private fieldsOf(o: Obj, was?: Obj, place?: Obj): void {
+  /**
+   * Writes the fields of object `o` (a fixed object's as they were at the
+   * start are SAME; `place`, its slot's own object, gives its name). Returns
+   * how many of them were written as something else than SAME or DEAD.
+   */
+  private fieldsOf(o: Obj, was?: Obj, place?: Obj): number {
     const { layout, R } = this;
     const sets = layout.fields.get(o.kind);
     const dead = layout.dead?.kind.get(o.kind);
+    let changed = 0;
     for (const k in o.f) {
       if (dead?.has(k) && plain(o.f[k] ?? null)) {
         this.put(DEAD);
@@ -294,9 +300,13 @@ export class StateKeys extends WordWriter {
       // The start's values name only fixed objects, so SAME skips no object to number.
       // It compares the value as renamed, so a state keys alike with and without a renaming.
       if (was !== undefined && was.f[k] === (R !== undefined && typeof v === 'string' ? renamedValue(v, R, this.fixed) : v)) this.put(SAME);
-      else if (sets?.has(k) && Array.isArray(v)) this.set(v);
-      else this.enc(v);
+      else {
+        changed++;
+        if (sets?.has(k) && Array.isArray(v)) this.set(v);
+        else this.enc(v);
+      }
     }
+    return changed;
   }
 
   private encode(w: World, fixed: number, layout: KeyLayout, base: readonly Obj[] | undefined, R: Renaming | undefined): void {
@@ -394,11 +404,23 @@ export class StateKeys extends WordWriter {
     // Objects: the fixed ones by number, then those reached, breadth-first.
     this.put(PART);
     this.put(7);
+    // Most fixed objects are as the run started: the very object (states share objects until a step
+    // writes one), or, if rewritten to the same values, a copy written as one token all the same.
     for (let i = 0; i < fixed; i++) {
       const o = w.objects[R ? R.objectAt[i]! : i]!;
+      const was = base?.[i];
+      if (was !== undefined && o === was && !R) {
+        this.put(UNCHANGED);
+        continue;
+      }
+      const at = this.n;
       this.put(OBJECT);
       this.put(o.alive ? 1 : 0);
-      this.fieldsOf(o, base?.[i], w.objects[i]);
+      const changed = this.fieldsOf(o, was, w.objects[i]);
+      if (was !== undefined && changed === 0 && o.alive === was.alive && fieldCount(o) === fieldCount(was)) {
+        this.n = at;
+        this.put(UNCHANGED);
+      }
     }
     let next = 0;
     const drain = () => {
@@ -419,6 +441,13 @@ export class StateKeys extends WordWriter {
       }
     }
   }
+}
+
+/** How many fields an object has (a copy keeps its original's; this only guards that). */
+function fieldCount(o: Obj): number {
+  let n = 0;
+  for (const _ in o.f) n++;
+  return n;
 }
 
 /** MurmurHash3's finishing avalanche of a 32-bit lane. */
