@@ -90,10 +90,10 @@ const DEAD = 11; // a dead field's plain value, left out
 const SAME = 12; // a fixed object's field as it was at the start
 const PART = 13; // + which part of the state follows
 const THREAD = 14; // + done, owed
-const CODE = 15; // + body, pc, tr, entry; then locals, stack, held, args
-const NATIVE = 16; // + phase, tr, waiting; then prim, args, registers
+const CODE = 15; // + body, pc, flags (tr, entry, has args); then locals, stack, held and any args, as lists
+const NATIVE = 16; // + phase, flags (tr, waiting); then prim, args, registers (their set part as a SET)
 const ARMED = 17; // + device, mapping
-const OBJECT = 18; // + alive
+const OBJECT = 18; // + alive; then a made object's kind; then its fields
 const UNCHANGED = 19; // a fixed object as it was at the start (dead fields aside)
 
 /**
