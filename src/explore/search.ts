@@ -173,7 +173,7 @@ export function exploreScenario(program: CompiledProgram, natives: Natives, scen
         const key = ampleKey ?? keyOf(r.world);
         const known = visited.get(key);
         if (known === undefined) {
-          budget.addState(visited.bits === 0 ? key.length + 48 : 24);
+          budget.addState(visited.bits === 0 ? key.length * 2 + 48 : 24);
           const nid = paths.add(id, r.info);
           visited.add(key, nid);
           best[nid] = c;

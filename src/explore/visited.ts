@@ -123,8 +123,8 @@ export class ExactSet implements VisitedSet {
   }
 
   get bytes(): number {
-    // A one-byte string's characters and header, and the map's entry.
-    return this.chars + this.map.size * 48;
+    // A key's UTF-16 units (the words of StateKeys.exact are two-byte strings) and header, and the map's entry.
+    return this.chars * 2 + this.map.size * 48;
   }
 
   get(key: string): number | undefined {
