@@ -26,6 +26,7 @@ import {
   scenarioPlace,
   scenarioToJson,
   contractToJson,
+  MAX_SEED,
   simulate,
   specDigest,
   testFindings,
@@ -36,7 +37,6 @@ import {
   type Progress,
   type ScenarioResult,
 } from '../index.js';
-import { MAX_SEED } from '../index.js';
 import { diagnosticToJson, formatDiagnostic, shown, visible } from '../diagnostics/format.js';
 import { kernelChecksOn } from '../report/json.js';
 import { itfDocuments } from '../report/itf.js';

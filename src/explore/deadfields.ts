@@ -46,9 +46,9 @@ export interface DeadFields {
  * actions and `fn`s read — never a callback, probe, remove, condition or
  * initial value, which can start at any time — is dead in a state where no
  * frame of any thread can still reach a read of it (`liveNow`). The state
- * key does not use it yet (the tests check it is a bisimulation all the
- * same): a key would leave out such a field's plain value where `deadIn`
- * says so, judged on the world as it writes it (bodies renamed).
+ * key leaves out such a field's plain value where `deadIn` says so, judged
+ * on the world as it writes it (bodies renamed); symmetry and twins keep to
+ * the static form.
  */
 export interface FlowLiveness {
   /** Driver → field → its index among these fields, or -1 (statically dead, or read by code that can start at any time). */
@@ -241,7 +241,7 @@ export function liveNow(flow: FlowLiveness | undefined, w: World, body: (b: numb
 
 /** Whether field `f` of driver `d` is dead: statically, or (with `live`, what `liveNow` found of `flow` in a state) in that state. */
 export function deadIn(dead: DeadFields | undefined, flow: FlowLiveness | undefined, live: Uint8Array | undefined, d: number, f: number): boolean {
-  if (dead?.driver[d]?.[f] === true) return true;
+  if (isDeadField(dead, d, f)) return true;
   const i = flow && live ? flow.index[d]![f]! : -1;
   return i >= 0 && live![i] === 0;
 }

@@ -2,50 +2,17 @@
  * The visited set: each state's key reduced to a 64-bit fingerprint (the
  * search's keys come as fingerprints, StateKeys.fingerprint; other strings
  * are hashed here), kept in an open-addressed table of typed arrays, as
- * SPIN's hash-compact and TLC's fingerprint sets do. A state then costs 12 bytes of table (16 at the
- * largest load) instead of its key, which is about a kilobyte, and finding
- * it costs one pass over the key instead of a hash and a compare of a string
- * the garbage collector must keep.
+ * SPIN's hash-compact and TLC's fingerprint sets do. A slot costs 12 bytes
+ * and the table is kept at most half full, so a state costs 24 to 48 bytes
+ * instead of its key, which is about a kilobyte the garbage collector must
+ * keep.
  *
  * Two different states with the same fingerprint would be taken for one: the
  * second would not be explored. The search reports the chance of that
  * (`collisionProbability`), computed as TLC computes its "optimistic"
  * estimate, and `exact` keeps whole keys for a run that must not take it.
  */
-
-/** The two 32-bit halves of a key's fingerprint, written by `fingerprint`. */
-const fp = new Uint32Array(2);
-
-/**
- * A 64-bit fingerprint of `key` in `fp`: two multiplicative lanes over the
- * characters, each with its own seed and multiplier, mixed into each other at
- * the end so every character reaches all 64 bits (the construction of
- * cyrb53, kept at the full 64 bits).
- */
-function fingerprint(key: string): void {
-  // A search's keys are fingerprints already (StateKeys.fingerprint): four UTF-16 units, 64 bits.
-  if (key.length === 4) {
-    fp[0] = key.charCodeAt(0) | (key.charCodeAt(1) << 16);
-    fp[1] = key.charCodeAt(2) | (key.charCodeAt(3) << 16);
-    if (fp[0] === 0 && fp[1] === 0) fp[1] = 1;
-    return;
-  }
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  // A fingerprint of 0:0 marks an empty slot; the key that hashes there takes the next value.
-  if (h1 === 0 && h2 === 0) h2 = 1;
-  fp[0] = h1;
-  fp[1] = h2;
-}
+import { WordWriter } from './key.js';
 
 /** What the visited set says about the key it was asked for. */
 export interface VisitedSet {
@@ -75,10 +42,33 @@ export class FingerprintSet implements VisitedSet {
     return this.hi.byteLength * 3;
   }
 
+  /** The halves of the fingerprint `split` last took apart. */
+  private a = 0;
+  private b = 0;
+  /** Hashes a key that is not a fingerprint yet (a caller's own strings; the search's are). */
+  private readonly hasher = new WordWriter();
+
+  /**
+   * The key's fingerprint in `a` and `b`. A search's keys are fingerprints
+   * already (StateKeys.fingerprint: four UTF-16 units); any other string is
+   * hashed the same way first. 0:0 marks an empty slot, so the key that
+   * hashes there takes the next value.
+   */
+  private split(key: string): void {
+    let k = key;
+    if (k.length !== 4) {
+      this.hasher.reset();
+      this.hasher.str(k);
+      k = this.hasher.hash();
+    }
+    this.a = (k.charCodeAt(0) | (k.charCodeAt(1) << 16)) >>> 0;
+    this.b = (k.charCodeAt(2) | (k.charCodeAt(3) << 16)) >>> 0;
+    if (this.a === 0 && this.b === 0) this.b = 1;
+  }
+
   get(key: string): number | undefined {
-    fingerprint(key);
-    const a = fp[0]!;
-    const b = fp[1]!;
+    this.split(key);
+    const { a, b } = this;
     for (let i = b & this.mask; ; i = (i + 1) & this.mask) {
       const h = this.hi[i]!;
       const l = this.lo[i]!;
@@ -88,8 +78,8 @@ export class FingerprintSet implements VisitedSet {
   }
 
   add(key: string, id: number): void {
-    fingerprint(key);
-    this.put(fp[0]!, fp[1]!, id);
+    this.split(key);
+    this.put(this.a, this.b, id);
     if (++this.size * 2 > this.mask) this.grow();
   }
 

@@ -1,6 +1,7 @@
 /** Exploration results as tools read them: the JSON of docs/trace-format.md, typed. */
 import type { Program } from '../semantics/program.js';
 import type { Bound, DeadlockReport, ScenarioResult, Simulation, TraceStep, ViolationReport } from '../explore/result.js';
+import { WordWriter } from '../explore/key.js';
 import { locate, type Sources } from './positions.js';
 import type { ReportOptions } from './text.js';
 
@@ -28,23 +29,17 @@ export type SimulationJson = { readonly spec: string } & Simulation;
  * A digest of the texts a program was checked from (the spec's, the files
  * it uses, the stdlib modules), in load order and without their paths: two
  * machines that check the same spec out at different paths get the same
- * digest, and a spec edited between two swarm runs gets another.
- * cyrb53: 53 bits, enough to tell versions of one spec apart.
+ * digest, and a spec edited between two swarm runs gets another. The 64-bit
+ * fingerprint state keys use (`WordWriter`), over each text as a
+ * length-prefixed token, in hex.
  */
 export function specDigest(texts: Iterable<string>): string {
-  let h1 = 0xdead_beef;
-  let h2 = 0x41c6_ce57;
-  for (const text of texts) {
-    for (let i = 0; i <= text.length; i++) {
-      // A separator after each text, so moving text from one file to the next changes the digest.
-      const c = i < text.length ? text.charCodeAt(i) : 0x1_0000;
-      h1 = Math.imul(h1 ^ c, 2_654_435_761);
-      h2 = Math.imul(h2 ^ c, 1_597_334_677);
-    }
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2_246_822_507) ^ Math.imul(h2 ^ (h2 >>> 13), 3_266_489_909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2_246_822_507) ^ Math.imul(h1 ^ (h1 >>> 13), 3_266_489_909);
-  return (4_294_967_296 * (2_097_151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+  const w = new WordWriter();
+  for (const text of texts) w.str(text);
+  const h = w.hash();
+  let out = '';
+  for (let i = 3; i >= 0; i--) out += h.charCodeAt(i).toString(16).padStart(4, '0');
+  return out;
 }
 
 /** Each step with its line and column in the program's texts. */
