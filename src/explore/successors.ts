@@ -49,9 +49,6 @@ function settle(r: StepOutcome, t: number, before: World): void {
 }
 
 export class Successors {
-  /** Local steps taken alone so far. */
-  localSteps = 0;
-
   constructor(
     private readonly machine: Machine,
     private readonly program: CompiledProgram,
@@ -85,7 +82,6 @@ export class Successors {
         if (r.info.local && r.points.length === 0 && r.violations.length === 0 && !r.bound) {
           const key = this.keyOf(r.world);
           if (!visited(key)) {
-            this.localSteps++;
             return { successors: [{ r, thread: t }], ampleKey: key, moved: true };
           }
         }
