@@ -7,7 +7,7 @@
  */
 import type { CompiledProgram } from '../runtime/compiled.js';
 import type { Natives } from '../runtime/natives.js';
-import type { Value } from '../runtime/values.js';
+import { equal, type Value } from '../runtime/values.js';
 import type { Frame, Obj, World } from '../runtime/world.js';
 import { builtinOnly, deadFields, deadIn, flowLiveness, liveNow, plain, type DeadFields, type FlowLiveness } from './deadfields.js';
 
@@ -298,8 +298,9 @@ export class StateKeys extends WordWriter {
         else if (k === 'name' && place) v = place.f.name ?? null;
       }
       // The start's values name only fixed objects, so SAME skips no object to number.
-      // It compares the value as renamed, so a state keys alike with and without a renaming.
-      if (was !== undefined && was.f[k] === (R !== undefined && typeof v === 'string' ? renamedValue(v, R, this.fixed) : v)) this.put(SAME);
+      // It compares the value as renamed, so a state keys alike with and without a renaming;
+      // and by value, so a state keys alike whether it shares its start's sets or holds equal ones.
+      if (was !== undefined && was.f[k] !== undefined && equal(was.f[k]!, R !== undefined && typeof v === 'string' ? renamedValue(v, R, this.fixed) : v)) this.put(SAME);
       else {
         changed++;
         if (sets?.has(k) && Array.isArray(v)) this.set(v);
