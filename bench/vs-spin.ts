@@ -52,9 +52,10 @@
  * state). The `check` column verifies SPIN + N + 4 = Lifespec for each
  * family (bench/spin/README.md). `--both` runs Lifespec twice per row, with
  * its reductions on and off, and prints both; the check then uses the run
- * with them off. `--workers N` passes `workers: N` to `explore` (for a
- * parallel search; a Lifespec without one ignores it) and names it in the
- * header.
+ * with them off. `--workers N` searches with N threads (`explore`'s
+ * `workers`, the threads of the built CLI in dist/, as `lifespec run
+ * --workers N` runs them) and names it in the header; B/state then counts
+ * the workers' heaps too.
  *
  * The bench installs nothing. Without `spin` (or `gcc`) it says in one line how
  * to get it (`apt-get install spin`, the Debian package) and runs the
@@ -67,7 +68,9 @@ import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { pathToFileURL } from 'node:url';
 import { check, explore } from '../src/index.js';
+import { workerPool } from '../src/cli/search-pool.js';
 import { FAMILIES, familySpec, type Family } from './generate.js';
 import { familyPromela } from './spin/importer-race.js';
 
@@ -272,9 +275,10 @@ function runLifespec(family: Family, n: number, reduce: boolean): Outcome {
   gc();
   const before = process.memoryUsage().heapUsed;
   let peak = before;
-  const heapBytes = () => {
+  // With workers, the search passes their heaps: the peak is of the whole search.
+  const heapBytes = (others = 0) => {
     const used = process.memoryUsage().heapUsed;
-    if (used > peak) peak = used;
+    if (used + others > peak) peak = used + others;
     return used;
   };
   const left = seconds * 1000 - (performance.now() - t0);
@@ -284,9 +288,9 @@ function runLifespec(family: Family, n: number, reduce: boolean): Outcome {
     reduce,
     heapBytes,
     ...(lifespecMemoryMb ? { maxMemoryMb: lifespecMemoryMb } : {}),
-    // Not a SearchOption (yet): a parallel search would read it; the cast keeps this bench compiling either way.
-    ...(workers !== undefined ? { workers } : {}),
-  } as Parameters<typeof explore>[1];
+    // More than one: worker threads of the built CLI (npm ci builds dist/), as `lifespec run --workers` starts them.
+    ...(workers !== undefined && workers > 1 ? { workers, startPool: workerPool(pathToFileURL(join(process.cwd(), 'dist/cli.js')), { uri: `${family}-${n}.lspec`, sources: [...program.sources].map(([u, s]) => [u, s.text] as const), reduce, exact: false }) } : {}),
+  };
   const [r] = explore(program, options).scenarios;
   heapBytes();
   const s = (performance.now() - t0) / 1000;

@@ -11,10 +11,13 @@
  * @packageDocumentation
  */
 import type { Diagnostic } from './diagnostics/diagnostic.js';
-import { exploreProgram, replayProgram, type ExploreOptions, type ExploreResult, type RecordedStep, type ReplayResult } from './explore/explore.js';
+import { exploreProgram, replayProgram, searchWorkerFor, type ExploreOptions, type ExploreResult, type RecordedStep, type ReplayResult } from './explore/explore.js';
 export type { RecordedStep, ReplayResult } from './explore/explore.js';
 import { simulateProgram, type SimulateOptions } from './explore/simulate.js';
+import type { FromWorker, ToWorker } from './explore/pool.js';
 export type { SimulateOptions } from './explore/simulate.js';
+export type { StartPool, WorkerPool, ToWorker, FromWorker, Handle, RemoteState, RemoteSuccessor } from './explore/pool.js';
+export type { SharedTable } from './explore/visited.js';
 export { MAX_SEED, walkSeed } from './explore/prng.js';
 import { builtinRegistry, ModelRegistry } from './models/registry.js';
 import { checkParsed, type CheckResult } from './semantics/check.js';
@@ -127,6 +130,8 @@ function validateOptions(o: ExploreOptions): void {
     throw new RangeError(`progressIntervalMs must be a number of milliseconds, 0 or more; got ${kindOf(o.progressIntervalMs)}`);
   }
   if (o.scenario !== undefined && typeof o.scenario !== 'string') throw new TypeError(`scenario must be a scenario's name; got ${kindOf(o.scenario)}`);
+  if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1)) throw new RangeError(`workers must be a whole number, 1 or more; got ${kindOf(o.workers)}`);
+  if (o.startPool !== undefined && typeof o.startPool !== 'function') throw new TypeError(`startPool must be a function that starts workers; got ${kindOf(o.startPool)}`);
 }
 
 /**
@@ -169,6 +174,25 @@ export function explore(program: Program, options: ExploreOptions = {}): Explore
   const base = baseVocabulary(program.vocabulary);
   const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
   return exploreProgram(program, { ...options, registry });
+}
+
+/**
+ * A worker of a parallel {@link explore} (`workers` above 1), for a host
+ * that runs its own: `startPool` starts threads, each checks the same spec
+ * texts (the program's `sources`) with the same registry, makes its
+ * worker with this, passes it each message the search sends (`handle`) and
+ * calls `work` while it returns true (between calls, it handles the
+ * messages that have come), posting back what either replies. `index` of `count` is its place among the workers;
+ * `heap` measures its heap in bytes, where the host can (the search adds it
+ * to what `maxMemoryMb` bounds).
+ *
+ * @throws RangeError when `scenario` names no scenario of the program
+ */
+export function searchWorker(program: Program, scenario: string, options: Pick<ExploreOptions, 'reduce' | 'exact' | 'registry'>, index: number, count: number, heap?: () => number): { handle(message: ToWorker, post: (reply: FromWorker) => void): void; work(post: (reply: FromWorker) => void): boolean } {
+  if (program.errors.length > 0) throw new CheckErrors(program.errors);
+  const base = baseVocabulary(program.vocabulary);
+  const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
+  return searchWorkerFor(program, scenario, { ...options, registry }, index, count, heap);
 }
 
 /**

@@ -33,6 +33,7 @@ const schema: Record<string, Record<string, string>> = {
     expectMet: 'boolean | null',
     reductions: 'string[]',
     fingerprints: 'Fingerprints (optional)',
+    threads: 'integer (optional)',
     simulation: 'Simulation (optional)',
   },
   Violation: { rule: 'string', message: 'string', trace: 'Step[]' },

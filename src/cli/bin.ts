@@ -4,12 +4,14 @@
  * this thread stays free to hear Ctrl-C: the first SIGINT sets the stop
  * flag the search reads (the same signal the playground's Stop raises), and
  * the command reports what it has and exits 3; a second one exits 130 at
- * once. `lifespec lsp` serves on this thread's stdio.
+ * once. `lifespec lsp` serves on this thread's stdio. A parallel search's
+ * workers (`--workers`) are threads of this file too.
  */
 import { getHeapStatistics } from 'node:v8';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { main } from './main.js';
-import type { Io } from './io.js';
+import { fileHost, type Io } from './io.js';
+import { isSearchWorker, runSearchWorker, workerPool } from './search-pool.js';
 
 interface Start {
   readonly argv: string[];
@@ -41,6 +43,8 @@ function ioFor(start: Omit<Start, 'argv' | 'stop'>, signal?: Io['signal']): Io &
     // The heap --max-memory bounds: this thread's, where the search runs. The same figure as
     // memoryUsage().heapUsed, read without the resident-set count that makes that one slow.
     heapBytes: () => getHeapStatistics().used_heap_size,
+    // A parallel search's workers are threads of this same executable (search-pool.ts).
+    startPool: (spec) => workerPool(new URL(import.meta.url), spec),
   };
 }
 
@@ -81,6 +85,8 @@ if (isMainThread) {
     // The worker's output is flushed through this thread before it exits; then nothing keeps it alive.
     worker.on('exit', () => process.removeAllListeners('SIGINT'));
   }
+} else if (isSearchWorker(workerData)) {
+  runSearchWorker(workerData, fileHost());
 } else {
   const start = workerData as Start;
   const flag = new Int32Array(start.stop);

@@ -36,6 +36,7 @@ import {
   type Program,
   type Progress,
   type ScenarioResult,
+  type StartPool,
 } from '../index.js';
 import { diagnosticToJson, formatDiagnostic, shown, visible } from '../diagnostics/format.js';
 import { kernelChecksOn } from '../report/json.js';
@@ -44,7 +45,7 @@ import { annotate, count, filesLine, formatOption, printAnnotations, printDiagno
 import { checkOutputPath, fileHost, keepNumberSigns, UsageError, writeOutputFile, type Io, type SpecFile } from './io.js';
 
 /** The options that take a number; `--max-states -1` is the value -1, refused by name. */
-const numeric = ['max-states', 'timeout', 'max-memory', 'seed', 'runs', 'depth', 'walk-seed'];
+const numeric = ['max-states', 'timeout', 'max-memory', 'workers', 'seed', 'runs', 'depth', 'walk-seed'];
 
 /** Swarm mode's defaults: a fixed seed, so that a run without --seed can be run again too. */
 const DEFAULT_SEED = 0;
@@ -62,7 +63,12 @@ const common = `  --max-states N       stop a scenario's search after N distinct
                        the same
   --exact              tell states apart by their whole keys, not 64-bit
                        fingerprints: no chance of two states taken for one
-                       (reported otherwise), at about a kilobyte a state
+                       (reported otherwise), at about a kilobyte a state;
+                       searches in one thread
+  --workers N          search with N threads (default 1); a search starts the
+                       others once it has run 0.4 s, and the result is the
+                       same for any N: the same states, findings and traces.
+                       Not yet faster on a 2-core machine (docs/swarm.md)
   --no-color           never colour the output (also: NO_COLOR=1)
   -h, --help           show this help`;
 
@@ -70,7 +76,7 @@ export const runHelp = `lifespec run — explore every interleaving of a spec's 
 
 Usage:
   lifespec run [--scenario NAME] [--max-states N] [--timeout S] [--max-memory MB]
-               [--no-reduce] [--exact] [--format text|json|sarif|itf] [--svg OUT.svg] [--no-color] FILE…
+               [--no-reduce] [--exact] [--workers N] [--format text|json|sarif|itf] [--svg OUT.svg] [--no-color] FILE…
   lifespec run --simulate [--seed S] [--runs R] [--depth D] [--walk-seed W]
                [--scenario NAME] [--timeout S] [--format …] [--svg OUT.svg] FILE…
 
@@ -125,7 +131,7 @@ no violation was found, which proves nothing).
 export const testHelp = `lifespec test — run every scenario against its \`expect\` line
 
 Usage:
-  lifespec test [--max-states N] [--timeout S] [--max-memory MB] [--no-reduce] [--exact]
+  lifespec test [--max-states N] [--timeout S] [--max-memory MB] [--no-reduce] [--exact] [--workers N]
                 [--format text|json|sarif|junit] [--no-color] FILE…
 
 A scenario passes when its outcome matches \`expect\` (\`expect ok\` when it has
@@ -161,6 +167,8 @@ interface Common {
   /** The search options `run` and `test` share: bounds and reductions. */
   search: { maxStates: number; maxMemoryMb?: number; timeoutMs?: number; reduce: boolean; exact: boolean; heapBytes?: () => number; signal?: { readonly aborted: boolean } };
   color: boolean;
+  /** Threads a search may use (--workers). */
+  workers: number;
 }
 
 /** A number option's value, or a UsageError that names the option, what it needs and what it got. */
@@ -170,7 +178,7 @@ function numberOption(name: string, value: string, ok: (n: number) => boolean, n
   return n;
 }
 
-function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; timeout?: string; 'no-color'?: boolean; 'no-reduce'?: boolean; exact?: boolean }, io: Io): Common {
+function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; timeout?: string; workers?: string; 'no-color'?: boolean; 'no-reduce'?: boolean; exact?: boolean }, io: Io): Common {
   let maxStates = DEFAULT_MAX_STATES;
   if (values['max-states'] !== undefined) maxStates = numberOption('max-states', values['max-states'], (n) => Number.isSafeInteger(n) && n >= 1, 'a positive integer');
   // Finite once in milliseconds, so no bound is infinity in disguise.
@@ -182,13 +190,26 @@ function commonOptions(values: { 'max-states'?: string; 'max-memory'?: string; t
   return {
     search: { maxStates, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryMb } : {}), reduce: !values['no-reduce'], exact: values.exact === true, ...(io.signal ? { signal: io.signal } : {}), ...(io.heapBytes ? { heapBytes: io.heapBytes } : {}) },
     color: io.color && !values['no-color'],
+    // One thread unless asked: on the 2-core machines measured, two threads find the same in about the same time, at more CPU (docs/swarm.md).
+    workers: values.workers === undefined ? 1 : numberOption('workers', values.workers, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'a whole number from 1 to 256'),
   };
+}
+
+/**
+ * The options that search a checked spec with `opts.workers` threads, where
+ * the host can start them: the workers check the very texts this one did.
+ */
+function parallelOptions(program: Program, uri: string, opts: Common, io: Io): { workers?: number; startPool?: StartPool } {
+  if (opts.workers <= 1 || !io.startPool) return {};
+  const sources = [...program.sources].map(([u, s]) => [u, s.text] as const);
+  return { workers: opts.workers, startPool: io.startPool({ uri, sources, reduce: opts.search.reduce, exact: opts.search.exact }) };
 }
 
 const optionSpec = {
   'max-states': { type: 'string' },
   'max-memory': { type: 'string' },
   timeout: { type: 'string' },
+  workers: { type: 'string' },
   'no-color': { type: 'boolean', default: false },
   'no-reduce': { type: 'boolean', default: false },
   exact: { type: 'boolean', default: false },
@@ -284,14 +305,14 @@ type Swarm = { seed: number; runs: number; depth: number; walkSeed?: number };
 type RunValues = { scenario?: string; svg?: string; swarm?: Swarm };
 
 /** `--simulate` and its options, or undefined for the exhaustive search; options of the one mode are refused in the other. */
-function swarmOptions(values: { simulate?: boolean; seed?: string; runs?: string; depth?: string; 'walk-seed'?: string; 'max-states'?: string; 'max-memory'?: string; 'no-reduce'?: boolean; exact?: boolean }): Swarm | undefined {
+function swarmOptions(values: { simulate?: boolean; seed?: string; runs?: string; depth?: string; 'walk-seed'?: string; 'max-states'?: string; 'max-memory'?: string; workers?: string; 'no-reduce'?: boolean; exact?: boolean }): Swarm | undefined {
   const own = (['seed', 'runs', 'depth', 'walk-seed'] as const).filter((o) => values[o] !== undefined);
   if (!values.simulate) {
     if (own.length) throw new UsageError(`--${own[0]} is an option of swarm mode: add --simulate (lifespec help run)`);
     return undefined;
   }
-  const search = (['max-states', 'max-memory', 'no-reduce', 'exact'] as const).filter((o) => values[o] !== undefined && values[o] !== false);
-  if (search.length) throw new UsageError(`--${search[0]} ${search[0] === 'exact' ? 'is an option of' : 'bounds'} the exhaustive search; --simulate takes --runs and --depth (and --timeout)`);
+  const search = (['max-states', 'max-memory', 'workers', 'no-reduce', 'exact'] as const).filter((o) => values[o] !== undefined && values[o] !== false);
+  if (search.length) throw new UsageError(`--${search[0]} ${search[0] === 'exact' || search[0] === 'workers' ? 'is an option of' : 'bounds'} the exhaustive search; --simulate takes --runs and --depth (and --timeout)`);
   const seedOk = (n: number) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED;
   const count = (n: number) => Number.isSafeInteger(n) && n >= 1;
   const seed = values.seed === undefined ? DEFAULT_SEED : numberOption('seed', values.seed, seedOk, `a whole number from 0 to ${MAX_SEED}`);
@@ -346,7 +367,7 @@ function runFile(file: SpecFile, files: readonly SpecFile[], values: RunValues, 
     },
   };
   // Swarm mode is bounded by its walks: of the search's bounds only the time and the stop signal apply.
-  const result = swarm ? simulate(checked.program, { ...swarm, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}), ...shared }) : explore(checked.program, { ...opts.search, ...shared });
+  const result = swarm ? simulate(checked.program, { ...swarm, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}), ...shared }) : explore(checked.program, { ...opts.search, ...shared, ...parallelOptions(checked.program, path, opts, io) });
   if (sarif) {
     if (values.svg !== undefined) writeTimelines(values.svg, files, result.scenarios, checked.program, io.err);
     for (const r of result.scenarios) sarif.addFindings(runFindings(r, checked.program, { hint: raiseIt }), checked.program);

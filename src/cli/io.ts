@@ -26,8 +26,9 @@ import {
   type Stats,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { SpecHost } from '../index.js';
+import type { SpecHost, StartPool } from '../index.js';
 import { visible } from '../diagnostics/format.js';
+import type { WorkerSpec } from './search-pool.js';
 
 export class UsageError extends Error {}
 
@@ -74,6 +75,8 @@ export interface Io {
   signal?: { readonly aborted: boolean };
   /** The heap in use, in bytes, for --max-memory to bound (bin.ts reads it from Node); without it, an estimate. */
   heapBytes?: () => number;
+  /** Starts the worker threads of a search of `spec` (bin.ts); without it, every search runs in one thread. */
+  startPool?: (spec: WorkerSpec) => StartPool;
 }
 
 /**

@@ -39,9 +39,11 @@ export interface SearchOptions {
    * The bytes of heap in use, measured by the host (the CLI passes Node's
    * `heapUsed`): with it `maxMemoryMb` bounds the real
    * heap, sampled as the search goes; without it, an estimate of the states'
-   * size (the library runs where no such measure exists).
+   * size (the library runs where no such measure exists). A parallel search
+   * adds its workers' heaps to what it returns, and passes their sum, for a
+   * host that records the total.
    */
-  readonly heapBytes?: () => number;
+  readonly heapBytes?: (workers?: number) => number;
 }
 
 export const DEFAULT_MAX_STATES = 500_000;

@@ -10,6 +10,10 @@ import { ModelError } from '../models/guard.js';
 import { IntOverflow } from '../runtime/pure.js';
 import type { Incomplete, ScenarioResult } from './result.js';
 import { replayTrace, traceStates, type ItfValue, type RecordedStep, type ReplayResult } from './replay.js';
+import { Expander } from './expansion.js';
+import { exploreScenarioParallel } from './parallel.js';
+import { SearchWorker } from './search-worker.js';
+import type { StartPool } from './pool.js';
 import { exploreScenario } from './search.js';
 
 export type { ItfValue, RecordedStep, ReplayResult } from './replay.js';
@@ -21,6 +25,13 @@ export interface ExploreOptions extends SearchOptions {
   readonly registry?: ModelRegistry;
   /** Called as each scenario's search ends. */
   readonly onScenario?: (result: ScenarioResult) => void;
+  /**
+   * Threads to search with, this one included (default 1). More need
+   * `startPool`, which starts the others (the CLI's are worker threads); the
+   * result is the same for any number.
+   */
+  readonly workers?: number;
+  readonly startPool?: StartPool;
 }
 
 export interface ExploreResult {
@@ -31,7 +42,7 @@ export function exploreProgram(program: Program, options: ExploreOptions = {}): 
   const { compiled, registry, chosen } = scenariosToRun(program, options, 'explore()');
   const scenarios: ScenarioResult[] = [];
   for (const s of chosen) {
-    const r = options.signal?.aborted ? notExplored(s.name, s.expect) : guarded(() => exploreScenario(compiled, registry, s, options), (reason) => notExplored(s.name, s.expect, { bound: 'error', reason }), 'search');
+    const r = options.signal?.aborted ? notExplored(s.name, s.expect) : guarded(() => (options.startPool && (options.workers ?? 1) > 1 ? exploreScenarioParallel(compiled, registry, s, options, { workers: options.workers!, start: options.startPool }) : exploreScenario(compiled, registry, s, options)), (reason) => notExplored(s.name, s.expect, { bound: 'error', reason }), 'search');
     scenarios.push(r);
     options.onScenario?.(r);
   }
@@ -80,6 +91,17 @@ export function guarded(run: () => ScenarioResult, failed: (reason: string) => S
           : `no verdict: internal error in Lifespec (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); please report it with the spec`;
     return failed(reason);
   }
+}
+
+/**
+ * A worker of a parallel search of `scenario` (parallel.ts), for a host that
+ * starts its own: built from the same program with the same reductions as
+ * the search's, it answers the search's messages. `index` and `count` are
+ * its place among the workers; `heap` measures its heap, if the host can.
+ */
+export function searchWorkerFor(program: Program, scenario: string, options: { readonly reduce?: boolean; readonly exact?: boolean; readonly registry?: ModelRegistry }, index: number, count: number, heap: () => number = () => 0): SearchWorker {
+  const { compiled, registry, chosen } = scenariosToRun(program, { scenario, ...(options.registry ? { registry: options.registry } : {}) }, 'searchWorker()');
+  return new SearchWorker(new Expander(compiled, registry, chosen[0]!, options), index, count, heap);
 }
 
 /** The result of a scenario the search never finished: stopped before it began, or failed. */

@@ -102,6 +102,8 @@ export interface ScenarioResult {
    * kept whole states (`exact`), and in a swarm run's result.
    */
   readonly fingerprints?: { readonly bits: number; readonly collisionProbability: number };
+  /** The threads that searched, when more than one took part (`workers`): the result is the one a single thread finds. */
+  readonly threads?: number;
   /** Set when the result is a swarm run's (random walks, simulate.ts) rather than a search's: then it is never `ok`. */
   readonly simulation?: Simulation;
 }

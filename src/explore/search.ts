@@ -71,11 +71,13 @@ export class Frontier<W> {
         this.size--;
         const h = this.heads[this.at]!;
         const e = b[h]!;
+        if (h < (this.scanned[this.at] ?? 0)) this.scannedAhead--;
         // The world is let go as soon as it is taken; a drained bucket is emptied whole.
         b[h] = undefined;
         if (h + 1 === b.length) {
           this.buckets[this.at] = [];
           this.heads[this.at] = 0;
+          this.scanned[this.at] = 0;
         } else this.heads[this.at] = h + 1;
         return { w: e.w, id: e.id, cost: this.at };
       }
@@ -84,24 +86,39 @@ export class Frontier<W> {
     return undefined;
   }
 
+  /** Each bucket's next entry `scan` has not visited. */
+  private readonly scanned: number[] = [];
+  /** Entries `scan` has visited and `pop` has not taken yet. */
+  scannedAhead = 0;
+
   /**
-   * The entries to be taken next, in the order `pop` takes them, from the
-   * lowest bucket and the `depth - 1` buckets after it: what a parallel
-   * search expands ahead. Entries pushed later may come before some of these.
+   * Visits the entries `scan` has not visited yet, in the order `pop` takes
+   * them, over the lowest bucket and the `depth - 1` after it: what a
+   * parallel search sends ahead. `visit` may put another world in an
+   * entry's place (`replace`); it returns false to stop, and that entry is
+   * visited again next time. Entries pushed later to a bucket already
+   * scanned are visited next time too.
    */
-  *ahead(depth: number): Generator<Entry<W>> {
+  scan(depth: number, visit: (e: Entry<W>, replace: (w: W) => void) => boolean): void {
     for (let c = this.at; c < Math.min(this.buckets.length, this.at + depth); c++) {
       const b = this.buckets[c];
       if (!b) continue;
-      for (let i = this.heads[c]!; i < b.length; i++) yield { w: b[i]!.w, id: b[i]!.id, cost: c };
+      let i = Math.max(this.heads[c]!, this.scanned[c] ?? 0);
+      for (; i < b.length; i++) {
+        const e = b[i]!;
+        if (!visit({ w: e.w, id: e.id, cost: c }, (w) => (b[i] = { w, id: e.id }))) break;
+        this.scannedAhead++;
+      }
+      this.scanned[c] = i;
+      if (i < b.length) return;
     }
   }
 }
 
 /** What a search keeps of the worlds and steps it no longer needs, for a search whose worlds are held elsewhere. */
 export interface SearchHooks<W, I> {
-  /** A successor was weighed: its world or step is still needed if kept (a state's, a path's, a finding's). */
-  settled?(world: W | undefined, info: I, keptWorld: boolean, keptInfo: boolean): void;
+  /** A successor was weighed: its world and step are still needed if it became a state (`state`: a frontier entry, a path's step) or a finding's trace ends with it (`found`). */
+  settled?(world: W | undefined, info: I, state: boolean, found: boolean): void;
   /** An entry was expanded or skipped: its world is still needed if a finding keeps it. */
   expanded?(world: W, kept: boolean): void;
 }
@@ -185,12 +202,16 @@ export class Search<W, I> {
   /** Weighs the expansion of `e`; false when a bound stops the search. */
   consume(e: Entry<W>, rec: StateRecord<W, I>): boolean {
     const { w, id, cost } = e;
+    // Whether a finding keeps the entry's world (its trace ends here).
     let keep = false;
+    const done = (go: boolean) => {
+      this.hooks.expanded?.(w, keep);
+      return go;
+    };
     if (rec.halted) {
       // A run the model stopped has ended: what it left unanswered is a finding too (its trace keeps every step).
       keep = this.record(rec.unanswered, id, undefined, w, cost + rec.owedAll);
-      this.hooks.expanded?.(w, keep);
-      return true;
+      return done(true);
     }
     if (rec.ampleKey !== undefined) this.localSteps++;
     if (rec.waiting) {
@@ -203,15 +224,15 @@ export class Search<W, I> {
       keep = this.record(rec.unanswered, id, undefined, w, length) || keep;
     }
     if (rec.end) keep = this.record(rec.end.violations, id, 'end', w, cost + 1 + rec.end.owed) || keep;
-    this.hooks.expanded?.(w, keep);
 
     for (const s of rec.successors) {
       this.transitions++;
       if (s.bound) {
         this.incomplete = { bound: 'spec', reason: s.bound.message, uri: s.bound.uri, offset: s.bound.at };
-        return false;
+        return done(false);
       }
       const found = this.record(s.violations, id, s.info, s.world ?? w, cost + s.charged);
+      if (found && s.world === undefined) keep = true;
       let kept = false;
       // A hardware step may lead back to this state.
       if (s.world !== undefined) {
@@ -232,11 +253,11 @@ export class Search<W, I> {
           kept = true;
         }
       }
-      this.hooks.settled?.(s.world, s.info, kept || (found && s.world !== undefined), kept || found);
+      this.hooks.settled?.(s.world, s.info, kept, found);
       this.incomplete = this.budget.exceeded(this.visited.size, this.transitions, this.frontier.size);
-      if (this.incomplete) return false;
+      if (this.incomplete) return done(false);
     }
-    return true;
+    return done(true);
   }
 
   /** The worlds and steps the result's traces need, for a search that must fetch them first. */

@@ -29,77 +29,147 @@ export interface VisitedSet {
 
 const INITIAL = 1 << 12;
 
+/**
+ * A key's fingerprint as two 32-bit halves. A search's keys are
+ * fingerprints already (StateKeys.fingerprint: four UTF-16 units); any other
+ * string is hashed the same way first. A low half of 0 marks an empty slot
+ * (so that a reader of a shared table can tell one being written, see
+ * `FingerprintView`): a key whose low half is 0 takes 1 — about one key in
+ * four billion shares its fingerprint with one more.
+ */
+function halves(key: string, hasher: WordWriter, out: Uint32Array): void {
+  let k = key;
+  if (k.length !== 4) {
+    hasher.reset();
+    hasher.str(k);
+    k = hasher.hash();
+  }
+  out[0] = k.charCodeAt(0) | (k.charCodeAt(1) << 16);
+  out[1] = k.charCodeAt(2) | (k.charCodeAt(3) << 16);
+  if (out[1] === 0) out[1] = 1;
+}
+
+/** The buffers of a shared fingerprint table, for `FingerprintView`. */
+export interface SharedTable {
+  readonly hi: SharedArrayBuffer;
+  readonly lo: SharedArrayBuffer;
+}
+
 /** Fingerprints in an open-addressed table, probed linearly, grown at half full. */
 export class FingerprintSet implements VisitedSet {
-  private hi = new Uint32Array(INITIAL);
-  private lo = new Uint32Array(INITIAL);
+  private hi: Uint32Array;
+  private lo: Uint32Array;
   private ids = new Int32Array(INITIAL);
   private mask = INITIAL - 1;
   size = 0;
   readonly bits = 64;
+  /** The key `halves` last took apart. */
+  private readonly ab = new Uint32Array(2);
+  /** Hashes a key that is not a fingerprint yet (a caller's own strings; the search's are). */
+  private readonly hasher = new WordWriter();
+
+  /**
+   * `shared`: the fingerprints live in `SharedArrayBuffer`s that other
+   * threads read (`FingerprintView`) while this one writes; `table` gives the
+   * current ones, which change as the table grows.
+   */
+  constructor(private readonly shared = false) {
+    this.hi = this.array(INITIAL);
+    this.lo = this.array(INITIAL);
+  }
+
+  private array(n: number): Uint32Array {
+    return this.shared ? new Uint32Array(new SharedArrayBuffer(n * 4)) : new Uint32Array(n);
+  }
+
+  /** The shared buffers (a `shared` set's). */
+  get table(): SharedTable | undefined {
+    return this.shared ? { hi: this.hi.buffer as SharedArrayBuffer, lo: this.lo.buffer as SharedArrayBuffer } : undefined;
+  }
 
   get bytes(): number {
     return this.hi.byteLength * 3;
   }
 
-  /** The halves of the fingerprint `split` last took apart. */
-  private a = 0;
-  private b = 0;
-  /** Hashes a key that is not a fingerprint yet (a caller's own strings; the search's are). */
-  private readonly hasher = new WordWriter();
-
-  /**
-   * The key's fingerprint in `a` and `b`. A search's keys are fingerprints
-   * already (StateKeys.fingerprint: four UTF-16 units); any other string is
-   * hashed the same way first. 0:0 marks an empty slot, so the key that
-   * hashes there takes the next value.
-   */
-  private split(key: string): void {
-    let k = key;
-    if (k.length !== 4) {
-      this.hasher.reset();
-      this.hasher.str(k);
-      k = this.hasher.hash();
-    }
-    this.a = (k.charCodeAt(0) | (k.charCodeAt(1) << 16)) >>> 0;
-    this.b = (k.charCodeAt(2) | (k.charCodeAt(3) << 16)) >>> 0;
-    if (this.a === 0 && this.b === 0) this.b = 1;
-  }
-
   get(key: string): number | undefined {
-    this.split(key);
-    const { a, b } = this;
+    halves(key, this.hasher, this.ab);
+    const a = this.ab[0]!;
+    const b = this.ab[1]!;
     for (let i = b & this.mask; ; i = (i + 1) & this.mask) {
       const h = this.hi[i]!;
       const l = this.lo[i]!;
-      if (h === a && l === b) return this.ids[i];
-      if (h === 0 && l === 0) return undefined;
+      if (l === b && h === a) return this.ids[i];
+      if (l === 0) return undefined;
     }
   }
 
   add(key: string, id: number): void {
-    this.split(key);
-    this.put(this.a, this.b, id);
+    halves(key, this.hasher, this.ab);
+    this.put(this.ab[0]!, this.ab[1]!, id);
     if (++this.size * 2 > this.mask) this.grow();
   }
 
   private put(a: number, b: number, id: number): void {
     let i = b & this.mask;
-    while (this.hi[i] !== 0 || this.lo[i] !== 0) i = (i + 1) & this.mask;
-    this.hi[i] = a;
-    this.lo[i] = b;
+    while (this.lo[i] !== 0) i = (i + 1) & this.mask;
     this.ids[i] = id;
+    this.hi[i] = a;
+    // The low half last, atomically: a reader that sees it sees the high half too (FingerprintView).
+    if (this.shared) Atomics.store(this.lo, i, b);
+    else this.lo[i] = b;
   }
 
   private grow(): void {
     const { hi, lo, ids } = this;
     const n = hi.length * 2;
-    this.hi = new Uint32Array(n);
-    this.lo = new Uint32Array(n);
+    this.hi = this.array(n);
+    this.lo = this.array(n);
     this.ids = new Int32Array(n);
     this.mask = n - 1;
-    for (let i = 0; i < hi.length; i++) if (hi[i] !== 0 || lo[i] !== 0) this.put(hi[i]!, lo[i]!, ids[i]!);
+    for (let i = 0; i < hi.length; i++) if (lo[i] !== 0) this.put(hi[i]!, lo[i]!, ids[i]!);
   }
+}
+
+/**
+ * Another thread's read-only view of a shared `FingerprintSet`. Its answers
+ * may lag the writer's: a key it knows is in the set, but one it does not
+ * know may have been added since (or be being added). A reader must take
+ * "not found" as a guess, as the parallel search does.
+ */
+export class FingerprintView {
+  private hi: Uint32Array;
+  private lo: Uint32Array;
+  private mask: number;
+  private readonly ab = new Uint32Array(2);
+  private readonly hasher = new WordWriter();
+
+  constructor(table: SharedTable) {
+    this.hi = new Uint32Array(table.hi);
+    this.lo = new Uint32Array(table.lo);
+    this.mask = this.hi.length - 1;
+  }
+
+  /** Reads the writer's table from now on (it has grown). */
+  update(table: SharedTable): void {
+    this.hi = new Uint32Array(table.hi);
+    this.lo = new Uint32Array(table.lo);
+    this.mask = this.hi.length - 1;
+  }
+
+  readonly has = (key: string): boolean => {
+    halves(key, this.hasher, this.ab);
+    const a = this.ab[0]!;
+    const b = this.ab[1]!;
+    // Bounded: a table being written may, for an instant, look full to a reader.
+    for (let i = b & this.mask, n = 0; n <= this.mask; i = (i + 1) & this.mask, n++) {
+      // The low half first, atomically (the writer stores it last): a slot being written reads as empty.
+      const l = Atomics.load(this.lo, i);
+      const h = this.hi[i]!;
+      if (l === 0) return false;
+      if (l === b && h === a) return true;
+    }
+    return false;
+  };
 }
 
 /** Whole keys: no two states are ever taken for one, at the memory of every key. */

@@ -12,7 +12,7 @@ export interface StepJson extends TraceStep {
 }
 
 /** A scenario's result as the JSON has it: located traces, `null` where the result leaves a field out. */
-export type ScenarioJson = Pick<ScenarioResult, 'scenario' | 'verdict' | 'complete' | 'states' | 'transitions' | 'timeMs' | 'reductions' | 'fingerprints'> & {
+export type ScenarioJson = Pick<ScenarioResult, 'scenario' | 'verdict' | 'complete' | 'states' | 'transitions' | 'timeMs' | 'reductions' | 'fingerprints' | 'threads'> & {
   readonly violations: (Omit<ViolationReport, 'trace'> & { readonly trace: StepJson[] })[];
   readonly deadlock: (Omit<DeadlockReport, 'trace'> & { readonly trace: StepJson[] }) | null;
   readonly incomplete: { readonly bound: Bound; readonly reason: string; readonly uri?: string; readonly line?: number; readonly column?: number } | null;
@@ -70,6 +70,7 @@ export function scenarioToJson(r: ScenarioResult, sources: Sources, options: Pic
     expectMet: r.expectMet ?? null,
     reductions: r.reductions,
     ...(r.fingerprints ? { fingerprints: r.fingerprints } : {}),
+    ...(r.threads ? { threads: r.threads } : {}),
     ...(r.simulation ? { simulation: { spec: options.spec ?? '', ...r.simulation } } : {}),
   };
 }

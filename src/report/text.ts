@@ -38,7 +38,7 @@ function count(n: number, word: string): string {
 export function statsLine(r: ScenarioResult): string {
   if (r.simulation) return `${count(r.states, 'state')} walked, ${count(r.transitions, 'transition')}`;
   const ms = r.timeMs < 1000 ? `${Math.round(r.timeMs)} ms` : `${(r.timeMs / 1000).toFixed(2)} s`;
-  return `${count(r.states, 'state')}, ${count(r.transitions, 'transition')}, ${ms}`;
+  return `${count(r.states, 'state')}, ${count(r.transitions, 'transition')}, ${ms}${r.threads ? `, ${r.threads} threads` : ''}`;
 }
 
 /** A trace as a numbered table: step, thread, event, source line; the last step is marked. */

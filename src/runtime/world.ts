@@ -145,3 +145,47 @@ export function cloneWorld(w: World, thread: number): World {
     halted: w.halted,
   };
 }
+
+function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return false;
+  return true;
+}
+
+/**
+ * A world that came from another thread (a structured clone) rebuilt as this
+ * thread builds worlds: the clone's objects have shapes of their own, and
+ * code that meets both kinds runs slower on all of them. Objects the clone
+ * shared stay shared (`memo`, one per message), and one equal to `base`'s
+ * object in its place (the run's initial objects) becomes that very object,
+ * as a world made here would have it.
+ */
+export function adoptWorld(w: World, base: readonly Obj[], memo: Map<Obj, Obj>): World {
+  const obj = (o: Obj, i: number): Obj => {
+    let m = memo.get(o);
+    if (m) return m;
+    const b = base[i];
+    if (b && b.kind === o.kind && b.alive === o.alive && sameFields(b.f, o.f)) m = b;
+    else {
+      m = { kind: o.kind, alive: o.alive, f: { ...o.f } };
+      Object.freeze(m.f);
+      Object.freeze(m);
+    }
+    memo.set(o, m);
+    return m;
+  };
+  const mem: Record<string, string[]> = {};
+  for (const k in w.mem) mem[k] = w.mem[k]!.slice();
+  return {
+    threads: w.threads.map((t) => ({ ...t, frames: t.frames.map(cloneFrame) })),
+    objects: w.objects.map(obj),
+    fields: w.fields.map((f) => f.slice()),
+    bindings: w.bindings.slice(),
+    providers: { ...w.providers },
+    armed: w.armed.slice(),
+    faults: w.faults,
+    mem,
+    halted: w.halted,
+  };
+}

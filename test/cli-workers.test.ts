@@ -1,0 +1,64 @@
+// `lifespec run --workers N` on real worker threads: the CLI bundled from the
+// sources as they are now, run as a user runs it. Two threads report what one
+// finds (the JSON reports equal but for the time and the threads), and say
+// that two searched; bad values are usage errors.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, expect, test } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { importerRace } from '../bench/generate.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'lifespec-workers-'));
+const bin = join(dir, 'cli.mjs');
+// About a second in one thread on these machines: past the 0.4 s after which a search starts its workers.
+const spec = join(dir, 'race5.lspec');
+
+beforeAll(async () => {
+  const { build } = await import('esbuild');
+  const banner = "import { createRequire as __lifespecRequire } from 'node:module';\nconst require = __lifespecRequire(import.meta.url);";
+  await build({ absWorkingDir: root, entryPoints: ['src/cli/bin.ts'], outfile: bin, bundle: true, platform: 'node', format: 'esm', target: 'node20', loader: { '.lspec': 'text' }, logLevel: 'silent', banner: { js: banner } });
+  writeFileSync(spec, importerRace(5));
+}, 60_000);
+
+function lifespec(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000, cwd: dir });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Report = { scenarios: { timeMs: number; threads?: number; states: number }[] };
+
+test('two threads find what one finds, and say that two searched', () => {
+  const one = lifespec('run', '--format', 'json', '--workers', '1', 'race5.lspec');
+  const two = lifespec('run', '--format', 'json', '--workers', '2', 'race5.lspec');
+  expect(one.status).toBe(0);
+  expect(two.status).toBe(0);
+  const a = JSON.parse(one.stdout) as Report;
+  const b = JSON.parse(two.stdout) as Report;
+  expect(a.scenarios[0]!.states).toBe(1_495);
+  expect(a.scenarios[0]!.threads).toBeUndefined();
+  expect(b.scenarios[0]!.threads).toBe(2);
+  const plain = (r: Report) => ({ ...r, scenarios: r.scenarios.map(({ timeMs: _t, threads: _n, ...s }) => s) });
+  expect(plain(b)).toEqual(plain(a));
+}, 240_000);
+
+test('the text report names the threads in its figures', () => {
+  const two = lifespec('run', '--workers', '2', 'race5.lspec');
+  expect(two.status).toBe(0);
+  expect(two.stdout).toMatch(/ok: holds in all 1,495 states \(1,495 states, 4,112 transitions, [\d.]+ m?s, 2 threads\)/);
+}, 120_000);
+
+function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = main(argv, { out: (s) => (out += s), err: (s) => (err += s), color: false });
+  return { code, out, err };
+}
+
+test('--workers takes a whole number from 1 to 256, and only for the exhaustive search', () => {
+  expect(run('run', '--workers', '0', 'examples/tour.lspec')).toEqual({ code: 2, out: '', err: "lifespec: --workers needs a whole number from 1 to 256, got 0\n" });
+  expect(run('run', '--workers', 'two', 'examples/tour.lspec').err).toBe('lifespec: --workers needs a whole number from 1 to 256, got two\n');
+  expect(run('run', '--simulate', '--workers', '2', 'examples/tour.lspec').err).toBe('lifespec: --workers is an option of the exhaustive search; --simulate takes --runs and --depth (and --timeout)\n');
+});

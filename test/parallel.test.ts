@@ -1,0 +1,133 @@
+// The parallel search finds what the search in one thread finds — the same
+// states, transitions, findings and traces — for any number of workers. The
+// workers here run in this thread (a pool that clones every message, as
+// threads would, and runs a worker's queued work a chunk at a time when the
+// search looks for replies), so that every run is the same and the tests see
+// the protocol without timing; test/cli-workers.test.ts runs real threads.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { check, searchWorker, type FromWorker, type Program, type StartPool, type ToWorker } from '../src/index.js';
+import { scenariosToRun } from '../src/explore/explore.js';
+import { exploreScenarioParallel, type ParallelStats } from '../src/explore/parallel.js';
+import type { ScenarioResult } from '../src/explore/result.js';
+import { exploreScenario } from '../src/explore/search.js';
+import { importerRace, familySpec } from '../bench/generate.js';
+
+/** Workers of `program` in this thread; `fail` makes every expansion fail, as a worker whose model throws would. */
+function threadlessPool(program: Program, options: { reduce?: boolean }, fail = false): StartPool {
+  return (scenario, count) => {
+    const replies: { from: number; message: FromWorker }[] = [];
+    const workers = Array.from({ length: count }, (_, k) => searchWorker(program, scenario, options, k, count));
+    const post = (k: number) => (r: FromWorker) => replies.push({ from: k, message: structuredClone(r) });
+    for (let k = 0; k < count; k++) replies.push({ from: k, message: { type: 'ready' } });
+    let turn = 0;
+    return {
+      size: count,
+      post(k, m: ToWorker) {
+        if (fail && m.type === 'expand') post(k)({ type: 'failed', name: 'TypeError', message: 'the model broke' });
+        else workers[k]!.handle(structuredClone(m), post(k));
+      },
+      receive(block) {
+        // Each look lets one worker do one chunk: workers run behind the search, as threads do.
+        for (let tries = 0; replies.length === 0 && tries < count; tries++) {
+          const k = turn++ % count;
+          workers[k]!.work(post(k));
+        }
+        const got = replies.shift();
+        if (!got && block) throw new Error('the search waits on workers with nothing to do');
+        return got;
+      },
+      close() {},
+    };
+  };
+}
+
+/** Every scenario of `text` in one thread and with `workers` threads, started at once. */
+function both(text: string, uri: string, workers: number, reduce = true): { one: ScenarioResult[]; many: ScenarioResult[]; stats: ParallelStats[] } {
+  const { program } = check(text, { uri });
+  const { compiled, registry, chosen } = scenariosToRun(program, {}, 'test');
+  const options = { reduce, maxStates: 20_000 };
+  const stats: ParallelStats[] = [];
+  const one = chosen.map((s) => exploreScenario(compiled, registry, s, options));
+  const many = chosen.map((s) => {
+    const st = {} as ParallelStats;
+    stats.push(st);
+    return exploreScenarioParallel(compiled, registry, s, options, { workers, start: threadlessPool(program, { reduce }), stats: st, startAfterMs: 0 });
+  });
+  return { one, many, stats };
+}
+
+/** A result but for its time, and the threads it names (the one thing a parallel search reports differently). */
+const timeless = ({ threads: _threads, ...r }: ScenarioResult) => ({ ...r, timeMs: 0 });
+
+const repoSpecs = ['examples', 'examples/bugs', 'test/fixtures/specs'].flatMap((d) =>
+  readdirSync(new URL(`../${d}`, import.meta.url))
+    .filter((f) => f.endsWith('.lspec'))
+    .map((f) => `${d}/${f}`),
+);
+
+describe('on every spec of the repository, the parallel search finds what the search in one thread finds', () => {
+  test.each(repoSpecs)('%s, three threads', (file) => {
+    const { one, many } = both(readFileSync(new URL(`../${file}`, import.meta.url), 'utf8'), file, 3);
+    expect(many.map(timeless)).toEqual(one.map(timeless));
+  });
+});
+
+describe.each([
+  ['the importer race, reductions on', importerRace(4), true],
+  ['the importer race, reductions off', importerRace(3), false],
+  ['three kinds of importer', familySpec('kinds', 3), true],
+  ['importers that differ in an unread field', familySpec('tag', 4), true],
+] as const)('%s', (_name, text, reduce) => {
+  test.each([2, 3, 5])('%i threads: the same result, and the workers took part', (workers) => {
+    const { one, many, stats } = both(text, 'family.lspec', workers, reduce);
+    expect(many.map(timeless)).toEqual(one.map(timeless));
+    expect(one[0]!.states).toBeGreaterThan(300);
+    const s = stats[0]!;
+    expect(many[0]!.threads).toBe(workers);
+    expect(one[0]!.threads).toBeUndefined();
+    expect(s.workers).toBe(workers - 1);
+    expect(s.local + s.remote).toBeGreaterThanOrEqual(one[0]!.states);
+    expect(s.remote).toBeGreaterThan(0);
+    expect(s.handed).toBeGreaterThan(0);
+  });
+});
+
+test('violations found through the workers have the traces the search in one thread finds', () => {
+  // The bug examples whose searches are big enough for the workers to take part in.
+  let through = 0;
+  for (const file of repoSpecs.filter((f) => f.startsWith('examples/bugs/'))) {
+    const { one, many, stats } = both(readFileSync(new URL(`../${file}`, import.meta.url), 'utf8'), file, 2);
+    expect(many.map(timeless)).toEqual(one.map(timeless));
+    one.forEach((r, i) => {
+      if (r.violations.length > 0 && stats[i]!.remote > 0) through++;
+    });
+  }
+  expect(through).toBeGreaterThanOrEqual(3);
+});
+
+test("a worker's failure is the scenario's, as a failure in this thread would be", () => {
+  const { program } = check(importerRace(3), { uri: 'race3.lspec' });
+  const { compiled, registry, chosen } = scenariosToRun(program, {}, 'test');
+  expect(() => exploreScenarioParallel(compiled, registry, chosen[0]!, {}, { workers: 2, start: threadlessPool(program, {}, true), startAfterMs: 0 })).toThrow(
+    expect.objectContaining({ name: 'TypeError', message: 'the model broke' }),
+  );
+});
+
+test('a search that ends before its workers are due never starts them, and one thread or whole keys never do', () => {
+  const { program } = check(importerRace(2), { uri: 'race2.lspec' });
+  const { compiled, registry, chosen } = scenariosToRun(program, {}, 'test');
+  let started = 0;
+  const start: StartPool = (s, n) => {
+    started++;
+    return threadlessPool(program, {})(s, n);
+  };
+  const stats = {} as ParallelStats;
+  const r = exploreScenarioParallel(compiled, registry, chosen[0]!, {}, { workers: 2, start, stats, startAfterMs: 60_000 });
+  expect(r.verdict).toBe('ok');
+  expect(started).toBe(0);
+  expect(stats.workers).toBe(0);
+  exploreScenarioParallel(compiled, registry, chosen[0]!, {}, { workers: 1, start, startAfterMs: 0 });
+  exploreScenarioParallel(compiled, registry, chosen[0]!, { exact: true }, { workers: 4, start, startAfterMs: 0 });
+  expect(started).toBe(0);
+});
