@@ -501,6 +501,7 @@ export function commandTest(argv: string[], io: Io): number {
     const progress = progressReporter(io, () => Date.now(), path);
     explore(checked.program, {
       ...opts.search,
+      ...parallelOptions(checked.program, path, opts, io),
       onProgress: progress.onProgress,
       onScenario: (r) => {
         progress.done();

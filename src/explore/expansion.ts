@@ -110,7 +110,7 @@ export class Expander {
           charged: thread < 0 ? 1 : 1 + owed(w, thread),
           free: thread >= 0 && r.info.local,
           violations: r.violations,
-          ...(r.bound ? { bound: r.bound } : {}),
+          bound: r.bound,
         };
       }
     })();

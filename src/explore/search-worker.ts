@@ -117,7 +117,7 @@ export class SearchWorker {
     const successors = [];
     for (const s of rec.successors) {
       const { world, info } = this.keep(s.world, s.info);
-      successors.push({ world, key: s.key, info, charged: s.charged, free: s.free, violations: s.violations, ...(s.bound ? { bound: s.bound } : {}) });
+      successors.push({ world, key: s.key, info, charged: s.charged, free: s.free, violations: s.violations, bound: s.bound });
     }
     return { ...rec, successors };
   }
