@@ -15,7 +15,7 @@ import type { World } from '../runtime/world.js';
 import type { SearchOptions } from './budget.js';
 import { keyLayout, StateKeys, type KeyLayout } from './key.js';
 import { endOfRun, unanswered } from './run-end.js';
-import { owed, Successors } from './successors.js';
+import { owed, Successors, type Successor } from './successors.js';
 import { symmetricKey } from './symmetry/canonical.js';
 import { detectSymmetry, type Symmetry } from './symmetry/detect.js';
 
@@ -32,7 +32,7 @@ export interface SuccessorRecord<W, I> {
   readonly free: boolean;
   readonly violations: readonly Violation[];
   /** The spec's own bound, met by this step: the search stops. */
-  readonly bound?: { readonly message: string; readonly uri: string; readonly at: number };
+  readonly bound: { readonly message: string; readonly uri: string; readonly at: number } | undefined;
 }
 
 /** A state as the search weighs it. */
@@ -49,6 +49,7 @@ export interface StateRecord<W, I> {
   readonly end?: { readonly violations: readonly Violation[]; readonly owed: number };
   /** The key of the one local step the partial-order reduction took alone. */
   readonly ampleKey?: string;
+  /** The successors, in order; a record may be reused for the next, so read it before taking that. */
   readonly successors: Iterable<SuccessorRecord<W, I>>;
 }
 
@@ -97,23 +98,8 @@ export class Expander {
     const { successors, ampleKey, moved } = this.successors.expand(w, visited);
     const allDone = w.threads.every((th) => th.done);
     const stuck = !moved && !allDone;
-    const keyOf = this.keyOf;
     // Keys are made as the successors are taken: a search stopped by a bound makes no more.
-    const records = (function* (): Generator<SuccessorRecord<World, StepInfo>> {
-      for (const { r, thread } of successors) {
-        const same = r.world === w;
-        yield {
-          world: same ? undefined : r.world,
-          key: same || r.bound ? undefined : (ampleKey ?? keyOf(r.world)),
-          info: r.info,
-          // The violating step ends its trace, which then keeps its thread's owed steps.
-          charged: thread < 0 ? 1 : 1 + owed(w, thread),
-          free: thread >= 0 && r.info.local,
-          violations: r.violations,
-          bound: r.bound,
-        };
-      }
-    })();
+    const records = new Records(successors, w, ampleKey, this.keyOf);
     return {
       halted: false,
       owedAll,
@@ -123,5 +109,48 @@ export class Expander {
       ...(ampleKey !== undefined ? { ampleKey } : {}),
       successors: records,
     };
+  }
+}
+
+/**
+ * The successors of one state as records, made as they are taken. The one
+ * record is reused for each successor: a reader takes what it needs from it
+ * before it asks for the next (a search of a million states makes millions
+ * of successors, and a record each was a tenth of the garbage).
+ */
+class Records implements Iterable<SuccessorRecord<World, StepInfo>>, Iterator<SuccessorRecord<World, StepInfo>> {
+  private readonly it: Iterator<Successor>;
+  private readonly rec: { -readonly [K in keyof SuccessorRecord<World, StepInfo>]: SuccessorRecord<World, StepInfo>[K] } = { world: undefined, key: undefined, info: undefined as unknown as StepInfo, charged: 0, free: false, violations: [], bound: undefined };
+
+  private readonly result: IteratorResult<SuccessorRecord<World, StepInfo>> = { done: false, value: this.rec };
+
+  constructor(
+    successors: Iterable<Successor>,
+    private readonly w: World,
+    private readonly ampleKey: string | undefined,
+    private readonly keyOf: (w: World) => string,
+  ) {
+    this.it = successors[Symbol.iterator]();
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<SuccessorRecord<World, StepInfo>> {
+    const n = this.it.next();
+    if (n.done) return { done: true, value: undefined };
+    const { r, thread } = n.value;
+    const rec = this.rec;
+    const same = r.world === this.w;
+    rec.world = same ? undefined : r.world;
+    rec.key = same || r.bound ? undefined : (this.ampleKey ?? this.keyOf(r.world));
+    rec.info = r.info;
+    // The violating step ends its trace, which then keeps its thread's owed steps.
+    rec.charged = thread < 0 ? 1 : 1 + owed(this.w, thread);
+    rec.free = thread >= 0 && r.info.local;
+    rec.violations = r.violations;
+    rec.bound = r.bound;
+    return this.result;
   }
 }

@@ -300,7 +300,9 @@ export class StateKeys extends WordWriter {
       // The start's values name only fixed objects, so SAME skips no object to number.
       // It compares the value as renamed, so a state keys alike with and without a renaming;
       // and by value, so a state keys alike whether it shares its start's sets or holds equal ones.
-      if (was !== undefined && was.f[k] !== undefined && equal(was.f[k]!, R !== undefined && typeof v === 'string' ? renamedValue(v, R, this.fixed) : v)) this.put(SAME);
+      const start = was?.f[k];
+      const now = R !== undefined && typeof v === 'string' ? renamedValue(v, R, this.fixed) : v;
+      if (start !== undefined && (start === now || (Array.isArray(start) && equal(start, now)))) this.put(SAME);
       else {
         changed++;
         if (sets?.has(k) && Array.isArray(v)) this.set(v);

@@ -32,7 +32,7 @@ export interface RemoteSuccessor {
   readonly charged: number;
   readonly free: boolean;
   readonly violations: readonly Violation[];
-  readonly bound?: { readonly message: string; readonly uri: string; readonly at: number };
+  readonly bound: { readonly message: string; readonly uri: string; readonly at: number } | undefined;
 }
 
 /** A state as a worker reports it (expansion.ts: StateRecord). */
