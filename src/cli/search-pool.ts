@@ -10,6 +10,9 @@ import { getHeapStatistics } from 'node:v8';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { check, searchWorker, type FromWorker, type SpecHost, type StartPool, type ToWorker, type WorkerPool } from '../index.js';
 
+/** Seconds without a word from any worker after which the search gives up on them. */
+const SILENT_S = 120;
+
 /** The spec a search worker checks: the texts the CLI checked, so that both see the same program. */
 export interface WorkerSpec {
   readonly uri: string;
@@ -49,6 +52,7 @@ export function workerPool(entry: URL, spec: WorkerSpec): StartPool {
       size: count,
       post: (k, message: ToWorker) => ports[k]!.postMessage(message),
       receive(block) {
+        let silent = 0;
         for (;;) {
           const seen = Atomics.load(counter, 0);
           for (let k = 0; k < ports.length; k++) {
@@ -57,7 +61,11 @@ export function workerPool(entry: URL, spec: WorkerSpec): StartPool {
           }
           if (!block) return undefined;
           // A reply bumps the counter after it is posted: if one came since `seen`, this returns at once.
-          Atomics.wait(counter, 0, seen, 1000);
+          // A worker that died (its heap ran out) answers nothing, and this thread cannot hear of its
+          // exit while it waits: after two minutes of silence the search stops instead of hanging.
+          if (Atomics.wait(counter, 0, seen, 1000) === 'timed-out' && ++silent >= SILENT_S) {
+            throw new Error(`the search's worker threads have not answered for ${SILENT_S} s: one may have stopped (out of memory?); run with --workers 1`);
+          }
         }
       },
       close() {
