@@ -6,9 +6,9 @@
  * costs, the paths, the findings, and it takes every state's expansion in
  * the order a search in one thread would. Workers (search-worker.ts) expand
  * states ahead of it: each holds the worlds of the states it made, and is
- * sent the ones of its own that come next in the frontier; a world moves
- * between threads once, when the workers start. This thread expands its own
- * states itself, when their turn comes. The result is the one a search in one
+ * sent the ones of its own that come next in the frontier. This thread
+ * expands its own states itself, when their turn comes, and moves states
+ * between itself and the workers, in batches, to keep the work even (`fill`). The result is the one a search in one
  * thread finds, for any number of workers: the same states, transitions,
  * findings and traces.
  *
@@ -31,7 +31,7 @@ import type { SearchOptions } from './budget.js';
 import { Expander, type StateRecord } from './expansion.js';
 import { givenHandle, type FromWorker, type Handle, type RemoteState, type StartPool, type WorkerPool } from './pool.js';
 import type { ScenarioResult } from './result.js';
-import { exploreScenario, Search, type Entry } from './search.js';
+import { exploreScenario, Search } from './search.js';
 import { FingerprintSet, type SharedTable } from './visited.js';
 
 /** How long a search runs in this thread alone before it starts workers. */
