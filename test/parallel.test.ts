@@ -93,6 +93,17 @@ describe.each([
   });
 });
 
+test("a worker's wrong guess at the proviso is expanded again, and states move both ways, with the same result", () => {
+  // Three kinds of importer take local steps alone often enough for a worker's table to lag.
+  for (const workers of [2, 3]) {
+    const { one, many, stats } = both(familySpec('kinds', 3), 'kinds3.lspec', workers);
+    expect(many.map(timeless)).toEqual(one.map(timeless));
+    expect(stats[0]!.again).toBeGreaterThan(0);
+    expect(stats[0]!.pulled).toBeGreaterThan(0);
+    expect(stats[0]!.handed).toBeGreaterThan(0);
+  }
+});
+
 test('violations found through the workers have the traces the search in one thread finds', () => {
   // The bug examples whose searches are big enough for the workers to take part in.
   let through = 0;
