@@ -116,6 +116,12 @@ export class CheckErrors extends Error {
 }
 
 /** Rejects options that would silently mean something else (`maxStates: NaN` is no limit at all). */
+/** The models the program was checked against, unless the options name others. */
+function registryFor(program: Program, options: { readonly registry?: ModelRegistry }): ModelRegistry {
+  const base = baseVocabulary(program.vocabulary);
+  return options.registry ?? (base instanceof ModelRegistry ? base : builtins);
+}
+
 function validateOptions(o: ExploreOptions): void {
   const positive = (name: string, v: number | undefined, whole: boolean) => {
     if (v === undefined) return;
@@ -170,9 +176,7 @@ export function explore(program: Program, options: ExploreOptions = {}): Explore
   }
   if (program.errors.length > 0) throw new CheckErrors(program.errors);
   validateOptions(options);
-  // The models the program was checked against, unless told otherwise.
-  const base = baseVocabulary(program.vocabulary);
-  const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
+  const registry = registryFor(program, options);
   return exploreProgram(program, { ...options, registry });
 }
 
@@ -190,8 +194,7 @@ export function explore(program: Program, options: ExploreOptions = {}): Explore
  */
 export function searchWorker(program: Program, scenario: string, options: Pick<ExploreOptions, 'reduce' | 'exact' | 'registry'>, index: number, count: number, heap?: () => number): { handle(message: ToWorker, post: (reply: FromWorker) => void): void; work(post: (reply: FromWorker) => void): boolean } {
   if (program.errors.length > 0) throw new CheckErrors(program.errors);
-  const base = baseVocabulary(program.vocabulary);
-  const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
+  const registry = registryFor(program, options);
   return searchWorkerFor(program, scenario, { ...options, registry }, index, count, heap);
 }
 
@@ -230,8 +233,7 @@ export function simulate(program: Program, options: SimulateOptions): ExploreRes
   whole('depth', options.depth, 1, Number.MAX_SAFE_INTEGER);
   if (options.walkSeed !== undefined) whole('walkSeed', options.walkSeed, 0, 0xffff_ffff);
   validateOptions(options);
-  const base = baseVocabulary(program.vocabulary);
-  const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
+  const registry = registryFor(program, options);
   return simulateProgram(program, { ...options, registry });
 }
 
@@ -247,8 +249,7 @@ export function simulate(program: Program, options: SimulateOptions): ExploreRes
  */
 export function replay(program: Program, scenario: string, steps: readonly RecordedStep[], options: Pick<ExploreOptions, 'registry'> = {}): ReplayResult {
   if (program.errors.length > 0) throw new CheckErrors(program.errors);
-  const base = baseVocabulary(program.vocabulary);
-  const registry = options.registry ?? (base instanceof ModelRegistry ? base : builtins);
+  const registry = registryFor(program, options);
   return replayProgram(program, scenario, steps, { registry });
 }
 

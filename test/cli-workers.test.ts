@@ -1,13 +1,12 @@
 // `lifespec run --workers N` on real worker threads: the CLI bundled from the
 // sources as they are now, run as a user runs it. Two threads report what one
 // finds (the JSON reports equal but for the time and the threads), and say
-// that two searched; bad values are usage errors.
+// that two searched (test/cli.test.ts: its usage errors).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { importerRace } from '../bench/generate.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -49,16 +48,3 @@ test('the text report names the threads in its figures', () => {
   expect(two.status).toBe(0);
   expect(two.stdout).toMatch(/ok: holds in all 1,495 states \(1,495 states, 4,112 transitions, [\d.]+ m?s, 2 threads\)/);
 }, 120_000);
-
-function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = main(argv, { out: (s) => (out += s), err: (s) => (err += s), color: false });
-  return { code, out, err };
-}
-
-test('--workers takes a whole number from 1 to 256, and only for the exhaustive search', () => {
-  expect(run('run', '--workers', '0', 'examples/tour.lspec')).toEqual({ code: 2, out: '', err: "lifespec: --workers needs a whole number from 1 to 256, got 0\n" });
-  expect(run('run', '--workers', 'two', 'examples/tour.lspec').err).toBe('lifespec: --workers needs a whole number from 1 to 256, got two\n');
-  expect(run('run', '--simulate', '--workers', '2', 'examples/tour.lspec').err).toBe('lifespec: --workers is an option of the exhaustive search; --simulate takes --runs and --depth (and --timeout)\n');
-});

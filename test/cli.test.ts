@@ -406,3 +406,9 @@ describe('run --simulate', () => {
     expect(itf.map((d: any) => d['#meta'].description)).toEqual(['scenario user_mapping_outlives_remove: pci.no_mmio_after_remove']);
   });
 });
+
+test('--workers takes a whole number from 1 to 256, and only for the exhaustive search', () => {
+  expect(run('run', '--workers', '0', 'examples/tour.lspec')).toEqual({ code: 2, out: '', err: "lifespec: --workers needs a whole number from 1 to 256, got 0\n" });
+  expect(run('run', '--workers', 'two', 'examples/tour.lspec').err).toBe('lifespec: --workers needs a whole number from 1 to 256, got two\n');
+  expect(run('run', '--simulate', '--workers', '2', 'examples/tour.lspec').err).toBe('lifespec: --workers is an option of the exhaustive search; --simulate takes --runs and --depth (and --timeout)\n');
+});

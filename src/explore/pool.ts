@@ -3,8 +3,9 @@
  * expand its states (search-worker.ts), and the pool the host provides: the
  * core says what is sent, the host (the CLI: worker threads) how.
  */
-import type { StepInfo, Violation } from '../runtime/machine.js';
+import type { StepInfo } from '../runtime/machine.js';
 import type { World } from '../runtime/world.js';
+import type { StateRecord, SuccessorRecord } from './expansion.js';
 import type { SharedTable } from './visited.js';
 
 /**
@@ -24,27 +25,11 @@ export function givenHandle(i: number, worker: number, workers: number): Handle 
   return 2 * (i * workers + worker) + 1;
 }
 
-/** A successor as a worker reports it: its world and step stay with the worker. */
-export interface RemoteSuccessor {
-  readonly world: Handle | undefined;
-  readonly key: string | undefined;
-  readonly info: Handle;
-  readonly charged: number;
-  readonly free: boolean;
-  readonly violations: readonly Violation[];
-  readonly bound: { readonly message: string; readonly uri: string; readonly at: number } | undefined;
-}
+/** A successor as a worker reports it: its world and step stay with the worker, named by handles. */
+export type RemoteSuccessor = SuccessorRecord<Handle, Handle>;
 
-/** A state as a worker reports it (expansion.ts: StateRecord). */
-export interface RemoteState {
-  readonly halted: boolean;
-  readonly owedAll: number;
-  readonly unanswered: readonly Violation[];
-  readonly waiting?: readonly { readonly thread: string; readonly on: string }[];
-  readonly end?: { readonly violations: readonly Violation[]; readonly owed: number };
-  readonly ampleKey?: string;
-  readonly successors: readonly RemoteSuccessor[];
-}
+/** A state as a worker reports it: its successors as a list, to go in one message. */
+export type RemoteState = Omit<StateRecord<Handle, Handle>, 'successors'> & { readonly successors: readonly RemoteSuccessor[] };
 
 export type ToWorker =
   /** Worlds the search hands over, each with its handle (one message: worlds that share objects still share them). */

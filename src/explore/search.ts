@@ -199,19 +199,23 @@ export class Search<W, I> {
     return kept;
   }
 
+  /** Whether a finding of the entry being weighed keeps its world (its trace ends there). */
+  private keep = false;
+
   /** Weighs the expansion of `e`; false when a bound stops the search. */
   consume(e: Entry<W>, rec: StateRecord<W, I>): boolean {
+    this.keep = false;
+    const go = this.weigh(e, rec);
+    this.hooks.expanded?.(e.w, this.keep);
+    return go;
+  }
+
+  private weigh(e: Entry<W>, rec: StateRecord<W, I>): boolean {
     const { w, id, cost } = e;
-    // Whether a finding keeps the entry's world (its trace ends here).
-    let keep = false;
-    const done = (go: boolean) => {
-      this.hooks.expanded?.(w, keep);
-      return go;
-    };
     if (rec.halted) {
       // A run the model stopped has ended: what it left unanswered is a finding too (its trace keeps every step).
-      keep = this.record(rec.unanswered, id, undefined, w, cost + rec.owedAll);
-      return done(true);
+      this.keep = this.record(rec.unanswered, id, undefined, w, cost + rec.owedAll);
+      return true;
     }
     if (rec.ampleKey !== undefined) this.localSteps++;
     if (rec.waiting) {
@@ -219,20 +223,20 @@ export class Search<W, I> {
       const length = cost + rec.owedAll;
       if (!this.deadlock || length < this.deadlock.length) {
         this.deadlock = { state: id, world: w, waiting: rec.waiting, length };
-        keep = true;
+        this.keep = true;
       }
-      keep = this.record(rec.unanswered, id, undefined, w, length) || keep;
+      this.keep = this.record(rec.unanswered, id, undefined, w, length) || this.keep;
     }
-    if (rec.end) keep = this.record(rec.end.violations, id, 'end', w, cost + 1 + rec.end.owed) || keep;
+    if (rec.end) this.keep = this.record(rec.end.violations, id, 'end', w, cost + 1 + rec.end.owed) || this.keep;
 
     for (const s of rec.successors) {
       this.transitions++;
       if (s.bound) {
         this.incomplete = { bound: 'spec', reason: s.bound.message, uri: s.bound.uri, offset: s.bound.at };
-        return done(false);
+        return false;
       }
       const found = this.record(s.violations, id, s.info, s.world ?? w, cost + s.charged);
-      if (found && s.world === undefined) keep = true;
+      if (found && s.world === undefined) this.keep = true;
       let kept = false;
       // A hardware step may lead back to this state.
       if (s.world !== undefined) {
@@ -255,20 +259,16 @@ export class Search<W, I> {
       }
       this.hooks.settled?.(s.world, s.info, kept, found);
       this.incomplete = this.budget.exceeded(this.visited.size, this.transitions, this.frontier.size);
-      if (this.incomplete) return done(false);
+      if (this.incomplete) return false;
     }
-    return done(true);
+    return true;
   }
 
   /** The worlds and steps the result's traces need, for a search that must fetch them first. */
   needed(): { worlds: W[]; infos: I[] } {
     const worlds: W[] = [];
     const infos: I[] = [];
-    const path = (state: number) => {
-      infos.push(...this.paths.chain(state));
-      const last = this.paths.stepTo(state);
-      if (last !== undefined) infos.push(last);
-    };
+    const path = (state: number) => infos.push(...this.paths.chain(state));
     for (const f of this.found.values()) {
       worlds.push(f.world);
       if (f.step !== undefined && f.step !== 'end') infos.push(f.step);

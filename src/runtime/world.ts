@@ -6,7 +6,7 @@
  * encoding is explore/key.ts). Objects are the exception enforced, not
  * conventional: a copy shares them, frozen, until a step writes one (`own`).
  */
-import type { Value } from './values.js';
+import { equal, type Value } from './values.js';
 
 /** A model object: an object of one of the kinds the models declare (a pci_dev, a dma_buf, a mutex…). */
 export interface Obj {
@@ -140,11 +140,20 @@ export function own(w: World, id: number): Obj {
  */
 export function cloneWorld(w: World, thread: number): World {
   seal(w.objects);
+  return withParts(
+    w,
+    w.threads.map((t, i) => (i === thread ? { ...t, frames: t.frames.map(cloneFrame) } : t)),
+    w.objects.slice(),
+  );
+}
+
+/** `w` with these threads and objects, and copies of the rest a step may change (values are immutable and shared). */
+function withParts(w: World, threads: Thread[], objects: Obj[]): World {
   const mem: Record<string, string[]> = {};
   for (const k in w.mem) mem[k] = w.mem[k]!;
   return {
-    threads: w.threads.map((t, i) => (i === thread ? { ...t, frames: t.frames.map(cloneFrame) } : t)),
-    objects: w.objects.slice(),
+    threads,
+    objects,
     fields: w.fields.map((f) => f.slice()),
     bindings: w.bindings.slice(),
     providers: { ...w.providers },
@@ -155,10 +164,10 @@ export function cloneWorld(w: World, thread: number): World {
   };
 }
 
-function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+function sameFields(a: Record<string, Value>, b: Record<string, Value>): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return false;
+  for (const k of ka) if (!(k in b) || !equal(a[k]!, b[k]!)) return false;
   return true;
 }
 
@@ -184,17 +193,9 @@ export function adoptWorld(w: World, base: readonly Obj[], memo: Map<Obj, Obj>):
     memo.set(o, m);
     return m;
   };
-  const mem: Record<string, string[]> = {};
-  for (const k in w.mem) mem[k] = w.mem[k]!.slice();
-  return {
-    threads: w.threads.map((t) => ({ ...t, frames: t.frames.map(cloneFrame) })),
-    objects: w.objects.map(obj),
-    fields: w.fields.map((f) => f.slice()),
-    bindings: w.bindings.slice(),
-    providers: { ...w.providers },
-    armed: w.armed.slice(),
-    faults: w.faults,
-    mem,
-    halted: w.halted,
-  };
+  return withParts(
+    w,
+    w.threads.map((t) => ({ ...t, frames: t.frames.map(cloneFrame) })),
+    w.objects.map(obj),
+  );
 }
