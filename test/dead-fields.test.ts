@@ -10,7 +10,7 @@ import { compileProgram } from '../src/runtime/compile.js';
 import { initialWorld } from '../src/runtime/initial.js';
 import { Machine } from '../src/runtime/machine.js';
 import { Monitor } from '../src/runtime/monitor.js';
-import { cloneWorld, type World } from '../src/runtime/world.js';
+import { cloneWorld, ownFields, type World } from '../src/runtime/world.js';
 import { keyLayout, worldKey } from '../src/explore/key.js';
 import { deadIn, flowLiveness, liveNow, plain } from '../src/explore/deadfields.js';
 import { defaultRegistry } from '../src/models/registry.js';
@@ -199,7 +199,7 @@ function checkBisimulation(text: string, limit: number, flowSensitive = false): 
     if (!flow) return w;
     const dead = deadAt(w);
     const s = cloneWorld(w, -1);
-    s.fields.forEach((fs, d) => fs.forEach((v, f) => dead(d, f) && plain(v) && (fs[f] = null)));
+    s.fields.forEach((fs, d) => fs.forEach((v, f) => dead(d, f) && plain(v) && (ownFields(s, d)[f] = null)));
     return s;
   };
   let checked = 0;
@@ -213,7 +213,7 @@ function checkBisimulation(text: string, limit: number, flowSensitive = false): 
     const scramble = (w: World, salt: number): World => {
       const dead = deadAt(w);
       const s = cloneWorld(w, -1);
-      s.fields.forEach((fs, d) => fs.forEach((v, f) => dead(d, f) && plain(v) && (fs[f] = (salt + d * 7 + f) % 3 === 0 ? null : 1000 + salt + f)));
+      s.fields.forEach((fs, d) => fs.forEach((v, f) => dead(d, f) && plain(v) && (ownFields(s, d)[f] = (salt + d * 7 + f) % 3 === 0 ? null : 1000 + salt + f)));
       // A fresh object for each one scrambled: the world's own may be shared with the state it came from.
       s.objects = s.objects.map((o) => {
         const ks = [...(deadKinds.get(o.kind) ?? [])].filter((k) => plain(o.f[k] ?? null));

@@ -82,6 +82,7 @@ scenario s { bind drv; drv.a() }`, { uri: 'many.lspec', registry });
 describe("a model's exception costs one scenario its verdict, and names the model", () => {
   const spec = `topology { host_bridge hb; device d0 under hb }
 driver drv for d0 {
+  state { n: int = 0 }
   action boom() { bad_call() }
   action fine() { }
 }
@@ -112,6 +113,17 @@ scenario holds { bind drv; drv.fine() }`;
         },
       },
       /model `flaky`, primitive `bad_call` \(start\), threw: TypeError: .*read only property 'present'.* \(write objects only through cx\.obj/,
+    ],
+    // Driver states are shared the same way, and only the spec's own code writes them.
+    [
+      'a write to a driver state',
+      {
+        start: (cx) => {
+          (cx.world.fields[0] as unknown[])[0] = 7;
+          return ret(null);
+        },
+      },
+      /model `flaky`, primitive `bad_call` \(start\), threw: TypeError: .*read only property '0'.*driver state is written only by the spec/,
     ],
   ];
   test.each(cases)('from %s', (_where, impl, reason) => {

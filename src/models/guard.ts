@@ -24,8 +24,9 @@ export class ModelError extends Error {
 
 function describe(e: unknown): string {
   if (e instanceof RangeError && /call stack/i.test(e.message)) return 'RangeError: maximum call stack size exceeded (unbounded recursion?)';
-  // States share their objects, frozen (world.ts): a model that writes one it did not get from cx.obj lands here.
-  if (e instanceof TypeError && /read only property|not extensible/.test(e.message)) return `${e.name}: ${e.message} (write objects only through cx.obj, which gives the step its own copy)`;
+  // States share their objects and driver states, frozen (world.ts): a model that writes an object it did not get
+  // from cx.obj, or any driver state, lands here.
+  if (e instanceof TypeError && /read only property|not extensible/.test(e.message)) return `${e.name}: ${e.message} (write objects only through cx.obj, which gives the step its own copy; a driver state is written only by the spec's code)`;
   if (e instanceof Error) return `${e.name}: ${e.message}`;
   try {
     return String(e);

@@ -8,7 +8,7 @@ import { SATURATED } from './pure.js';
 import type { CompiledProgram } from './compiled.js';
 import type { KindImpl } from './natives.js';
 import { errnoName, isErrno, type Value } from './values.js';
-import type { CodeFrame, Obj, World } from './world.js';
+import { ownFields, type CodeFrame, type Obj, type World } from './world.js';
 
 /** What these instructions need of the step that runs them (step.ts). */
 export interface Step {
@@ -121,9 +121,9 @@ function kref(step: Step, f: CodeFrame, ins: Extract<Instr, { op: 'kref' }>, uri
   let read: () => number;
   let write: (n: number) => void;
   if (ins.d !== undefined && ins.f !== undefined) {
-    const fields = w.fields[ins.d]!;
-    read = () => fields[ins.f!] as number;
-    write = (n) => (fields[ins.f!] = n);
+    const d = ins.d;
+    read = () => w.fields[d]![ins.f!] as number;
+    write = (n) => (ownFields(w, d)[ins.f!] = n);
     step.describe(`${name}(${step.program.drivers[ins.d]!.name}.${ins.field})`, uri, ins.at, { name, args: [`"${step.program.drivers[ins.d]!.name}.${ins.field}`] });
   } else {
     owner = f.stack.pop() ?? null;

@@ -13,7 +13,7 @@ import { execPure, opsSlot, overflowOf } from './pure.js';
 import { execObjectOp } from './step-objects.js';
 import { lineArgs } from './show.js';
 import { equal, errno, errnoName, isErrno, isOpsRef, isRef, ref, refId, type Value } from './values.js';
-import { own, type CodeFrame, type Frame, type NativeFrame, type Obj, type World } from './world.js';
+import { own, ownFields, type CodeFrame, type Frame, type NativeFrame, type Obj, type World } from './world.js';
 
 /**
  * Instructions that read and write nothing but the running frame (its stack,
@@ -289,7 +289,7 @@ export class Step implements ModelContext {
         this.fatalAt(ins, uri, 'model.int_overflow', overflowOf(ins.o, st[st.length - 2] ?? null, st[st.length - 1] ?? null) ?? 'an integer overflow');
         return;
       case 'storef':
-        w.fields[ins.d]![ins.f] = st.pop() ?? null;
+        ownFields(w, ins.d)[ins.f] = st.pop() ?? null;
         f.pc++;
         return;
       case 'new':

@@ -100,12 +100,14 @@ function cloneFrame(f: Frame): Frame {
 }
 
 /**
- * Freezes the objects of `w` not yet frozen: from now on they are shared with
- * the worlds cloned from `w`, and a write to one must go through `own`. A
- * missed `own` then throws instead of changing every world that shares the
- * object, which would be a wrong state the search believes.
+ * Freezes the objects and driver states of `w` not yet frozen: from now on
+ * they are shared with the worlds cloned from `w`, and a write to one must
+ * go through `own` (`ownFields`). A missed one then throws instead of
+ * changing every world that shares it, which would be a wrong state the
+ * search believes.
  */
-function seal(objects: readonly Obj[]): void {
+function seal(w: World): void {
+  const objects = w.objects;
   for (let i = 0; i < objects.length; i++) {
     const o = objects[i]!;
     if (!Object.isFrozen(o)) {
@@ -113,6 +115,8 @@ function seal(objects: readonly Obj[]): void {
       Object.freeze(o);
     }
   }
+  const fields = w.fields;
+  for (let d = 0; d < fields.length; d++) if (!Object.isFrozen(fields[d])) Object.freeze(fields[d]);
 }
 
 /**
@@ -130,16 +134,25 @@ export function own(w: World, id: number): Obj {
   return copy;
 }
 
+/** Driver `d`'s state in `w`, writable: shared with the world `w` was cloned from until a step writes it, as objects are (`own`). */
+export function ownFields(w: World, d: number): Value[] {
+  const fs = w.fields[d]!;
+  if (!Object.isFrozen(fs)) return fs;
+  const copy = fs.slice();
+  w.fields[d] = copy;
+  return copy;
+}
+
 /**
  * A copy a step may change freely; values themselves are immutable and shared.
  * A step changes the frames of its own thread only, so the other threads'
  * frames are shared with the original (pass the stepping thread, or -1 for a
- * step of no thread). Objects are shared until written (`own`): a step
+ * step of no thread). Objects and driver states are shared until written (`own`, `ownFields`): a step
  * writes few of a state's objects, and copying all of them was most of what
  * a step allocated.
  */
 export function cloneWorld(w: World, thread: number): World {
-  seal(w.objects);
+  seal(w);
   return withParts(
     w,
     w.threads.map((t, i) => (i === thread ? { ...t, frames: t.frames.map(cloneFrame) } : t)),
@@ -147,14 +160,14 @@ export function cloneWorld(w: World, thread: number): World {
   );
 }
 
-/** `w` with these threads and objects, and copies of the rest a step may change (values are immutable and shared). */
+/** `w` with these threads and objects, and copies of the rest a step may change (values are immutable and shared; driver states are shared until written, `ownFields`). */
 function withParts(w: World, threads: Thread[], objects: Obj[]): World {
   const mem: Record<string, string[]> = {};
   for (const k in w.mem) mem[k] = w.mem[k]!;
   return {
     threads,
     objects,
-    fields: w.fields.map((f) => f.slice()),
+    fields: w.fields.slice(),
     bindings: w.bindings.slice(),
     providers: { ...w.providers },
     armed: w.armed.slice(),
