@@ -14,7 +14,7 @@ import { Machine } from '../src/runtime/machine.js';
 import { Monitor } from '../src/runtime/monitor.js';
 import type { World } from '../src/runtime/world.js';
 import { keyLayout, worldKey } from '../src/explore/key.js';
-import { permute, symmetricKey } from '../src/explore/symmetry/canonical.js';
+import { permute, signature, symmetricKey } from '../src/explore/symmetry/canonical.js';
 import { detectSymmetry, mergeable } from '../src/explore/symmetry/detect.js';
 import { interchangeable, twins, type Twins } from '../src/explore/symmetry/twins.js';
 import { defaultRegistry } from '../src/models/registry.js';
@@ -132,6 +132,39 @@ describe('symmetry', () => {
     const merged = race.states.filter((w) => mergeable(w, race.sym));
     for (const w of merged) expect(race.key(permute(w, race.sym, cls, rotation, race.layout))).toBe(race.key(w));
     expect(merged.length).toBeGreaterThan(1000);
+  });
+
+  test.each(families)('%s: a member\'s signature taken from its last parts is the one written afresh', (_, text) => {
+    // As the search asks: a state, then its successors, which share most parts with it.
+    const race = raceStates(text);
+    let reused = 0;
+    for (const w of race.states.slice(0, 400)) {
+      for (const x of [w, ...race.successors(w)]) {
+        for (const m of race.sym.members) {
+          const before = race.sym.memo[m.driver];
+          const memoised = signature(x, m, race.sym);
+          if (race.sym.memo[m.driver] === before) reused++;
+          race.sym.memo[m.driver] = undefined;
+          expect(memoised).toBe(signature(x, m, race.sym));
+        }
+      }
+    }
+    expect(reused).toBeGreaterThan(100);
+    // Another thread may end what a member names while its own parts stay the very same objects.
+    let ended = 0;
+    for (const x of race.states.slice(0, 200)) {
+      for (const m of race.sym.members) {
+        signature(x, m, race.sym);
+        const named = race.sym.memo[m.driver]!.refs.filter((id) => x.objects[id]!.alive && id >= race.sym.fixed);
+        if (named.length === 0) continue;
+        const y: World = { ...x, objects: x.objects.map((o, id) => (named.includes(id) ? { ...o, alive: false } : o)) };
+        const memoised = signature(y, m, race.sym);
+        race.sym.memo[m.driver] = undefined;
+        expect(memoised).toBe(signature(y, m, race.sym));
+        ended++;
+      }
+    }
+    expect(ended).toBeGreaterThan(100);
   });
 
   test.each(families)('%s: skipping a twin\'s steps and choosing one of interchangeable objects loses no successor', (_, text) => {

@@ -19,12 +19,26 @@ import { mergeable, type Member, type Symmetry, type SymmetryClass } from './det
  * Two signatures that collide only tie, which costs a merge, never soundness.
  */
 export function signature(w: World, m: Member, sym: Symmetry, out: WordWriter = sym.signatures): string {
+  const fs = w.fields[m.driver]!;
+  const ti = w.threads.findIndex((t) => t.root === m.branch);
+  const thread = ti < 0 ? undefined : w.threads[ti];
+  const dev = w.objects[m.device]!;
+  let armed = 0;
+  for (const a of w.armed) if (a[0] === m.device) armed++;
+  const bound = w.bindings[m.driver] !== null;
+  const memo = sym.memo[m.driver];
+  if (memo && memo.fields === fs && memo.thread === thread && memo.device === dev && memo.armed === armed && memo.bound === bound && sameObjects(w, memo.refs, memo.seen)) return memo.sig;
+  const refs: number[] = [];
+  const seen: string[] = [];
   out.reset();
   const abs = (v: Value): void => {
     if (typeof v === 'string') {
       const c = v.charCodeAt(0);
       if (c === 35) {
-        const o = w.objects[refNumber(v)];
+        const id = refNumber(v);
+        const o = w.objects[id];
+        refs.push(id);
+        seen.push(o === undefined ? '' : o.alive ? `+${o.kind}` : `-${o.kind}`);
         out.put(SIG_REF);
         out.str(o?.kind ?? '');
         out.put(o?.alive ? 1 : 0);
@@ -48,10 +62,8 @@ export function signature(w: World, m: Member, sym: Symmetry, out: WordWriter = 
   };
   // Plain values in fields no code reads say nothing about a member's future, and the key leaves them out.
   const dead = sym.dead?.driver[m.driver];
-  const fs = w.fields[m.driver]!;
   for (let i = 0; i < fs.length; i++) if (!dead?.[i] || !plain(fs[i]!)) abs(fs[i]!);
-  out.put(w.bindings[m.driver] !== null ? SIG_BOUND : SIG_UNBOUND);
-  const thread = w.threads.find((t) => t.root === m.branch);
+  out.put(bound ? SIG_BOUND : SIG_UNBOUND);
   if (thread) {
     out.put(thread.done ? SIG_DONE : SIG_RUNNING);
     out.put(thread.owed ?? 0);
@@ -78,7 +90,6 @@ export function signature(w: World, m: Member, sym: Symmetry, out: WordWriter = 
       }
     }
   }
-  const dev = w.objects[m.device]!;
   out.put(SIG_DEVICE);
   out.put(dev.alive ? 1 : 0);
   for (const k in dev.f) {
@@ -91,11 +102,21 @@ export function signature(w: World, m: Member, sym: Symmetry, out: WordWriter = 
       out.put(Array.isArray(v) ? v.length : v !== -1 ? 1 : 0);
     } else abs(v);
   }
-  let armed = 0;
-  for (const a of w.armed) if (a[0] === m.device) armed++;
   out.put(SIG_ARMED);
   out.put(armed);
-  return out.hash();
+  const sig = out.hash();
+  sym.memo[m.driver] = { fields: fs, thread, device: dev, armed, bound, refs, seen, sig };
+  return sig;
+}
+
+/** Whether the objects `refs` name are of the kinds and as alive as `seen` says (what a signature writes of them). */
+function sameObjects(w: World, refs: readonly number[], seen: readonly string[]): boolean {
+  for (let i = 0; i < refs.length; i++) {
+    const o = w.objects[refs[i]!];
+    const s = seen[i]!;
+    if (o === undefined ? s !== '' : s.charCodeAt(0) !== (o.alive ? 43 : 45) || s.length !== o.kind.length + 1 || !s.endsWith(o.kind)) return false;
+  }
+  return true;
 }
 
 // The signature's tokens (word values distinct from one another and from the key's string tag).

@@ -17,7 +17,7 @@
 import type { Instr } from '../../runtime/bytecode.js';
 import type { CompiledProgram, ScenarioRt } from '../../runtime/compiled.js';
 import type { Value } from '../../runtime/values.js';
-import type { Obj, World } from '../../runtime/world.js';
+import type { Obj, Thread, World } from '../../runtime/world.js';
 import { blankDeadStores, isDeadField, plain, type DeadFields } from '../deadfields.js';
 import { refNumber, WordWriter, type KeyLayout } from '../key.js';
 
@@ -64,7 +64,31 @@ export interface Symmetry {
   readonly dead?: DeadFields;
   /** Where the search's member signatures are written, one after another (canonical.ts). */
   readonly signatures: WordWriter;
+  /** Each member's last signature, by its driver (canonical.ts `signature`). */
+  readonly memo: (SignatureMemo | undefined)[];
 }
+
+/**
+ * What a member's last signature was made of, by identity: a state shares
+ * its driver states, threads and objects with its parent until a step
+ * writes them (world.ts), so most members of a successor are made of the
+ * very parts they were in the parent, and their signatures are the same.
+ * A part is never changed once its state is keyed (written parts are
+ * copies), so equal identities mean equal contents.
+ */
+export interface SignatureMemo {
+  readonly fields: readonly Value[];
+  /** Its branch's thread, if started. */
+  readonly thread: Thread | undefined;
+  readonly device: Obj;
+  readonly armed: number;
+  readonly bound: boolean;
+  /** The objects its references named, by id, and what it wrote of each: `+kind` alive, `-kind` ended, empty for none. */
+  readonly refs: readonly number[];
+  readonly seen: readonly string[];
+  readonly sig: string;
+}
+
 
 
 function rolesOf(program: CompiledProgram, d: number): Map<string, number> {
@@ -265,6 +289,7 @@ export function detectSymmetry(program: CompiledProgram, scenario: ScenarioRt, i
     threadFields: layout.threadFields,
     ...(layout.dead ? { dead: layout.dead } : {}),
     signatures: new WordWriter(),
+    memo: [],
   };
 }
 
