@@ -301,8 +301,7 @@ export class StateKeys extends WordWriter {
       // It compares the value as renamed, so a state keys alike with and without a renaming;
       // and by value, so a state keys alike whether it shares its start's sets or holds equal ones.
       const start = was?.f[k];
-      const now = R !== undefined && typeof v === 'string' ? renamedValue(v, R, this.fixed) : v;
-      if (start !== undefined && (start === now || (Array.isArray(start) && equal(start, now)))) this.put(SAME);
+      if (start !== undefined && sameAsStart(start, R !== undefined && typeof v === 'string' ? renamedValue(v, R, this.fixed) : v)) this.put(SAME);
       else {
         changed++;
         if (sets?.has(k) && Array.isArray(v)) this.set(v);
@@ -444,6 +443,10 @@ export class StateKeys extends WordWriter {
       }
     }
   }
+}
+
+function sameAsStart(start: Value, now: Value): boolean {
+  return start === now || (Array.isArray(start) && equal(start, now));
 }
 
 /** How many fields an object has (a copy keeps its original's; this only guards that). */

@@ -15,11 +15,19 @@ import { mergeable, type Member, type Symmetry } from './detect.js';
 export interface Twins {
   /** Threads of members whose steps a twin's steps stand for. */
   readonly skip: ReadonlySet<number>;
-  /** Object id → its place among twins (`group:Pn`): objects with the same place are interchangeable. */
-  readonly place: ReadonlyMap<number, string>;
-  /** A member's thread → its twin group (`class.group`): a swap within the group moves the thread. */
-  readonly groupOf: ReadonlyMap<number, string>;
+  /** Object id → its place among twins (`placeOf(group, n)`: the n-th object its member reaches): objects with the same place are interchangeable. */
+  readonly place: ReadonlyMap<number, number>;
+  /** A member's thread → its twin group (`groupOf(class, k)`): a swap within the group moves the thread. */
+  readonly groupOf: ReadonlyMap<number, number>;
 }
+
+// Groups and places as numbers, not text, as they are made for every state: a group is its class and its
+// number in the class, a place its group and the object's number in its member's reach (each below 2^16;
+// the products stay exact in a double).
+const SPAN = 65536;
+const groupCode = (cls: number, k: number): number => cls * SPAN + k;
+const placeCode = (group: number, n: number): number => group * SPAN + n;
+const groupOfPlace = (place: number): number => Math.floor(place / SPAN);
 
 /**
  * Whether a step of `thread` may treat objects `a` and `b` as one: they
@@ -29,7 +37,7 @@ export interface Twins {
 export function interchangeable(tw: Twins, thread: number, a: number, b: number): boolean {
   const p = tw.place.get(a);
   if (p === undefined || p !== tw.place.get(b)) return false;
-  return tw.groupOf.get(thread) !== p.slice(0, p.indexOf(':'));
+  return tw.groupOf.get(thread) !== groupOfPlace(p);
 }
 
 /**
@@ -366,8 +374,8 @@ class TwinSearch {
   /** Members with equal encodings that nothing leaked: the first of each group steps, its twins are skipped. */
   private group(): Twins | undefined {
     let skip: Set<number> | undefined;
-    const place = new Map<number, string>();
-    const groupOf = new Map<number, string>();
+    const place = new Map<number, number>();
+    const groupOf = new Map<number, number>();
     this.sym.classes.forEach((c, ci) => {
       const firstWith = new Map<string, number>();
       for (const m of c.members) {
@@ -379,8 +387,10 @@ class TwinSearch {
           group = firstWith.size;
           firstWith.set(e, group);
         } else (skip ??= new Set()).add(ti);
-        groupOf.set(ti, `${ci}.${group}`);
-        this.privates.get(m)!.forEach((id, n) => place.set(id, `${ci}.${group}:P${n}`));
+        const g = groupCode(ci, group);
+        groupOf.set(ti, g);
+        const own = this.privates.get(m)!;
+        for (let n = 0; n < own.length; n++) place.set(own[n]!, placeCode(g, n));
       }
     });
     return skip || place.size > 0 ? { skip: skip ?? new Set(), place, groupOf } : undefined;
