@@ -12,14 +12,15 @@ import { importerRace } from '../bench/generate.js';
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'lifespec-workers-'));
 const bin = join(dir, 'cli.mjs');
-// About a second in one thread on these machines: past the 0.4 s after which a search starts its workers.
-const spec = join(dir, 'race5.lspec');
+// Two to three seconds in one thread on these machines: well past the 0.4 s after which a search starts its
+// workers (the race of five importers came to take about that long alone).
+const spec = join(dir, 'race8.lspec');
 
 beforeAll(async () => {
   const { build } = await import('esbuild');
   const banner = "import { createRequire as __lifespecRequire } from 'node:module';\nconst require = __lifespecRequire(import.meta.url);";
   await build({ absWorkingDir: root, entryPoints: ['src/cli/bin.ts'], outfile: bin, bundle: true, platform: 'node', format: 'esm', target: 'node20', loader: { '.lspec': 'text' }, logLevel: 'silent', banner: { js: banner } });
-  writeFileSync(spec, importerRace(5));
+  writeFileSync(spec, importerRace(8));
 }, 60_000);
 
 function lifespec(...args: string[]) {
@@ -30,13 +31,13 @@ function lifespec(...args: string[]) {
 type Report = { scenarios: { timeMs: number; threads?: number; states: number }[] };
 
 test('two threads find what one finds, and say that two searched', () => {
-  const one = lifespec('run', '--format', 'json', '--workers', '1', 'race5.lspec');
-  const two = lifespec('run', '--format', 'json', '--workers', '2', 'race5.lspec');
+  const one = lifespec('run', '--format', 'json', '--workers', '1', 'race8.lspec');
+  const two = lifespec('run', '--format', 'json', '--workers', '2', 'race8.lspec');
   expect(one.status).toBe(0);
   expect(two.status).toBe(0);
   const a = JSON.parse(one.stdout) as Report;
   const b = JSON.parse(two.stdout) as Report;
-  expect(a.scenarios[0]!.states).toBe(1_495);
+  expect(a.scenarios[0]!.states).toBe(7_169);
   expect(a.scenarios[0]!.threads).toBeUndefined();
   expect(b.scenarios[0]!.threads).toBe(2);
   const plain = (r: Report) => ({ ...r, scenarios: r.scenarios.map(({ timeMs: _t, threads: _n, ...s }) => s) });
@@ -44,7 +45,7 @@ test('two threads find what one finds, and say that two searched', () => {
 }, 240_000);
 
 test('the text report names the threads in its figures', () => {
-  const two = lifespec('run', '--workers', '2', 'race5.lspec');
+  const two = lifespec('run', '--workers', '2', 'race8.lspec');
   expect(two.status).toBe(0);
-  expect(two.stdout).toMatch(/ok: holds in all 1,495 states \(1,495 states, 4,112 transitions, [\d.]+ m?s, 2 threads\)/);
+  expect(two.stdout).toMatch(/ok: holds in all 7,169 states \(7,169 states, 24,080 transitions, [\d.]+ m?s, 2 threads\)/);
 }, 120_000);
