@@ -10,7 +10,7 @@
  *   npm run bench:vs-spin [-- MAX_N [SECONDS]] [--family race|tag|kinds|detach|all]
  *                             [--range FAMILY=LO..HI] [--no-reduce] [--both]
  *                             [--workers N] [--spin-memory MB]
- *                             [--lifespec-memory MB] [--keep]
+ *                             [--lifespec-memory MB] [--live] [--keep]
  *
  * MAX_N (default 16) caps every family's range; SECONDS, the time limit of
  * each tool for each family and N, defaults to 120. `--family` picks one
@@ -29,7 +29,13 @@
  * where the peak is the largest `process.memoryUsage().heapUsed` seen by the
  * search's `heapBytes` sampler (every 256 looks) or at its end, and the
  * growth is that minus `heapUsed` right before the run, after a full GC.
- * Garbage not yet collected counts, so it is an upper bound.
+ * Garbage not yet collected counts, so it is an upper bound. `--live` adds
+ * what the search holds: each complete Lifespec row is run once more, in
+ * one thread and untimed, with a full collection each time the states pass
+ * another twentieth of the first run's count; "live B/state" is the largest
+ * heap left after one, less the heap before the run, divided by the states
+ * (the visited set, the paths, the frontier's worlds and the findings: what
+ * pan's figure counts for SPIN).
  *
  * SPIN is compiled as an exact, complete safety search: -DSAFETY (assertions
  * and invalid end states, no never claim), partial-order reduction on (SPIN's
@@ -88,7 +94,7 @@ const RANGES: Record<Family, { lo: number; hi: number }> = {
   detach: { lo: 2, hi: 8 },
 };
 const usage =
-  'usage: npm run bench:vs-spin [-- MAX_N [SECONDS]] [--family race|tag|kinds|detach|all] [--range FAMILY=LO..HI] [--no-reduce] [--both] [--workers N] [--spin-memory MB] [--lifespec-memory MB] [--keep]';
+  'usage: npm run bench:vs-spin [-- MAX_N [SECONDS]] [--family race|tag|kinds|detach|all] [--range FAMILY=LO..HI] [--no-reduce] [--both] [--workers N] [--spin-memory MB] [--lifespec-memory MB] [--live] [--keep]';
 
 // ---- arguments ---------------------------------------------------------------
 
@@ -97,6 +103,7 @@ const positional: string[] = [];
 let noReduce = false;
 let both = false;
 let keep = false;
+let live = false;
 let familyArg = 'all';
 let workers: number | undefined;
 let spinMemoryMb = Math.min(8192, Math.floor((totalmem() / 1024 / 1024) * 0.6));
@@ -110,6 +117,7 @@ for (let i = 0; i < argv.length; i++) {
   if (a === '--no-reduce') noReduce = true;
   else if (a === '--both') both = true;
   else if (a === '--keep') keep = true;
+  else if (a === '--live') live = true;
   else if (['--family', '--range', '--workers', '--spin-memory', '--lifespec-memory'].includes(opt)) {
     const [v, j] = value(a, opt, i);
     i = j;
@@ -206,6 +214,8 @@ interface Outcome {
   readonly violated?: string;
   /** SPIN only: the time of `./pan` alone. */
   readonly searchSeconds?: number;
+  /** Lifespec with `--live`: the live heap per state (see the header). */
+  readonly liveBytesPerState?: number;
   /** Memory per state stored, in bytes (see the header for what each tool's covers). */
   readonly bytesPerState?: number;
   /** Lifespec only: states per second of the search alone (its `timeMs`). */
@@ -268,6 +278,35 @@ async function runSpin(family: Family, n: number, dir: string, hashBits: number)
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/**
+ * The live heap per state of a search that completed with `states` states:
+ * run again in this thread, untimed, with a full collection each time the
+ * states pass another twentieth of `states`.
+ */
+function liveBytes(family: Family, n: number, reduce: boolean, states: number): number {
+  const { program } = check(familySpec(family, n), { uri: `${family}-${n}.lspec` });
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  let peak = 0;
+  let next = states / 20;
+  const [r] = explore(program, {
+    maxStates: Number.MAX_SAFE_INTEGER,
+    reduce,
+    ...(lifespecMemoryMb ? { maxMemoryMb: lifespecMemoryMb } : {}),
+    progressIntervalMs: 0,
+    onProgress: (p) => {
+      if (p.states < next) return;
+      next += states / 20;
+      gc();
+      peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+    },
+  }).scenarios;
+  gc();
+  peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+  if (r!.states !== states) throw new Error(`${family} N=${n}: the untimed run found ${r!.states} states, the timed one ${states}`);
+  return peak / states;
+}
+
 function runLifespec(family: Family, n: number, reduce: boolean): Outcome {
   const t0 = performance.now();
   const { program, diagnostics } = check(familySpec(family, n), { uri: `${family}-${n}.lspec` });
@@ -295,7 +334,7 @@ function runLifespec(family: Family, n: number, reduce: boolean): Outcome {
   heapBytes();
   const s = (performance.now() - t0) / 1000;
   const measured = { reductions: r!.reductions.map((x) => x.split(':')[0]!), bytesPerState: r!.states > 0 ? (peak - before) / r!.states : undefined, statesPerSecond: r!.timeMs > 0 ? (r!.states * 1000) / r!.timeMs : undefined };
-  if (r!.verdict === 'ok') return { states: r!.states, seconds: s, done: true, ...measured };
+  if (r!.verdict === 'ok') return { states: r!.states, seconds: s, done: true, ...measured, ...(live ? { liveBytesPerState: liveBytes(family, n, reduce, r!.states) } : {}) };
   if (r!.verdict === 'incomplete') {
     const reason = r!.incomplete?.reason ?? 'stopped';
     if (reason.startsWith('stopped at the time limit')) return { states: r!.states, seconds: s, done: false, stopped: 'time', ...measured };
@@ -326,6 +365,7 @@ function timeCell(o: Outcome | undefined, skipped: boolean): string {
 }
 
 const bytesCell = (o: Outcome | undefined) => (o?.bytesPerState === undefined ? '—' : fmtInt(o.bytesPerState));
+const liveCell = (o: Outcome | undefined) => (o?.liveBytesPerState === undefined ? '—' : fmtInt(o.liveBytesPerState));
 const rateCell = (o: Outcome | undefined) => (o?.statesPerSecond === undefined ? '—' : fmtInt(o.statesPerSecond));
 
 function ratioCell(spin: Outcome | undefined, ls: Outcome | undefined): string {
@@ -365,6 +405,7 @@ const columns = [
     { title: `Lifespec states${modeTag(m)}`, width: 15 },
     { title: `Lifespec time${modeTag(m)}`, width: 20 },
     { title: `Lifespec B/state${modeTag(m)}`, width: 16 },
+    ...(live ? [{ title: `live B/state${modeTag(m)}`, width: 12 }] : []),
     { title: `states/s${modeTag(m)}`, width: 8 },
     { title: `Lifespec/SPIN${modeTag(m)}`, width: 13 },
   ]),
@@ -391,6 +432,7 @@ console.log(`Lifespec: check + explore of familySpec(family, N), ${modes.map(lif
 console.log(`families: ${families.map((f) => `${f} N = ${ranges[f].lo}…${Math.min(ranges[f].hi, maxN)}`).join(', ')}`);
 console.log(`time limit: ${seconds} s per tool, family and N; times include generating and compiling (SPIN) and checking (Lifespec)`);
 console.log('B/state: SPIN, pan\'s "total actual memory usage" / states (hash table and DFS stack included); Lifespec, peak heap growth / states (heapUsed sampled by the search, garbage included)');
+if (live) console.log('live B/state: Lifespec, the largest heap left after a full GC (one each twentieth of the states, in a second, untimed, one-thread run) less the heap before, / states');
 console.log('states/s: Lifespec\'s states / its search time');
 console.log('');
 console.log(row(columns.map((c) => c.title)));
@@ -432,7 +474,7 @@ try {
         statesCell(spin),
         timeCell(spin, withSpin),
         bytesCell(spin),
-        ...ls.flatMap((o) => [statesCell(o), timeCell(o, true), bytesCell(o), rateCell(o), ratioCell(spin, o)]),
+        ...ls.flatMap((o) => [statesCell(o), timeCell(o, true), bytesCell(o), ...(live ? [liveCell(o)] : []), rateCell(o), ratioCell(spin, o)]),
         ...(checking ? [checkCell(n, spin, ls[modes.indexOf(false)])] : []),
       ];
       console.log(row(cells));
