@@ -216,7 +216,6 @@ export function arrangement(w: World, sym: Symmetry, orders: readonly (readonly 
     if (!order || order.every((v, i) => v === i)) continue;
     const c = sym.classes[ci]!;
     rootIndex ??= new Map(w.threads.map((t, i) => [t.root, i]));
-    const ident = (n: number) => Array.from({ length: n }, (_, i) => i);
     R ??= { threadAt: ident(w.threads.length), threadTo: ident(w.threads.length), driverAt: ident(w.fields.length), objectAt: ident(sym.fixed), objectTo: ident(sym.fixed), body: new Map(), name: new Map() };
     for (let slot = 0; slot < order.length; slot++) {
       const src = c.members[order[slot]!]!;
@@ -239,6 +238,13 @@ export function arrangement(w: World, sym: Symmetry, orders: readonly (readonly 
     }
   }
   return R;
+}
+
+/** 0, 1, … n - 1, by a loop: `Array.from` with a function costs several times more, and this runs for every key. */
+function ident(n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
 }
 
 /** The world with member `order[k]` of class `c` moved into slot k, as `symmetricKey` arranges it. */
