@@ -89,8 +89,6 @@ export interface SignatureMemo {
   readonly sig: string;
 }
 
-
-
 function rolesOf(program: CompiledProgram, d: number): Map<string, number> {
   const drv = program.drivers[d]!;
   const roles = new Map<string, number>();

@@ -22,8 +22,8 @@ export interface Twins {
 }
 
 // Groups and places as numbers, not text, as they are made for every state: a group is its class and its
-// number in the class, a place its group and the object's number in its member's reach (each below 2^16;
-// the products stay exact in a double).
+// number in the class, a place its group and the object's number in its member's reach (each kept below
+// 2^16, so no two share a code; the products stay exact in a double).
 const SPAN = 65536;
 const groupCode = (cls: number, k: number): number => cls * SPAN + k;
 const placeCode = (group: number, n: number): number => group * SPAN + n;
@@ -389,8 +389,9 @@ class TwinSearch {
         } else (skip ??= new Set()).add(ti);
         const g = groupCode(ci, group);
         groupOf.set(ti, g);
+        // Past the span, places would run into the next group's: such objects get none, which costs the saving only.
         const own = this.privates.get(m)!;
-        for (let n = 0; n < own.length; n++) place.set(own[n]!, placeCode(g, n));
+        if (group < SPAN) for (let n = 0; n < own.length && n < SPAN; n++) place.set(own[n]!, placeCode(g, n));
       }
     });
     return skip || place.size > 0 ? { skip: skip ?? new Set(), place, groupOf } : undefined;
