@@ -161,28 +161,30 @@ export function outsideMarks(w: World, sym: Symmetry, c: SymmetryClass, layout: 
     };
     w.fields[m.driver]!.forEach(claim);
   }
-  w.threads.forEach((t, ti) => {
-    if (sym.branches.has(t.root)) return;
-    t.frames.forEach((f, depth) => {
-      const at = `${ti}.${depth}`;
-      const note = (v: Value, slot: string): void => {
-        if (typeof v === 'string' && v.charCodeAt(0) === 35) {
-          const m = owner.get(refNumber(v));
-          if (m) mark(m, `${at}${slot};`);
-        } else if (Array.isArray(v)) v.forEach((x) => note(x, slot));
-      };
+  // Most values name nothing a member owns: a mark's text (frame `ti.depth`, slot `l3`, `r*`…) is made only for one that does.
+  const note = (v: Value, ti: number, depth: number, slot: string, k: number): void => {
+    if (typeof v === 'string' && v.charCodeAt(0) === 35) {
+      const m = owner.get(refNumber(v));
+      if (m) mark(m, `${ti}.${depth}${slot}${k < 0 ? '*' : k};`);
+    } else if (Array.isArray(v)) for (const x of v) note(x, ti, depth, slot, k);
+  };
+  for (let ti = 0; ti < w.threads.length; ti++) {
+    const t = w.threads[ti]!;
+    if (sym.branches.has(t.root)) continue;
+    for (let depth = 0; depth < t.frames.length; depth++) {
+      const f = t.frames[depth]!;
       if (f.k === 'c') {
         const b = sym.byBody.get(f.body);
-        if (b && marks.has(b[0])) mark(b[0], `${at}=${b[1]}:${f.pc};`);
-        f.locals.forEach((v, k) => note(v, `l${k}`));
-        f.stack.forEach((v, k) => note(v, `s${k}`));
+        if (b && marks.has(b[0])) mark(b[0], `${ti}.${depth}=${b[1]}:${f.pc};`);
+        for (let k = 0; k < f.locals.length; k++) note(f.locals[k]!, ti, depth, 'l', k);
+        for (let k = 0; k < f.stack.length; k++) note(f.stack[k]!, ti, depth, 's', k);
       } else {
         const from = layout.regs.get(f.prim) ?? f.regs.length;
-        f.regs.forEach((v, k) => note(v, k < from ? `r${k}` : 'r*'));
-        f.args.forEach((v, k) => note(v, `a${k}`));
+        for (let k = 0; k < f.regs.length; k++) note(f.regs[k]!, ti, depth, 'r', k < from ? k : -1);
+        for (let k = 0; k < f.args.length; k++) note(f.args[k]!, ti, depth, 'a', k);
       }
-    });
-  });
+    }
+  }
   return marks;
 }
 
