@@ -31,7 +31,7 @@ import type { SearchOptions } from './budget.js';
 import { Expander, type StateRecord } from './expansion.js';
 import { givenHandle, type FromWorker, type Handle, type RemoteState, type StartPool, type WorkerPool } from './pool.js';
 import type { ScenarioResult } from './result.js';
-import { exploreScenario, Search } from './search.js';
+import { exploreScenario, Search, type Entry } from './search.js';
 import { FingerprintSet, type SharedTable } from './visited.js';
 
 /** How long a search runs in this thread alone before it starts workers. */
@@ -50,6 +50,8 @@ const HERE = 1.25;
 const LOOK = 2048;
 /** States a worker may have expanded and the search not yet taken (their records are held here). */
 const MAX_PENDING = 8192;
+/** This thread's own states it may have expanded ahead, while it waited on a worker, and not yet taken. */
+const MAX_AHEAD = 1024;
 
 type WorldRef = World | Handle;
 type InfoRef = StepInfo | Handle;
@@ -68,6 +70,9 @@ export interface ParallelStats {
   pulled: number;
   /** Worker expansions of states found stale before the search took them. */
   wasted: number;
+  /** This thread's own states expanded ahead of their turn while it waited on a worker, and those of them taken again (the proviso's guess was wrong). */
+  ahead: number;
+  aheadAgain: number;
 }
 
 /** The error a worker reported, as the search in this thread would have thrown it (explore.ts: guarded names it). */
@@ -109,7 +114,7 @@ export function exploreScenarioParallel(program: CompiledProgram, natives: Nativ
 }
 
 class Parallel {
-  readonly stats: ParallelStats = { workers: 0, local: 0, remote: 0, again: 0, handed: 0, pulled: 0, wasted: 0 };
+  readonly stats: ParallelStats = { workers: 0, local: 0, remote: 0, again: 0, handed: 0, pulled: 0, wasted: 0, ahead: 0, aheadAgain: 0 };
   private pool: WorkerPool | undefined;
   private readonly search: Search<WorldRef, InfoRef>;
   private readonly visited = new FingerprintSet(true);
@@ -139,6 +144,11 @@ class Parallel {
   /** This thread's own states the look ahead has passed, and how many of them it has not taken yet. */
   private readonly mine = new WeakSet<World>();
   private here = 0;
+  /** The same states as entries, in the order the search takes them, from `mineAt` on not yet looked at for `expandAhead`. */
+  private mineQueue: Entry<WorldRef>[] = [];
+  private mineAt = 0;
+  /** Records of this thread's own states, expanded ahead of their turn while it waited. */
+  private readonly ahead = new Map<World, StateRecord<World, StepInfo>>();
   private replies = 0;
   private ready = 0;
   /** The worker's state whose record the search is taking. */
@@ -206,6 +216,7 @@ class Parallel {
   private expanded(world: WorldRef, kept: boolean): void {
     if (typeof world !== 'number') {
       if (this.mine.delete(world)) this.here--;
+      this.ahead.delete(world);
       return;
     }
     if (this.pulled.has(world)) {
@@ -304,6 +315,8 @@ class Parallel {
         const k = idlest();
         if (pending[k]! >= MAX_PENDING || !behind(inflight[k]!, this.here * HERE)) {
           this.mine.add(h);
+          this.mineQueue.push(e);
+          if (this.mineQueue.length > 2 * this.here + 1024) this.compactMine();
           this.here++;
           return true;
         }
@@ -351,7 +364,7 @@ class Parallel {
     }
     for (let rec = this.results.get(h); ; rec = this.results.get(h)) {
       if (rec) return rec;
-      this.drain(true);
+      this.wait();
     }
   }
 
@@ -359,8 +372,55 @@ class Parallel {
   private back(h: Handle): World {
     for (let w = this.pulled.get(h); ; w = this.pulled.get(h)) {
       if (w) return w;
-      this.drain(true);
+      this.wait();
     }
+  }
+
+  /** Takes what the workers have sent; if nothing has come, expands one of this thread's own states ahead, or, with none to expand, waits. */
+  private wait(): void {
+    const got = this.pool!.receive(false);
+    if (got) {
+      this.take(got.from, got.message);
+      this.drain(false);
+    } else if (!this.expandAhead()) this.drain(true);
+  }
+
+  /**
+   * Expands the next of this thread's own states in the search's order
+   * while the search waits on a worker, as a worker expands its states
+   * ahead: the record waits for its turn (`own`), and the proviso's guess,
+   * made against the visited set as it is now, is checked then.
+   */
+  private expandAhead(): boolean {
+    if (this.ahead.size >= MAX_AHEAD) return false;
+    const q = this.mineQueue;
+    while (this.mineAt < q.length) {
+      const e = q[this.mineAt++]!;
+      const w = e.w as World;
+      if (!this.mine.has(w) || this.ahead.has(w) || !this.search.fresh(e)) continue;
+      const rec = this.x.expand(w, this.search.isVisited);
+      // The successors come as one record reused for each: each is copied as it is taken.
+      this.ahead.set(w, { ...rec, successors: Array.from(rec.successors, (s) => ({ ...s })) });
+      this.stats.ahead++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Keeps of `mineQueue` the states not yet looked at and still to be taken: the rest would hold their worlds. */
+  private compactMine(): void {
+    this.mineQueue = this.mineQueue.slice(this.mineAt).filter((e) => this.mine.has(e.w as World));
+    this.mineAt = 0;
+  }
+
+  /** This thread's own state's record: the one expanded ahead if its proviso's guess holds, else expanded now. */
+  private own(w: World): StateRecord<World, StepInfo> {
+    const early = this.ahead.get(w);
+    if (early === undefined) return this.x.expand(w, this.search.isVisited);
+    this.ahead.delete(w);
+    if (early.ampleKey === undefined || !this.search.isVisited(early.ampleKey)) return early;
+    this.stats.aheadAgain++;
+    return this.x.expand(w, this.search.isVisited);
   }
 
   /** A worker's record for `h`, its proviso's guess checked: wrong, the state is expanded again against the table as it is now. */
@@ -383,7 +443,7 @@ class Parallel {
       let rec: StateRecord<WorldRef, InfoRef>;
       const w = e.w;
       if (typeof w !== 'number') {
-        rec = x.expand(w, search.isVisited);
+        rec = this.own(w);
         stats.local++;
       } else if (this.pulled.has(w)) {
         rec = x.expand(this.back(w), search.isVisited);
