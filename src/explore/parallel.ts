@@ -7,7 +7,8 @@
  * the order a search in one thread would. Workers (search-worker.ts) expand
  * states ahead of it: each holds the worlds of the states it made, and is
  * sent the ones of its own that come next in the frontier. This thread
- * expands its own states itself, when their turn comes, and moves states
+ * expands its own states itself, when their turn comes or, while it waits
+ * on a worker, ahead of it (`expandAhead`), and moves states
  * between itself and the workers, in batches, to keep the work even (`fill`). The result is the one a search in one
  * thread finds, for any number of workers: the same states, transitions,
  * findings and traces.
