@@ -115,13 +115,13 @@ export class CheckErrors extends Error {
   }
 }
 
-/** Rejects options that would silently mean something else (`maxStates: NaN` is no limit at all). */
 /** The models the program was checked against, unless the options name others. */
 function registryFor(program: Program, options: { readonly registry?: ModelRegistry }): ModelRegistry {
   const base = baseVocabulary(program.vocabulary);
   return options.registry ?? (base instanceof ModelRegistry ? base : builtins);
 }
 
+/** Rejects options that would silently mean something else (`maxStates: NaN` is no limit at all). */
 function validateOptions(o: ExploreOptions): void {
   const positive = (name: string, v: number | undefined, whole: boolean) => {
     if (v === undefined) return;

@@ -389,7 +389,7 @@ class Parallel {
   /**
    * Expands the next of this thread's own states in the search's order
    * while the search waits on a worker, as a worker expands its states
-   * ahead: the record waits for its turn (`own`), and the proviso's guess,
+   * ahead: the record waits for its turn (`recordOf`), and the proviso's guess,
    * made against the visited set as it is now, is checked then.
    */
   private expandAhead(): boolean {
@@ -415,7 +415,7 @@ class Parallel {
   }
 
   /** This thread's own state's record: the one expanded ahead if its proviso's guess holds, else expanded now. */
-  private own(w: World): StateRecord<World, StepInfo> {
+  private recordOf(w: World): StateRecord<World, StepInfo> {
     const early = this.ahead.get(w);
     if (early === undefined) return this.x.expand(w, this.search.isVisited);
     this.ahead.delete(w);
@@ -444,7 +444,7 @@ class Parallel {
       let rec: StateRecord<WorldRef, InfoRef>;
       const w = e.w;
       if (typeof w !== 'number') {
-        rec = this.own(w);
+        rec = this.recordOf(w);
         stats.local++;
       } else if (this.pulled.has(w)) {
         rec = x.expand(this.back(w), search.isVisited);

@@ -3,8 +3,9 @@
  * driver's state, and what the constraint monitors remember. Plain data,
  * immutable by convention: a step works on a copy made by `cloneWorld`, so
  * the explorer can keep states, compare and replay them (its canonical
- * encoding is explore/key.ts). Objects are the exception enforced, not
- * conventional: a copy shares them, frozen, until a step writes one (`own`).
+ * encoding is explore/key.ts). Objects and driver states are the exception
+ * enforced, not conventional: a copy shares them, frozen, until a step
+ * writes one (`own`, `ownFields`).
  */
 import { equal, type Value } from './values.js';
 

@@ -9,7 +9,7 @@ import type { Value } from '../../runtime/values.js';
 import type { Obj, World } from '../../runtime/world.js';
 import { refNumber, renameWorld, WordWriter, worldKey, type KeyLayout, type Renaming } from '../key.js';
 import { plain } from '../deadfields.js';
-import { mergeable, type Member, type Symmetry, type SymmetryClass } from './detect.js';
+import { mergeable, type Member, type SignatureMemo, type Symmetry, type SymmetryClass } from './detect.js';
 
 /**
  * A member's own parts (plain values of its dead fields left out), with
@@ -20,16 +20,16 @@ import { mergeable, type Member, type Symmetry, type SymmetryClass } from './det
  */
 export function signature(w: World, m: Member, sym: Symmetry, out: WordWriter = sym.signatures): string {
   const fs = w.fields[m.driver]!;
-  const ti = w.threads.findIndex((t) => t.root === m.branch);
-  const thread = ti < 0 ? undefined : w.threads[ti];
+  const thread = w.threads.find((t) => t.root === m.branch);
   const dev = w.objects[m.device]!;
   let armed = 0;
   for (const a of w.armed) if (a[0] === m.device) armed++;
   const bound = w.bindings[m.driver] !== null;
   const memo = sym.memo[m.driver];
-  if (memo && memo.fields === fs && memo.thread === thread && memo.device === dev && memo.armed === armed && memo.bound === bound && sameObjects(w, memo.refs, memo.seen)) return memo.sig;
+  if (memo && memo.fields === fs && memo.thread === thread && memo.device === dev && memo.armed === armed && memo.bound === bound && sameObjects(w, memo)) return memo.sig;
   const refs: number[] = [];
-  const seen: string[] = [];
+  const kinds: (string | undefined)[] = [];
+  const alive: boolean[] = [];
   out.reset();
   const abs = (v: Value): void => {
     if (typeof v === 'string') {
@@ -38,7 +38,8 @@ export function signature(w: World, m: Member, sym: Symmetry, out: WordWriter = 
         const id = refNumber(v);
         const o = w.objects[id];
         refs.push(id);
-        seen.push(o === undefined ? '' : o.alive ? `+${o.kind}` : `-${o.kind}`);
+        kinds.push(o?.kind);
+        alive.push(o?.alive === true);
         out.put(SIG_REF);
         out.str(o?.kind ?? '');
         out.put(o?.alive ? 1 : 0);
@@ -105,16 +106,16 @@ export function signature(w: World, m: Member, sym: Symmetry, out: WordWriter = 
   out.put(SIG_ARMED);
   out.put(armed);
   const sig = out.hash();
-  sym.memo[m.driver] = { fields: fs, thread, device: dev, armed, bound, refs, seen, sig };
+  sym.memo[m.driver] = { fields: fs, thread, device: dev, armed, bound, refs, kinds, alive, sig };
   return sig;
 }
 
-/** Whether the objects `refs` name are of the kinds and as alive as `seen` says (what a signature writes of them). */
-function sameObjects(w: World, refs: readonly number[], seen: readonly string[]): boolean {
+/** Whether the objects a memo's signature named are of the kinds and as alive as they were (what a signature writes of them). */
+function sameObjects(w: World, memo: SignatureMemo): boolean {
+  const { refs, kinds, alive } = memo;
   for (let i = 0; i < refs.length; i++) {
     const o = w.objects[refs[i]!];
-    const s = seen[i]!;
-    if (o === undefined ? s !== '' : s.charCodeAt(0) !== (o.alive ? 43 : 45) || s.length !== o.kind.length + 1 || !s.endsWith(o.kind)) return false;
+    if (o?.kind !== kinds[i] || (o?.alive === true) !== alive[i]) return false;
   }
   return true;
 }

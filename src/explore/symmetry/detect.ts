@@ -83,9 +83,10 @@ export interface SignatureMemo {
   readonly device: Obj;
   readonly armed: number;
   readonly bound: boolean;
-  /** The objects its references named, by id, and what it wrote of each: `+kind` alive, `-kind` ended, empty for none. */
+  /** The objects its references named, by id, and what it wrote of each: its kind (none for no object) and whether it was alive. */
   readonly refs: readonly number[];
-  readonly seen: readonly string[];
+  readonly kinds: readonly (string | undefined)[];
+  readonly alive: readonly boolean[];
   readonly sig: string;
 }
 

@@ -15,9 +15,9 @@ import { mergeable, type Member, type Symmetry } from './detect.js';
 export interface Twins {
   /** Threads of members whose steps a twin's steps stand for. */
   readonly skip: ReadonlySet<number>;
-  /** Object id → its place among twins (`placeOf(group, n)`: the n-th object its member reaches): objects with the same place are interchangeable. */
+  /** Object id → its place among twins (`placeCode(group, n)`: the n-th object its member reaches): objects with the same place are interchangeable. */
   readonly place: ReadonlyMap<number, number>;
-  /** A member's thread → its twin group (`groupOf(class, k)`): a swap within the group moves the thread. */
+  /** A member's thread → its twin group (`groupCode(class, k)`): a swap within the group moves the thread. */
   readonly groupOf: ReadonlyMap<number, number>;
 }
 
