@@ -200,8 +200,12 @@ export const taskWork: ThreadGate = {
   blocked(w, t) {
     const th = w.threads[t]!;
     if (th.frames.length !== 1 || th.label.startsWith(FPUT)) return undefined;
-    const pending = w.threads.find((u) => !u.done && u.label.startsWith(FPUT) && u.frames[0]?.k === 'n' && u.frames[0].regs[1] === t);
-    return pending ? `its deferred release on ${pending.label} (task_work on the return to user space)` : undefined;
+    // A loop, not `find`: every thread's every look at whether it can step asks this.
+    for (const u of w.threads) {
+      const f = u.frames[0];
+      if (!u.done && f?.k === 'n' && f.regs[1] === t && u.label.startsWith(FPUT)) return `its deferred release on ${u.label} (task_work on the return to user space)`;
+    }
+    return undefined;
   },
 };
 

@@ -226,12 +226,14 @@ const nonReentrant: ThreadGate = {
     if (!th.label.startsWith(WORKER) || th.frames.length !== 1) return undefined;
     const f = th.frames[0]!;
     if (f.k !== 'c' || !f.entry) return undefined;
-    const running = w.threads.find((u, i) => {
-      if (i === t || u.done || !isWorker(w, i, th.root)) return false;
+    // A loop, not `find`: every thread's every look at whether it can step asks this.
+    for (let i = 0; i < w.threads.length; i++) {
+      const u = w.threads[i]!;
+      if (i === t || u.done || !isWorker(w, i, th.root)) continue;
       const g = u.frames[0];
-      return g?.k === 'c' && g.locals[0] === f.locals[0] && !(u.frames.length === 1 && g.entry);
-    });
-    return running ? `the run of the same work item on ${running.label} to finish` : undefined;
+      if (g?.k === 'c' && g.locals[0] === f.locals[0] && !(u.frames.length === 1 && g.entry)) return `the run of the same work item on ${u.label} to finish`;
+    }
+    return undefined;
   },
 };
 

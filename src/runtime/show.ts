@@ -32,3 +32,21 @@ export function showValue(w: World, natives: Natives, v: Value): string {
 export function lineArgs(program: { readonly drivers: readonly { readonly name: string }[] }, name: string, args: readonly Value[]): readonly Value[] {
   return name.startsWith('@') ? args.map((a) => (typeof a === 'number' ? `&${program.drivers[a]?.name ?? a}` : a)) : args;
 }
+
+/** A call of a body (an action, a callback's entry, a primitive) as traces show it: `name(args)`. */
+export function bodyLine(name: string, args: readonly Value[], show: (v: Value) => string): string {
+  let s = `${name}(`;
+  for (let i = 0; i < args.length; i++) s += i === 0 ? show(args[i]!) : `, ${show(args[i]!)}`;
+  return `${s})`;
+}
+
+/** A primitive call as traces show it; scenario steps (`@bind`) as their scenario line: `bind vfio_pci`. */
+export function callLine(program: { readonly drivers: readonly { readonly name: string }[] }, name: string, args: readonly Value[], show: (v: Value) => string): string {
+  if (!name.startsWith('@')) return bodyLine(name, args, show);
+  return `${name.slice(1)} ${args.map((a) => (typeof a === 'number' ? program.drivers[a]?.name : show(a))).join(' ')}`;
+}
+
+/** A primitive's call as `StepInfo.call` records it (for replays under `detail`). */
+export function callRecord(program: { readonly drivers: readonly { readonly name: string }[] }, name: string, args: readonly Value[]): { name: string; args: readonly Value[] } {
+  return { name: name.replace(/^@/, ''), args: lineArgs(program, name, args) };
+}

@@ -11,7 +11,7 @@ import { MAX_DEPTH, MAX_STEP_INSTRUCTIONS, NO_OBJECTS, type StepOutcome } from '
 import type { CallResult, KindImpl, ModelContext, Natives, NativeResult, PrimitiveImpl, Violation } from './natives.js';
 import { execPure, opsSlot, overflowOf } from './pure.js';
 import { execObjectOp } from './step-objects.js';
-import { lineArgs } from './show.js';
+import { bodyLine, callLine, callRecord } from './show.js';
 import { equal, errno, errnoName, isErrno, isOpsRef, isRef, ref, refId, type Value } from './values.js';
 import { own, ownFields, type CodeFrame, type Frame, type NativeFrame, type Obj, type World } from './world.js';
 
@@ -186,7 +186,7 @@ export class Step implements ModelContext {
   private call?: { name: string; args: readonly Value[]; result?: string }; // StepInfo.call, under `detail`
 
   /** Native frames whose call is this step's visible operation or was made within it. */
-  private readonly startedHere = new Set<NativeFrame>();
+  private startedHere: Set<NativeFrame> | undefined;
 
   /** @internal for step-objects.ts */ noteResult(s: string): void {
     if (this.text !== '' && !this.text.includes(' → ') && !this.text.includes(' · ')) {
@@ -217,7 +217,7 @@ export class Step implements ModelContext {
         this.local = false;
         f.waiting = false;
         const body = this.program.bodies[f.body]!;
-        this.describe(f.phase === 0 ? this.callText(f.prim, f.args) : `${this.callText(f.prim, f.args)} resumes`, body.uri, f.at, { name: f.prim.replace(/^@/, ''), args: lineArgs(this.program, f.prim, f.args) });
+        if (this.text === '') this.describe(f.phase === 0 ? this.callText(f.prim, f.args) : `${this.callText(f.prim, f.args)} resumes`, body.uri, f.at, this.m.detail ? callRecord(this.program, f.prim, f.args) : undefined);
         this.handle(f, this.impl(f.prim).resume!(this, f, { ok: null }));
         continue;
       }
@@ -227,7 +227,7 @@ export class Step implements ModelContext {
         f.entry = false;
         const body = this.program.bodies[f.body]!;
         const args = f.locals.slice(0, body.params);
-        this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, body.uri, body.at, { name: body.name, args });
+        if (this.text === '') this.describe(bodyLine(body.name, args, (v) => this.show(v)), body.uri, body.at, this.m.detail ? { name: body.name, args } : undefined);
         this.event(body.name, args, undefined);
         continue;
       }
@@ -351,7 +351,7 @@ export class Step implements ModelContext {
       case 'lock': {
         const mx = st.pop() ?? null;
         const o = this.obj(mx);
-        this.describe(`lock ${this.show(mx)}`, uri, ins.at, { name: 'lock', args: [mx] });
+        if (this.text === '') this.describe(`lock ${this.show(mx)}`, uri, ins.at, this.m.detail ? { name: 'lock', args: [mx] } : undefined);
         if (!o) {
           this.fatalAt(ins, uri, 'model.null_deref', `\`lock\` of ${this.show(mx)}`);
           return;
@@ -407,7 +407,7 @@ export class Step implements ModelContext {
         const args = st.splice(st.length - ins.argc, ins.argc);
         f.pc++;
         const body = this.program.bodies[ins.body]!;
-        this.describe(`${body.name}(${args.map((a) => this.show(a)).join(', ')})`, uri, ins.at, { name: body.name, args });
+        if (this.text === '') this.describe(bodyLine(body.name, args, (v) => this.show(v)), uri, ins.at, this.m.detail ? { name: body.name, args } : undefined);
         this.event(body.name, args, undefined);
         // A `fails E` point: the call fails so before the body runs (it is still the action's event).
         const e = this.faultPoint(ins.body);
@@ -503,8 +503,8 @@ export class Step implements ModelContext {
     const impl = this.impl(name);
     name = impl.sig.name;
     const frame: NativeFrame = { k: 'n', prim: impl.sig.name, args, phase: 0, regs: [], tr, at, body, waiting: false };
-    this.startedHere.add(frame);
-    this.describe(this.callText(name, args), uri, at, { name: name.replace(/^@/, ''), args: lineArgs(this.program, name, args) });
+    (this.startedHere ??= new Set()).add(frame);
+    if (this.text === '') this.describe(this.callText(name, args), uri, at, this.m.detail ? callRecord(this.program, name, args) : undefined);
     this.world.threads[this.thread]!.frames.push(frame);
     if (!name.startsWith('@')) this.m.monitor.onEvent(this, impl.sig.name, args, undefined);
     // Under `faults on`, a primitive that can fail where the kernel's can is explored failing too.
@@ -519,10 +519,8 @@ export class Step implements ModelContext {
     this.handle(frame, impl.start(this, args, frame));
   }
 
-  /** A primitive call as traces show it; scenario steps (`@bind`) as their scenario line: `bind vfio_pci`. */
   private callText(name: string, args: readonly Value[]): string {
-    if (!name.startsWith('@')) return `${name}(${args.map((a) => this.show(a)).join(', ')})`;
-    return `${name.slice(1)} ${args.map((a) => (typeof a === 'number' ? this.program.drivers[a]?.name : this.show(a))).join(' ')}`;
+    return callLine(this.program, name, args, (v) => this.show(v));
   }
 
   /** Applies how a native frame's step ended. */
@@ -537,10 +535,12 @@ export class Step implements ModelContext {
         const impl = this.m.natives.primitive(frame.prim);
         const result = r.k === 'fail' ? errnoName(r.e) : r.v !== null || impl?.sig.returns.k !== 'void' ? this.show(r.v) : undefined;
         if (result !== undefined) {
-          const call = this.callText(frame.prim, frame.args);
-          if (this.startedHere.has(frame)) this.noteResult(result);
-          else if (this.text === `${call} resumes`) this.text += ` → ${result}`;
-          else this.text += ` · ${call} → ${result}`;
+          if (this.startedHere?.has(frame)) this.noteResult(result);
+          else {
+            const call = this.callText(frame.prim, frame.args);
+            if (this.text === `${call} resumes`) this.text += ` → ${result}`;
+            else this.text += ` · ${call} → ${result}`;
+          }
         }
         this.deliver(r.k === 'ret' ? { ok: r.v } : { fail: r.e }, frame.tr);
         return;
