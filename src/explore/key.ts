@@ -9,6 +9,7 @@ import type { CompiledProgram } from '../runtime/compiled.js';
 import type { Natives } from '../runtime/natives.js';
 import { equal, type Value } from '../runtime/values.js';
 import type { Frame, Obj, World } from '../runtime/world.js';
+import { compareRuns, runLength, SortedKeys, WordWriter } from './words.js';
 import { builtinOnly, deadFields, deadIn, flowLiveness, liveNow, plain, type DeadFields, type FlowLiveness } from './deadfields.js';
 
 /**
@@ -82,7 +83,6 @@ const FALSE = 3;
 const INT = 4; // + the value: an integer that fits 32 bits
 const NUM = 5; // + a string token: any other number, as text
 const REF = 6; // + the object's number
-const STR = 7; // + its length, + its UTF-16 units two to a word
 const OPEN = 8;
 const CLOSE = 9;
 const SET = 10; // + the number of elements, each a run of tokens, in sorted order
@@ -97,59 +97,6 @@ const OBJECT = 18; // + alive; then a made object's kind; then its fields
 const UNCHANGED = 19; // a fixed object as it was at the start (dead fields aside)
 
 /**
- * A sequence of 32-bit words in a buffer that is reused, and its 64-bit
- * fingerprint: what state keys and the symmetry reduction's member
- * signatures are written as, so neither builds a string to compare.
- */
-export class WordWriter {
-  protected words = new Uint32Array(1024);
-  protected n = 0;
-
-  /** Starts a new sequence. */
-  reset(): void {
-    this.n = 0;
-  }
-
-  put(x: number): void {
-    if (this.n === this.words.length) {
-      const more = new Uint32Array(this.words.length * 2);
-      more.set(this.words);
-      this.words = more;
-    }
-    this.words[this.n++] = x;
-  }
-
-  /** A string, as a token: its tag, its length, its UTF-16 units two to a word. */
-  str(s: string): void {
-    this.put(STR);
-    this.put(s.length);
-    for (let i = 0; i < s.length; i += 2) this.put(s.charCodeAt(i) | ((i + 1 < s.length ? s.charCodeAt(i + 1) : 0) << 16));
-  }
-
-  /**
-   * The 64-bit fingerprint of the words, as four UTF-16 units: two lanes of
-   * MurmurHash3's 32-bit mixing, with their own seeds and rotations, each
-   * finished with its avalanche.
-   */
-  hash(): string {
-    const words = this.words;
-    let h1 = 0x9747b28c;
-    let h2 = 0x5bd1e995;
-    for (let i = 0; i < this.n; i++) {
-      let k = Math.imul(words[i]!, 0xcc9e2d51);
-      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-      h1 ^= k;
-      h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
-      h2 ^= Math.imul((k << 11) | (k >>> 21), 0x85ebca6b);
-      h2 = (Math.imul((h2 << 17) | (h2 >>> 15), 9) + 0x38495ab5) | 0;
-    }
-    h1 = fmix(h1 ^ this.n);
-    h2 = fmix(h2 ^ (this.n * 3));
-    return String.fromCharCode(h1 & 0xffff, h1 >>> 16, h2 & 0xffff, h2 >>> 16);
-  }
-}
-
-/**
  * Writes the canonical keys of states: equal keys mean states that behave
  * the same. One writer serves one search: it keeps the words of the key it
  * is writing in a buffer it reuses, so a key costs no allocation but its
@@ -158,6 +105,11 @@ export class WordWriter {
  * visited set that keeps 12 bytes a state instead of the key (visited.ts).
  */
 export class StateKeys extends WordWriter {
+  /** The sorted names of the providers and of the monitors' memories: the same in every state of a run, so sorted once. */
+  private readonly providerKeys = new SortedKeys();
+  private readonly memKeys = new SortedKeys();
+  /** One memory's tuples, parsed; reused. */
+  private readonly parsed: Value[] = [];
   /** Monitor memory tuples, parsed once each: a state's tuples are the same strings as its parent's. */
   private readonly tuples = new Map<string, Value>();
   // The state being encoded, and its renumbering: object id → its new number plus one (0: not yet numbered).
@@ -168,6 +120,9 @@ export class StateKeys extends WordWriter {
   private layout: KeyLayout = ORDERED;
   /** Where each element of the set being sorted starts; reused, as sets are small and many. */
   private scratch = new Uint32Array(64);
+  /** The order of a set's elements, and a copy of their words, while it is sorted; reused. */
+  private runOrder = new Int32Array(64);
+  private runCopy = new Uint32Array(256);
 
   /**
    * The key of `w` in full. Objects made during a run are renumbered in the
@@ -253,27 +208,36 @@ export class StateKeys extends WordWriter {
     const words = this.words;
     const first = starts[0]!;
     const end = this.n;
-    const len = (i: number) => (i + 1 < count ? starts[i + 1]! : end) - starts[i]!;
-    const less = (a: number, b: number): number => {
-      const la = len(a);
-      const lb = len(b);
-      for (let i = 0; i < la && i < lb; i++) {
-        const d = words[starts[a]! + i]! - words[starts[b]! + i]!;
-        if (d !== 0) return d;
-      }
-      return la - lb;
-    };
+    // Plain functions, not closures: a state's key sorts tens of sets, and closures are allocations.
     // Elements are mostly references, already in order: check before sorting.
     let sorted = true;
-    for (let i = 1; i < count && sorted; i++) sorted = less(i - 1, i) <= 0;
+    for (let i = 1; i < count && sorted; i++) sorted = compareRuns(words, starts, count, end, i - 1, i) <= 0;
     if (sorted) return;
-    const runs = Array.from({ length: count }, (_, i) => i).sort(less);
-    const copy = words.slice(first, end);
+    // Sets are small: an insertion sort into a reused buffer allocates nothing; a large one goes to Array sort.
+    let runs: ArrayLike<number>;
+    if (count <= 32) {
+      if (this.runOrder.length < count) this.runOrder = new Int32Array(count * 2);
+      const order = this.runOrder;
+      for (let i = 0; i < count; i++) {
+        let j = i;
+        while (j > 0 && compareRuns(words, starts, count, end, order[j - 1]!, i) > 0) {
+          order[j] = order[j - 1]!;
+          j--;
+        }
+        order[j] = i;
+      }
+      runs = order;
+    } else runs = Array.from({ length: count }, (_, i) => i).sort((a, b) => compareRuns(words, starts, count, end, a, b));
+    if (this.runCopy.length < end - first) this.runCopy = new Uint32Array((end - first) * 2);
+    const copy = this.runCopy;
+    for (let i = first; i < end; i++) copy[i - first] = words[i]!;
     let at = first;
-    for (const r of runs) {
-      const s = starts[r]! - first;
-      words.set(copy.subarray(s, s + len(r)), at);
-      at += len(r);
+    for (let r = 0; r < count; r++) {
+      const run = runs[r]!;
+      const s = starts[run]! - first;
+      const l = runLength(starts, count, end, run);
+      for (let i = 0; i < l; i++) words[at + i] = copy[s + i]!;
+      at += l;
     }
   }
 
@@ -344,7 +308,7 @@ export class StateKeys extends WordWriter {
     }
     this.put(PART);
     this.put(3);
-    for (const k of Object.keys(w.providers).sort()) this.enc(w.providers[k]);
+    for (const k of this.providerKeys.of(w.providers)) this.enc(w.providers[k]);
     this.put(PART);
     this.put(4);
     for (let i = 0; i < w.threads.length; i++) {
@@ -389,17 +353,19 @@ export class StateKeys extends WordWriter {
     }
     this.put(PART);
     this.put(6 | (w.faults ? 8 : 0) | (w.halted ? 16 : 0));
-    for (const k of Object.keys(w.mem).sort()) {
+    const parsed = this.parsed;
+    for (const k of this.memKeys.of(w.mem)) {
       const ts = w.mem[k]!;
-      const parsed = ts.map((t) => {
+      parsed.length = 0;
+      for (const t of ts) {
         let v = this.tuples.get(t);
         if (v === undefined) {
           if (this.tuples.size > 100_000) this.tuples.clear();
           v = JSON.parse(t) as Value;
           this.tuples.set(t, v);
         }
-        return v;
-      });
+        parsed.push(v);
+      }
       this.set(parsed);
     }
 
@@ -424,24 +390,27 @@ export class StateKeys extends WordWriter {
         this.put(UNCHANGED);
       }
     }
-    let next = 0;
-    const drain = () => {
-      for (; next < order.length; next++) {
-        const o = w.objects[order[next]!]!;
-        this.put(OBJECT);
-        this.put(o.alive ? 1 : 0);
-        this.str(o.kind);
-        this.fieldsOf(o);
-      }
-    };
-    drain();
+    let next = this.drain(w, 0);
     // Live objects nothing refers to still count (`count(kind)`, lifetime rules).
     for (let id = fixed; id < w.objects.length; id++) {
       if (w.objects[id]!.alive && this.rename[id] === 0) {
         this.see(id);
-        drain();
+        next = this.drain(w, next);
       }
     }
+  }
+
+  /** Writes the objects numbered from `next` on, numbering those they reach; returns where it stopped. */
+  private drain(w: World, next: number): number {
+    const order = this.order;
+    for (; next < order.length; next++) {
+      const o = w.objects[order[next]!]!;
+      this.put(OBJECT);
+      this.put(o.alive ? 1 : 0);
+      this.str(o.kind);
+      this.fieldsOf(o);
+    }
+    return next;
   }
 }
 
@@ -454,16 +423,6 @@ function fieldCount(o: Obj): number {
   let n = 0;
   for (const _ in o.f) n++;
   return n;
-}
-
-/** MurmurHash3's finishing avalanche of a 32-bit lane. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**

@@ -12,7 +12,7 @@
  * (`collisionProbability`), computed as TLC computes its "optimistic"
  * estimate, and `exact` keeps whole keys for a run that must not take it.
  */
-import { WordWriter } from './key.js';
+import { WordWriter } from './words.js';
 
 /** What the visited set says about the key it was asked for. */
 export interface VisitedSet {

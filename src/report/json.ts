@@ -1,7 +1,7 @@
 /** Exploration results as tools read them: the JSON of docs/trace-format.md, typed. */
 import type { Program } from '../semantics/program.js';
 import type { Bound, DeadlockReport, ScenarioResult, Simulation, TraceStep, ViolationReport } from '../explore/result.js';
-import { WordWriter } from '../explore/key.js';
+import { WordWriter } from '../explore/words.js';
 import { locate, type Sources } from './positions.js';
 import type { ReportOptions } from './text.js';
 

@@ -7,7 +7,8 @@
 import type { CompiledProgram } from '../../runtime/compiled.js';
 import type { Value } from '../../runtime/values.js';
 import type { Obj, World } from '../../runtime/world.js';
-import { refNumber, renameWorld, WordWriter, worldKey, type KeyLayout, type Renaming } from '../key.js';
+import { refNumber, renameWorld, worldKey, type KeyLayout, type Renaming } from '../key.js';
+import { WordWriter } from '../words.js';
 import { plain } from '../deadfields.js';
 import { mergeable, type Member, type SignatureMemo, type Symmetry, type SymmetryClass } from './detect.js';
 

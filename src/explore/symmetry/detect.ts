@@ -19,7 +19,8 @@ import type { CompiledProgram, ScenarioRt } from '../../runtime/compiled.js';
 import type { Value } from '../../runtime/values.js';
 import type { Obj, Thread, World } from '../../runtime/world.js';
 import { blankDeadStores, isDeadField, plain, type DeadFields } from '../deadfields.js';
-import { refNumber, WordWriter, type KeyLayout } from '../key.js';
+import { refNumber, type KeyLayout } from '../key.js';
+import { WordWriter } from '../words.js';
 
 export interface Member {
   readonly driver: number;
