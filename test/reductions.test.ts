@@ -13,7 +13,7 @@ import { initialWorld } from '../src/runtime/initial.js';
 import { Machine } from '../src/runtime/machine.js';
 import { Monitor } from '../src/runtime/monitor.js';
 import type { World } from '../src/runtime/world.js';
-import { keyLayout, worldKey } from '../src/explore/key.js';
+import { keyLayout, keyNames, StateKeys, worldKey } from '../src/explore/key.js';
 import { permute, signature, symmetricKey } from '../src/explore/symmetry/canonical.js';
 import { detectSymmetry, mergeable } from '../src/explore/symmetry/detect.js';
 import { interchangeable, twins, type Twins } from '../src/explore/symmetry/twins.js';
@@ -277,5 +277,36 @@ scenario s {
     const [off] = outcome(text, false);
     expect(off!.traces).toEqual(['c: 3']);
     expect(on!.traces).toEqual(off!.traces);
+  });
+});
+
+describe('state keys', () => {
+  test('names written as numbers tell states apart exactly as their characters do', () => {
+    // Every state of the race, keyed with and without the program's names: the same partition.
+    const race = raceStates(lockedImporters(3));
+    const registry = defaultRegistry();
+    const named = new StateKeys(keyNames(registry, race.compiled));
+    const plainKeys = new StateKeys();
+    const byName = new Map<string, string>();
+    const byChars = new Map<string, string>();
+    let shorter = 0;
+    for (const w of race.states) {
+      const a = named.exact(w, race.sym.fixed, race.layout);
+      const b = plainKeys.exact(w, race.sym.fixed, race.layout);
+      if (a.length < b.length) shorter++;
+      expect(byName.get(a) ?? b).toBe(b);
+      expect(byChars.get(b) ?? a).toBe(a);
+      byName.set(a, b);
+      byChars.set(b, a);
+    }
+    expect(byName.size).toBe(race.states.length);
+    expect(shorter).toBeGreaterThan(race.states.length * 0.99);
+    // A state and its copy whose ops table is another driver's: two names, two keys.
+    const w = race.states.find((s) => s.objects.some((o) => Object.values(o.f).includes('&importer1.iops')))!;
+    const at = w.objects.findIndex((o) => Object.values(o.f).includes('&importer1.iops'));
+    const o = w.objects[at]!;
+    const f = Object.fromEntries(Object.entries(o.f).map(([k, v]) => [k, v === '&importer1.iops' ? '&importer2.iops' : v]));
+    const other = { ...w, objects: w.objects.map((x, i) => (i === at ? { ...o, f } : x)) };
+    expect(named.exact(other, race.sym.fixed, race.layout)).not.toBe(named.exact(w, race.sym.fixed, race.layout));
   });
 });

@@ -13,7 +13,7 @@ import { Monitor } from '../runtime/monitor.js';
 import type { Natives } from '../runtime/natives.js';
 import type { World } from '../runtime/world.js';
 import type { SearchOptions } from './budget.js';
-import { keyLayout, StateKeys, type KeyLayout } from './key.js';
+import { keyLayout, keyNames, StateKeys, type KeyLayout } from './key.js';
 import { endOfRun, unanswered } from './run-end.js';
 import { owed, Successors, type Successor } from './successors.js';
 import { symmetricKey } from './symmetry/canonical.js';
@@ -84,7 +84,7 @@ export class Expander {
     const unmerged = program.bodies.some((b) => b.code.some((i) => i.op === 'prim' && natives.primitive(i.name)?.unmerged === true));
     const symmetry = (this.symmetry = options.reduce === false || unmerged ? undefined : detectSymmetry(program, scenario, w0, layout));
     // One key writer per expander; a fingerprint of each key unless whole keys are asked for.
-    const keys = new StateKeys();
+    const keys = new StateKeys(keyNames(natives, program));
     const write = options.exact ? keys.exact.bind(keys) : keys.fingerprint.bind(keys);
     this.keyOf = symmetry ? (w: World) => symmetricKey(w, program, symmetry, layout, write) : (w: World) => write(w, fixed, layout, w0.objects);
     this.successors = new Successors(this.machine, program, layout, this.keyOf, symmetry, options.reduce !== false);

@@ -72,6 +72,27 @@ export function keyLayout(natives: Natives, program?: CompiledProgram): KeyLayou
   return { fields, regs, threadFields, ...(dead ? { dead } : {}), ...(flow ? { flow } : {}) };
 }
 
+/**
+ * The strings a program's states are full of, numbered in a fixed order:
+ * the models' kinds and primitives, and each driver's name as values hold it
+ * (`"driver`, `&driver`, `&driver.table`). A third of a key's words were
+ * these strings' characters.
+ */
+export function keyNames(natives: Natives, program: CompiledProgram): ReadonlyMap<string, number> {
+  const names = new Map<string, number>();
+  const add = (s: string): void => {
+    if (!names.has(s)) names.set(s, names.size);
+  };
+  for (const k of natives.kindImpls) add(k.name);
+  for (const p of natives.primitiveImpls) add(p.sig.name);
+  for (const d of program.drivers) {
+    add(`"${d.name}`);
+    add(`&${d.name}`);
+    for (const table of d.ops.keys()) add(`&${d.name}.${table}`);
+  }
+  return names;
+}
+
 /** No sets and no thread fields: every list keeps its order in the key. */
 export const ORDERED: KeyLayout = { fields: new Map(), regs: new Map(), threadFields: new Set() };
 
@@ -95,6 +116,7 @@ const NATIVE = 16; // + phase, flags (tr, waiting); then prim, args, registers (
 const ARMED = 17; // + device, mapping
 const OBJECT = 18; // + alive; then a made object's kind; then its fields
 const UNCHANGED = 19; // a fixed object as it was at the start (dead fields aside)
+const NAME = 20; // + the number of a string in the writer's names (`keyNames`)
 
 /**
  * Writes the canonical keys of states: equal keys mean states that behave
@@ -105,6 +127,26 @@ const UNCHANGED = 19; // a fixed object as it was at the start (dead fields asid
  * visited set that keeps 12 bytes a state instead of the key (visited.ts).
  */
 export class StateKeys extends WordWriter {
+  /**
+   * @param names strings a program's states name again and again (kinds,
+   *   primitives, drivers, ops tables: `keyNames`), each written as one word
+   *   (NAME and its number) instead of its characters. The same program gives
+   *   every writer the same numbers, so worker threads' keys agree.
+   */
+  constructor(private readonly names?: ReadonlyMap<string, number>) {
+    super();
+  }
+
+  /** A string: a name's number where it has one, its characters otherwise (the two tags never meet). */
+  override str(s: string): void {
+    const id = this.names?.get(s);
+    if (id === undefined) super.str(s);
+    else {
+      this.put(NAME);
+      this.put(id);
+    }
+  }
+
   /** The sorted names of the providers and of the monitors' memories: the same in every state of a run, so sorted once. */
   private readonly providerKeys = new SortedKeys();
   private readonly memKeys = new SortedKeys();
@@ -251,12 +293,14 @@ export class StateKeys extends WordWriter {
     const sets = layout.fields.get(o.kind);
     const dead = layout.dead?.kind.get(o.kind);
     let changed = 0;
-    for (const k in o.f) {
-      if (dead?.has(k) && plain(o.f[k] ?? null)) {
+    // `fs[k]` on the object the loop enumerates: V8's fast path for for-in lookups.
+    const fs = o.f;
+    for (const k in fs) {
+      let v = fs[k] ?? null;
+      if (dead?.has(k) && plain(v)) {
         this.put(DEAD);
         continue;
       }
-      let v = o.f[k] ?? null;
       if (R) {
         if (layout.threadFields.has(k)) v = renameThreads(v, R);
         else if (k === 'name' && place) v = place.f.name ?? null;
