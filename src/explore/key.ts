@@ -104,6 +104,7 @@ const FALSE = 3;
 const INT = 4; // + the value: an integer that fits 32 bits
 const NUM = 5; // + a string token: any other number, as text
 const REF = 6; // + the object's number
+// 7 is STR, a string by its characters (words.ts, WordWriter.str); NAME below, one the writer numbers.
 const OPEN = 8;
 const CLOSE = 9;
 const SET = 10; // + the number of elements, each a run of tokens, in sorted order

@@ -1,7 +1,6 @@
 /**
- * Words in a reused buffer and their fingerprint, and the small sorting
- * helpers state keys use: what state keys and symmetry signatures are
- * written with, so neither builds a string to compare.
+ * The word writer state keys and symmetry signatures are written with, and
+ * the small sorting helpers state keys use (key.ts holds the other tags).
  */
 
 /** A string's tag in a sequence of words: + its length, + its UTF-16 units two to a word. */
