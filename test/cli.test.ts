@@ -167,10 +167,10 @@ beforeAll(async () => {
 }, 60_000);
 
 /** Runs the bundled CLI in a child; a hang is killed after 10 s and a heap blow-up fails at 256 MB. */
-function child(args: string[], options: { uid?: number; gid?: number; wrap?: string } = {}): SpawnSyncReturns<string> {
+function child(args: string[], options: { uid?: number; gid?: number; wrap?: string; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
   const argv = ['--max-old-space-size=256', bin, ...args];
   const [cmd, cmdArgs] = options.wrap ? ['/bin/sh', ['-c', `${options.wrap}; exec "$0" "$@"`, process.execPath, ...argv]] : [process.execPath, argv];
-  return spawnSync(cmd, cmdArgs, { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL', cwd: binDir, ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}) });
+  return spawnSync(cmd, cmdArgs, { encoding: 'utf8', timeout: options.timeoutMs ?? 10_000, killSignal: 'SIGKILL', cwd: binDir, ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}) });
 }
 
 /** Exit 2 and exactly one line on stderr, without a stack trace. */
@@ -366,7 +366,9 @@ test('run takes several files: text one after another, JSON as { files: [...] },
 test('--max-memory bounds the heap the search really uses, and the run stops within 10% of it', async () => {
   const { importerRace } = await import('../bench/generate.js');
   const p = file('race6.lspec', importerRace(6));
-  const r = child(['run', '--no-color', '--no-reduce', '--max-memory', '120', p]);
+  // Filling 120 MB takes a few seconds, more on a loaded machine: the child may take most of the test's time.
+  const r = child(['run', '--no-color', '--no-reduce', '--max-memory', '120', p], { timeoutMs: 50_000 });
+  expect(r.signal, 'killed: it ran past 50 s').toBeNull();
   expect(r.status).toBe(3);
   const m = /stopped at the memory limit \((\d+) MB of heap in use, the limit 120 MB\); raise it with --max-memory/.exec(r.stdout);
   expect(m, r.stdout).not.toBeNull();
