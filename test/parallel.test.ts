@@ -12,6 +12,10 @@ import { exploreScenarioParallel, type ParallelStats } from '../src/explore/para
 import type { ScenarioResult } from '../src/explore/result.js';
 import { exploreScenario } from '../src/explore/search.js';
 import { importerRace, familySpec } from '../bench/generate.js';
+import { Expander } from '../src/explore/expansion.js';
+import { DROPPED } from '../src/explore/pool.js';
+import { unpack } from '../src/explore/packed.js';
+import { FingerprintSet } from '../src/explore/visited.js';
 
 /**
  * Workers of `program` in this thread; `fail` makes every expansion fail, as
@@ -97,6 +101,8 @@ describe.each([
     expect(s.local + s.remote).toBeGreaterThanOrEqual(one[0]!.states);
     expect(s.remote).toBeGreaterThan(0);
     expect(s.handed).toBeGreaterThan(0);
+    // Workers let go of successors already found by a path no dearer at once: most successors are such.
+    expect(s.dropped).toBeGreaterThan(0);
   });
 });
 
@@ -162,4 +168,36 @@ test('a search that ends before its workers are due never starts them, and one t
   exploreScenarioParallel(compiled, registry, chosen[0]!, {}, { workers: 1, start, startAfterMs: 0 });
   exploreScenarioParallel(compiled, registry, chosen[0]!, { exact: true }, { workers: 4, start, startAfterMs: 0 });
   expect(started).toBe(0);
+});
+
+test('a worker lets go of a successor only when the search knows its state by a path no dearer', () => {
+  // The search's costs fall when a cheaper path turns up (search.ts: weigh); a worker that dropped a
+  // successor the search would take as that cheaper path would lose it. Here the table is set by hand.
+  const { program } = check(importerRace(2), { uri: 'race2.lspec' });
+  const { compiled, registry, chosen } = scenariosToRun(program, {}, 'test');
+  const x = new Expander(compiled, registry, chosen[0]!, { reduce: false });
+  const first = [...x.expand(x.w0, () => false).successors].find((s) => s.world !== undefined)!;
+  const key = first.key!;
+  const charged = first.free ? 0 : first.charged;
+  const reply = (known: number | undefined, cost: number) => {
+    const visited = new FingerprintSet(true);
+    if (known !== undefined) visited.add(key, 1, known);
+    const worker = searchWorker(program, chosen[0]!.name, { reduce: false }, 0, 1);
+    const replies: FromWorker[] = [];
+    worker.handle({ type: 'adopt', worlds: [[1, x.w0]] }, (r) => replies.push(r));
+    worker.handle({ type: 'expand', worlds: [1], costs: [cost], table: visited.table! }, (r) => replies.push(r));
+    while (worker.work((r) => replies.push(r)));
+    const got = replies.find((r) => r.type === 'expanded');
+    if (got?.type !== 'expanded') throw new Error('no expansion came');
+    // The successors come through one reused record: copy the one wanted.
+    for (const s of unpack(got.states)[0]![1].successors) if (s.key === key) return { ...s };
+    throw new Error('the successor is missing');
+  };
+  expect(reply(undefined, 0).world).not.toBe(DROPPED);
+  expect(reply(charged, 0).world).toBe(DROPPED);
+  expect(reply(charged, 0).info).toBe(DROPPED);
+  expect(reply(charged - 1, 0).world).toBe(DROPPED);
+  // Known, but only by a dearer path: this successor is the cheaper one, and the search takes it.
+  expect(reply(charged + 1, 0).world).not.toBe(DROPPED);
+  expect(reply(charged, 1).world).toBe(DROPPED);
 });

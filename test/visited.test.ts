@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { ScenarioResult } from '../src/explore/result.js';
-import { collisionProbability, ExactSet, FingerprintSet, type VisitedSet } from '../src/explore/visited.js';
+import { collisionProbability, ExactSet, FingerprintSet, FingerprintView, type VisitedSet } from '../src/explore/visited.js';
 
 // Keys shaped like state keys: long, and differing in one place.
 const key = (i: number) => `R(c3,${i % 17},[#4,])D(|[T_]|'5:gpu#0|${i}|F|{}|F|TF=;=;`;
@@ -19,7 +19,7 @@ describe.each([
     const n = 50_000;
     for (let i = 0; i < n; i++) {
       expect(s.get(key(i))).toBeUndefined();
-      s.add(key(i), i);
+      s.add(key(i), i, i % 7);
     }
     expect(s.size).toBe(n);
     for (let i = 0; i < n; i++) if (s.get(key(i)) !== i) throw new Error(`key ${i} lost`);
@@ -32,14 +32,33 @@ test('a fingerprint slot costs 12 bytes at most half full; a whole key costs its
   const f = new FingerprintSet();
   const e = new ExactSet();
   for (let i = 0; i < 10_000; i++) {
-    f.add(key(i), i);
-    e.add(key(i), i);
+    f.add(key(i), i, 0);
+    e.add(key(i), i, 0);
   }
   // 10,000 keys: the table has grown from 4,096 slots to 32,768 (kept at most half full).
   expect(f.bytes).toBe(32_768 * 12);
   expect(f.bits).toBe(64);
   expect(e.bits).toBe(0);
   expect(e.bytes).toBeGreaterThan(10_000 * key(0).length);
+});
+
+test("a shared table's reader sees each state's cost as the writer last stored it, through the table's growth", () => {
+  const f = new FingerprintSet(true);
+  const view = new FingerprintView(f.table!);
+  for (let i = 0; i < 1_000; i++) f.add(key(i), i, 10 + (i % 5));
+  // Grown past its first 4,096 slots: the old view still answers from the table it was given.
+  for (let i = 1_000; i < 3_000; i++) f.add(key(i), i, 3);
+  expect(view.cost(key(1))).toBe(11);
+  view.update(f.table!);
+  expect(view.cost(key(1))).toBe(11);
+  expect(view.cost(key(2_500))).toBe(3);
+  expect(view.cost(key(3_000))).toBe(-1);
+  expect(view.has(key(2_999))).toBe(true);
+  f.lower(key(1), 4);
+  expect(view.cost(key(1))).toBe(4);
+  expect(f.get(key(1))).toBe(1);
+  // A shared table holds a cost a slot besides the fingerprint and the id.
+  expect(f.bytes).toBe(8_192 * 16);
 });
 
 test('the chance of a collision is n·(m − n)/2^64, as TLC estimates it', () => {

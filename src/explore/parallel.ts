@@ -30,7 +30,8 @@ import { ModelError } from '../models/guard.js';
 import { IntOverflow } from '../runtime/pure.js';
 import type { SearchOptions } from './budget.js';
 import { Expander, type StateRecord } from './expansion.js';
-import { givenHandle, type FromWorker, type Handle, type RemoteState, type StartPool, type WorkerPool } from './pool.js';
+import { unpack } from './packed.js';
+import { DROPPED, givenHandle, type FromWorker, type Handle, type RemoteState, type StartPool, type WorkerPool } from './pool.js';
 import type { ScenarioResult } from './result.js';
 import { exploreScenario, Search, type Entry } from './search.js';
 import { FingerprintSet, type SharedTable } from './visited.js';
@@ -66,6 +67,8 @@ export interface ParallelStats {
   remote: number;
   /** Worker expansions taken again because the proviso's guess was wrong. */
   again: number;
+  /** Successors of worker expansions whose worlds and steps the worker let go at once (`DROPPED`). */
+  dropped: number;
   /** Worlds moved to even out the work: to workers, and back. */
   handed: number;
   pulled: number;
@@ -115,7 +118,7 @@ export function exploreScenarioParallel(program: CompiledProgram, natives: Nativ
 }
 
 class Parallel {
-  readonly stats: ParallelStats = { workers: 0, local: 0, remote: 0, again: 0, handed: 0, pulled: 0, wasted: 0, ahead: 0, aheadAgain: 0 };
+  readonly stats: ParallelStats = { workers: 0, local: 0, remote: 0, again: 0, dropped: 0, handed: 0, pulled: 0, wasted: 0, ahead: 0, aheadAgain: 0 };
   private pool: WorkerPool | undefined;
   private readonly search: Search<WorldRef, InfoRef>;
   private readonly visited = new FingerprintSet(true);
@@ -173,6 +176,11 @@ class Parallel {
     const opts: SearchOptions = host ? { ...options, heapBytes: () => host(others()) + others() } : options;
     this.search = new Search<WorldRef, InfoRef>(opts, x.scenario.name, x.keyOf(x.w0), x.w0, this.visited, {
       settled: (world, info, state, found) => {
+        // The worker judged the search would keep neither (search-worker.ts): a search that did is wrong.
+        if (world === DROPPED) {
+          if (state || found) throw new Error(`internal error: a successor its worker did not keep became ${state ? 'a state' : 'a finding'}`);
+          return;
+        }
         if (typeof world === 'number') {
           if (found) this.pinned.add(world);
           else if (!state) this.releaseWorld(world);
@@ -208,6 +216,7 @@ class Parallel {
 
   private dropRecord(rec: RemoteState): void {
     for (const s of rec.successors) {
+      if (s.world === DROPPED) continue;
       if (s.world !== undefined) this.releaseWorld(s.world);
       this.releaseInfo(s.info);
     }
@@ -262,10 +271,11 @@ class Parallel {
         for (const [h, w] of m.worlds) if (this.pulled.has(h)) this.pulled.set(h, adoptWorld(w, this.x.w0.objects, memo));
         return;
       }
-      case 'expanded':
+      case 'expanded': {
         this.heaps[from] = m.heap;
-        this.inflight[from]! -= m.states.length;
-        for (const [h, rec] of m.states) {
+        const states = unpack(m.states);
+        this.inflight[from]! -= states.length;
+        for (const [h, rec] of states) {
           if (this.stale.delete(h)) {
             this.stats.wasted++;
             this.dropRecord(rec);
@@ -273,6 +283,7 @@ class Parallel {
           } else this.results.set(h, rec);
         }
         return;
+      }
     }
   }
 
@@ -280,12 +291,12 @@ class Parallel {
     for (let got = this.pool!.receive(block); got; got = this.pool!.receive(false)) this.take(got.from, got.message);
   }
 
-  private send(k: number, worlds: Handle[], force = false): void {
+  private send(k: number, worlds: Handle[], costs: number[], force = false): void {
     this.flush(k);
     const table = this.visited.table!;
     const changed = force || this.told[k]?.hi !== table.hi;
     this.told[k] = table;
-    this.pool!.post(k, { type: 'expand', worlds, ...(changed ? { table } : {}) });
+    this.pool!.post(k, { type: 'expand', worlds, costs, ...(changed ? { table } : {}) });
   }
 
   /**
@@ -301,6 +312,7 @@ class Parallel {
     this.drain(false);
     const { R, pending, inflight, search } = this;
     const batches: Handle[][] = Array.from({ length: R }, () => []);
+    const costs: number[][] = Array.from({ length: R }, () => []);
     const adopt: (readonly [Handle, World])[][] = Array.from({ length: R }, () => []);
     const give: Handle[][] = Array.from({ length: R }, () => []);
     const idlest = () => {
@@ -326,7 +338,7 @@ class Parallel {
         adopt[k]!.push([to, h]);
         replace(to);
         this.stats.handed++;
-        return this.dispatch(to, k, batches);
+        return this.dispatch(to, e.cost, k, batches, costs);
       }
       const o = this.owner(h);
       if (behind(this.here * HERE, inflight[o]!) && !this.pinned.has(h)) {
@@ -338,30 +350,31 @@ class Parallel {
         return true;
       }
       if (inflight[o]! >= HIGH || pending[o]! >= MAX_PENDING) return false;
-      return this.dispatch(h, o, batches);
+      return this.dispatch(h, e.cost, o, batches, costs);
     });
     for (let k = 0; k < R; k++) {
       if (give[k]!.length) this.pool!.post(k, { type: 'give', worlds: give[k]! });
       if (adopt[k]!.length) this.pool!.post(k, { type: 'adopt', worlds: adopt[k]! });
-      if (batches[k]!.length) this.send(k, batches[k]!);
+      if (batches[k]!.length) this.send(k, batches[k]!, costs[k]!);
     }
   }
 
-  private dispatch(h: Handle, k: number, batches: Handle[][]): boolean {
+  private dispatch(h: Handle, cost: number, k: number, batches: Handle[][], costs: number[][]): boolean {
     batches[k]!.push(h);
+    costs[k]!.push(cost);
     this.sent.add(h);
     this.pending[k]!++;
     this.inflight[k]!++;
     return true;
   }
-  /** The record of a worker's state, once it has come. */
-  private remote(h: Handle): RemoteState {
+  /** The record of a worker's state (reached at `cost`), once it has come. */
+  private remote(h: Handle, cost: number): RemoteState {
     const k = this.owner(h);
     if (!this.sent.has(h)) {
       this.sent.add(h);
       this.pending[k]!++;
       this.inflight[k]!++;
-      this.send(k, [h]);
+      this.send(k, [h], [cost]);
     }
     for (let rec = this.results.get(h); ; rec = this.results.get(h)) {
       if (rec) return rec;
@@ -425,15 +438,18 @@ class Parallel {
   }
 
   /** A worker's record for `h`, its proviso's guess checked: wrong, the state is expanded again against the table as it is now. */
-  private takeRemote(h: Handle): StateRecord<WorldRef, InfoRef> {
+  private takeRemote(h: Handle, cost: number): StateRecord<WorldRef, InfoRef> {
     for (;;) {
-      const rec = this.remote(h);
+      const rec = this.remote(h, cost);
       this.results.delete(h);
-      if (rec.ampleKey === undefined || !this.search.isVisited(rec.ampleKey)) return rec;
+      if (rec.ampleKey === undefined || !this.search.isVisited(rec.ampleKey)) {
+        for (const s of rec.successors) if (s.world === DROPPED) this.stats.dropped++;
+        return rec;
+      }
       this.stats.again++;
       this.dropRecord(rec);
       this.inflight[this.owner(h)]!++;
-      this.send(this.owner(h), [h], true);
+      this.send(this.owner(h), [h], [cost], true);
     }
   }
 
@@ -450,7 +466,7 @@ class Parallel {
         rec = x.expand(this.back(w), search.isVisited);
         stats.local++;
       } else {
-        rec = this.takeRemote(w);
+        rec = this.takeRemote(w, e.cost);
         stats.remote++;
         this.taking = w;
       }

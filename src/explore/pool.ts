@@ -5,7 +5,7 @@
  */
 import type { StepInfo } from '../runtime/machine.js';
 import type { World } from '../runtime/world.js';
-import type { StateRecord, SuccessorRecord } from './expansion.js';
+import type { PackedStates } from './packed.js';
 import type { SharedTable } from './visited.js';
 
 /**
@@ -20,22 +20,27 @@ export function handle(i: number, worker: number, workers: number): Handle {
   return 2 * (i * workers + worker);
 }
 
+/**
+ * A successor's world and step that its worker did not keep: the shared
+ * table showed its state found by a path no dearer, so the search will
+ * neither explore it again nor keep the step (search.ts: weigh). Most
+ * successors are such; a worker that kept them all until the search let
+ * them go held two worlds in three for nothing, and paid in collection.
+ */
+export const DROPPED: Handle = -1;
+
 /** The handle for the `i`-th world the search hands to worker `k` of `n` itself (odd, so it never meets a worker's own). */
 export function givenHandle(i: number, worker: number, workers: number): Handle {
   return 2 * (i * workers + worker) + 1;
 }
 
-/** A successor as a worker reports it: its world and step stay with the worker, named by handles. */
-export type RemoteSuccessor = SuccessorRecord<Handle, Handle>;
-
-/** A state as a worker reports it: its successors as a list, to go in one message. */
-export type RemoteState = Omit<StateRecord<Handle, Handle>, 'successors'> & { readonly successors: readonly RemoteSuccessor[] };
+export type { RemoteState, RemoteSuccessor } from './packed.js';
 
 export type ToWorker =
   /** Worlds the search hands over, each with its handle (one message: worlds that share objects still share them). */
   | { readonly type: 'adopt'; readonly worlds: readonly (readonly [Handle, World])[] }
-  /** Expand these worlds, in order; `table` is the visited set's table when it has changed. */
-  | { readonly type: 'expand'; readonly worlds: readonly Handle[]; readonly table?: SharedTable }
+  /** Expand these worlds, in order, each reached at the cost beside it; `table` is the visited set's table when it has changed. */
+  | { readonly type: 'expand'; readonly worlds: readonly Handle[]; readonly costs: readonly number[]; readonly table?: SharedTable }
   /** Worlds and steps the search no longer needs. */
   | { readonly type: 'release'; readonly worlds: readonly Handle[]; readonly infos: readonly Handle[] }
   /** Send these worlds and steps: a trace needs them. */
@@ -45,7 +50,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'expanded'; readonly states: readonly (readonly [Handle, RemoteState])[]; readonly heap: number }
+  /** Expanded states, packed (packed.ts): their worlds and steps stay with the worker, named by handles. */
+  | { readonly type: 'expanded'; readonly states: PackedStates; readonly heap: number }
   | { readonly type: 'fetched'; readonly worlds: readonly (readonly [Handle, World])[]; readonly infos: readonly (readonly [Handle, StepInfo])[] }
   | { readonly type: 'given'; readonly worlds: readonly (readonly [Handle, World])[] }
   /** Expanding failed; `model` and `where` say whose code threw (a ModelError), `text` an IntOverflow's. */

@@ -15,7 +15,8 @@ import type { StepInfo } from '../runtime/machine.js';
 import { IntOverflow } from '../runtime/pure.js';
 import { adoptWorld, type Obj, type World } from '../runtime/world.js';
 import type { Expander } from './expansion.js';
-import { handle, type FromWorker, type Handle, type RemoteState, type ToWorker } from './pool.js';
+import { StatePacker } from './packed.js';
+import { DROPPED, handle, type FromWorker, type Handle, type ToWorker } from './pool.js';
 import { FingerprintView } from './visited.js';
 
 /** States expanded before their records go out: the search should not wait on a long batch. */
@@ -26,8 +27,10 @@ export class SearchWorker {
   private readonly infos = new Map<Handle, StepInfo>();
   private view: FingerprintView | undefined;
   private made = 0;
-  /** Worlds to expand, in the order asked; the head is `next`. */
+  /** Worlds to expand, in the order asked, and the costs they were reached at; the head is `next`. */
   private queue: Handle[] = [];
+  private costs: number[] = [];
+  private readonly packer = new StatePacker();
   private next = 0;
 
   constructor(
@@ -63,20 +66,24 @@ export class SearchWorker {
   /** Expands up to a chunk of the queued worlds; true if more wait. */
   work(post: (reply: FromWorker) => void): boolean {
     try {
-      const out: (readonly [Handle, RemoteState])[] = [];
       const visited = this.view ? this.view.has : () => false;
-      while (out.length < CHUNK && this.next < this.queue.length) {
-        const h = this.queue[this.next++]!;
-        out.push([h, this.expand(this.worlds.get(h)!, visited)]);
+      for (let done = 0; done < CHUNK && this.next < this.queue.length; done++) {
+        const h = this.queue[this.next]!;
+        const cost = this.costs[this.next++]!;
+        this.expand(h, this.worlds.get(h)!, cost, visited);
       }
       if (this.next === this.queue.length) {
         this.queue = [];
+        this.costs = [];
         this.next = 0;
       }
-      if (out.length) post({ type: 'expanded', states: out, heap: this.heap() });
+      const states = this.packer.take();
+      if (states) post({ type: 'expanded', states, heap: this.heap() });
     } catch (e) {
       post(failure(e));
+      this.packer.take();
       this.queue = [];
+      this.costs = [];
       this.next = 0;
     }
     return this.next < this.queue.length;
@@ -108,18 +115,21 @@ export class SearchWorker {
           else this.view = new FingerprintView(message.table);
         }
         this.queue.push(...message.worlds);
+        this.costs.push(...message.costs);
         return;
     }
   }
 
-  private expand(w: World, visited: (key: string) => boolean): RemoteState {
-    const rec = this.x.expand(w, visited);
-    const successors = [];
-    for (const s of rec.successors) {
-      const { world, info } = this.keep(s.world, s.info);
-      successors.push({ world, key: s.key, info, charged: s.charged, free: s.free, violations: s.violations, bound: s.bound });
-    }
-    return { ...rec, successors };
+  private expand(h: Handle, w: World, cost: number, visited: (key: string) => boolean): void {
+    const view = this.view;
+    this.packer.state(h, this.x.expand(w, visited), (s) => {
+      // Found by a path no dearer, and nothing to report: the search will keep neither world nor step.
+      if (view && s.world && s.key !== undefined && !s.bound && s.violations.length === 0) {
+        const known = view.cost(s.key);
+        if (known >= 0 && known <= cost + (s.free ? 0 : s.charged)) return { world: DROPPED, info: DROPPED };
+      }
+      return this.keep(s.world as World | undefined, s.info as StepInfo);
+    });
   }
 }
 

@@ -161,7 +161,7 @@ export class Search<W, I> {
   ) {
     this.budget = new Budget(options, scenario);
     this.visited = visited ?? (options.exact ? new ExactSet() : new FingerprintSet());
-    this.visited.add(key0, 0);
+    this.visited.add(key0, 0, 0);
     this.frontier.push(0, w0, 0);
   }
 
@@ -246,13 +246,14 @@ export class Search<W, I> {
         if (known === undefined) {
           this.budget.addState(this.visited.bits === 0 ? key.length * 2 + 48 : 24);
           const nid = this.paths.add(id, s.info);
-          this.visited.add(key, nid);
+          this.visited.add(key, nid, c);
           this.best[nid] = c;
           this.frontier.push(c, s.world, nid);
           kept = true;
         } else if (c < this.best[known]!) {
           this.paths.reach(known, id, s.info);
           this.best[known] = c;
+          this.visited.lower(key, c);
           this.frontier.push(c, s.world, known);
           kept = true;
         }

@@ -18,8 +18,10 @@ import { WordWriter } from './words.js';
 export interface VisitedSet {
   /** The state id the key was first recorded with, or undefined. */
   get(key: string): number | undefined;
-  /** Records a key that `get` did not know. */
-  add(key: string, id: number): void;
+  /** Records a key that `get` did not know, with the cost of the shortest path known to it. */
+  add(key: string, id: number, cost: number): void;
+  /** A shorter path to the known `key`'s state: its cost is now `cost`. */
+  lower(key: string, cost: number): void;
   readonly size: number;
   /** Bytes the set holds. */
   readonly bytes: number;
@@ -49,10 +51,11 @@ function halves(key: string, hasher: WordWriter, out: Uint32Array): void {
   if (out[1] === 0) out[1] = 1;
 }
 
-/** The buffers of a shared fingerprint table, for `FingerprintView`. */
+/** The buffers of a shared fingerprint table, for `FingerprintView`: the fingerprints' halves, and each state's cost. */
 export interface SharedTable {
   readonly hi: SharedArrayBuffer;
   readonly lo: SharedArrayBuffer;
+  readonly costs: SharedArrayBuffer;
 }
 
 /** Fingerprints in an open-addressed table, probed linearly, grown at half full. */
@@ -60,6 +63,8 @@ export class FingerprintSet implements VisitedSet {
   private hi: Uint32Array;
   private lo: Uint32Array;
   private ids = new Int32Array(INITIAL);
+  /** A shared table's: each slot's cost (the search's shortest path to the state), for the workers. */
+  private costs: Int32Array | undefined;
   private mask = INITIAL - 1;
   size = 0;
   readonly bits = 64;
@@ -76,6 +81,7 @@ export class FingerprintSet implements VisitedSet {
   constructor(private readonly shared = false) {
     this.hi = this.array(INITIAL);
     this.lo = this.array(INITIAL);
+    if (shared) this.costs = new Int32Array(new SharedArrayBuffer(INITIAL * 4));
   }
 
   private array(n: number): Uint32Array {
@@ -84,35 +90,47 @@ export class FingerprintSet implements VisitedSet {
 
   /** The shared buffers (a `shared` set's). */
   get table(): SharedTable | undefined {
-    return this.shared ? { hi: this.hi.buffer as SharedArrayBuffer, lo: this.lo.buffer as SharedArrayBuffer } : undefined;
+    return this.costs ? { hi: this.hi.buffer as SharedArrayBuffer, lo: this.lo.buffer as SharedArrayBuffer, costs: this.costs.buffer as SharedArrayBuffer } : undefined;
   }
 
   get bytes(): number {
-    return this.hi.byteLength * 3;
+    return this.hi.byteLength * (this.costs ? 4 : 3);
   }
 
   get(key: string): number | undefined {
+    const i = this.slot(key);
+    return i < 0 ? undefined : this.ids[i];
+  }
+
+  /** The slot holding `key`, or -1. */
+  private slot(key: string): number {
     halves(key, this.hasher, this.ab);
     const a = this.ab[0]!;
     const b = this.ab[1]!;
     for (let i = b & this.mask; ; i = (i + 1) & this.mask) {
       const h = this.hi[i]!;
       const l = this.lo[i]!;
-      if (l === b && h === a) return this.ids[i];
-      if (l === 0) return undefined;
+      if (l === b && h === a) return i;
+      if (l === 0) return -1;
     }
   }
 
-  add(key: string, id: number): void {
+  add(key: string, id: number, cost: number): void {
     halves(key, this.hasher, this.ab);
-    this.put(this.ab[0]!, this.ab[1]!, id);
+    this.put(this.ab[0]!, this.ab[1]!, id, cost);
     if (++this.size * 2 > this.mask) this.grow();
   }
 
-  private put(a: number, b: number, id: number): void {
+  lower(key: string, cost: number): void {
+    // Costs only fall: a worker that reads the old one takes the state for dearer than it is, never cheaper.
+    if (this.costs) Atomics.store(this.costs, this.slot(key), cost);
+  }
+
+  private put(a: number, b: number, id: number, cost: number): void {
     let i = b & this.mask;
     while (this.lo[i] !== 0) i = (i + 1) & this.mask;
     this.ids[i] = id;
+    if (this.costs) this.costs[i] = cost;
     this.hi[i] = a;
     // The low half last, atomically: a reader that sees it sees the high half too (FingerprintView).
     if (this.shared) Atomics.store(this.lo, i, b);
@@ -120,13 +138,14 @@ export class FingerprintSet implements VisitedSet {
   }
 
   private grow(): void {
-    const { hi, lo, ids } = this;
+    const { hi, lo, ids, costs } = this;
     const n = hi.length * 2;
     this.hi = this.array(n);
     this.lo = this.array(n);
     this.ids = new Int32Array(n);
+    if (costs) this.costs = new Int32Array(new SharedArrayBuffer(n * 4));
     this.mask = n - 1;
-    for (let i = 0; i < hi.length; i++) if (lo[i] !== 0) this.put(hi[i]!, lo[i]!, ids[i]!);
+    for (let i = 0; i < hi.length; i++) if (lo[i] !== 0) this.put(hi[i]!, lo[i]!, ids[i]!, costs ? Atomics.load(costs, i) : 0);
   }
 }
 
@@ -139,6 +158,7 @@ export class FingerprintSet implements VisitedSet {
 export class FingerprintView {
   private hi: Uint32Array;
   private lo: Uint32Array;
+  private costs: Int32Array;
   private mask: number;
   private readonly ab = new Uint32Array(2);
   private readonly hasher = new WordWriter();
@@ -146,6 +166,7 @@ export class FingerprintView {
   constructor(table: SharedTable) {
     this.hi = new Uint32Array(table.hi);
     this.lo = new Uint32Array(table.lo);
+    this.costs = new Int32Array(table.costs);
     this.mask = this.hi.length - 1;
   }
 
@@ -153,23 +174,32 @@ export class FingerprintView {
   update(table: SharedTable): void {
     this.hi = new Uint32Array(table.hi);
     this.lo = new Uint32Array(table.lo);
+    this.costs = new Int32Array(table.costs);
     this.mask = this.hi.length - 1;
   }
 
-  readonly has = (key: string): boolean => {
+  readonly has = (key: string): boolean => this.cost(key) >= 0;
+
+  /**
+   * The cost of the shortest path the search knows to `key`'s state, as the
+   * writer last stored it (it may have fallen since), or -1 if the state is
+   * not found.
+   */
+  cost(key: string): number {
     halves(key, this.hasher, this.ab);
     const a = this.ab[0]!;
     const b = this.ab[1]!;
     // Bounded: a table being written may, for an instant, look full to a reader.
     for (let i = b & this.mask, n = 0; n <= this.mask; i = (i + 1) & this.mask, n++) {
-      // The low half first, atomically (the writer stores it last): a slot being written reads as empty.
+      // The low half first, atomically (the writer stores it last): a slot being written reads as
+      // empty, and one read as full has its high half and its cost written.
       const l = Atomics.load(this.lo, i);
       const h = this.hi[i]!;
-      if (l === 0) return false;
-      if (l === b && h === a) return true;
+      if (l === 0) return -1;
+      if (l === b && h === a) return Atomics.load(this.costs, i);
     }
-    return false;
-  };
+    return -1;
+  }
 }
 
 /** Whole keys: no two states are ever taken for one, at the memory of every key. */
@@ -191,10 +221,12 @@ export class ExactSet implements VisitedSet {
     return this.map.get(key);
   }
 
-  add(key: string, id: number): void {
+  add(key: string, id: number, _cost?: number): void {
     this.map.set(key, id);
     this.chars += key.length;
   }
+
+  lower(): void {}
 }
 
 /**
