@@ -7,7 +7,7 @@
  * `model.mmio_decode_off` (src/models/pci.ts): its first DMA may come at once.
  */
 import { isRef, ref, refId, type Value } from '../runtime/values.js';
-import type { NativeFrame, World } from '../runtime/world.js';
+import { ownArmed, type NativeFrame, type World } from '../runtime/world.js';
 import { T } from '../semantics/types.js';
 import { ret, type HardwareImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl, type Violation } from './model.js';
 import { deviceFence, signalDeviceFences } from './fence.js';
@@ -28,7 +28,7 @@ function arm(cx: ModelContext, [dev, sgt]: readonly Value[], frame: NativeFrame)
   const di = refId(dev as string);
   const si = refId(sgt as string);
   if (!cx.world.armed.some((a) => a[0] === di && a[1] === si)) {
-    cx.world.armed.push([di, si, frame.at, frame.body]);
+    ownArmed(cx.world).push([di, si, frame.at, frame.body]);
     cx.world.armed.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     for (const [d2, s2, owner] of dmaIntoDecodeOff(cx.world)) {
       if (d2 !== dev || s2 !== sgt) continue;

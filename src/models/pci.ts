@@ -17,7 +17,7 @@
  */
 import type { CompiledProgram } from '../runtime/compiled.js';
 import { isRef, ref, refId, str, type Value } from '../runtime/values.js';
-import type { NativeFrame, World } from '../runtime/world.js';
+import { ownBindings, ownProviders, type NativeFrame, type World } from '../runtime/world.js';
 import type { Program } from '../semantics/program.js';
 import { T } from '../semantics/types.js';
 import { call, fail, ret, wait, type FixedObject, type KindImpl, type Model, type ModelContext, type NativeResult, type PrimitiveImpl } from './model.js';
@@ -81,7 +81,7 @@ function releaseDevres(cx: ModelContext, binding: string, devRef: string): boole
 function endBinding(cx: ModelContext, binding: string, devRef: string, d: number): void {
   for (const p of devresProviders(cx.world, binding)) cx.destroy(p);
   cx.obj(devRef)!.f.binding = null;
-  cx.world.bindings[d] = null;
+  ownBindings(cx.world)[d] = null;
   cx.destroy(binding);
   unlockDevice(cx, devRef);
 }
@@ -140,10 +140,11 @@ function bindLocked(cx: ModelContext, frame: NativeFrame): NativeResult {
   }
   const binding = cx.create('binding', { device: devRef, driver: str(drv.name) });
   dev.f.binding = binding;
-  cx.world.bindings[d] = binding;
+  ownBindings(cx.world)[d] = binding;
   for (const p of cx.program.program.providers.values()) {
     if (p.device !== drv.device) continue;
-    cx.world.providers[p.name] = cx.create('p2pdma_provider', { decl: p.name, device: devRef, binding, bar: p.bar, lifetime: p.lifetime });
+    const provider = cx.create('p2pdma_provider', { decl: p.name, device: devRef, binding, bar: p.bar, lifetime: p.lifetime });
+    ownProviders(cx.world)[p.name] = provider;
   }
   frame.regs = [binding, devRef, d];
   // The bus probes whether or not the driver has a probe(), as it removes

@@ -12,7 +12,7 @@ import { evaluate } from './evaluate.js';
 import { IntOverflow } from './pure.js';
 import type { Natives } from './natives.js';
 import { equal, isRef, ref, refId, type Value } from './values.js';
-import type { World } from './world.js';
+import { ownMem, type World } from './world.js';
 
 /** What a monitor needs from the step in progress. */
 export interface MonitorContext {
@@ -287,7 +287,7 @@ export class Monitor {
             if (vars && pending.length > 0) {
               const t = tuple(vars, r.shared);
               const left = pending.filter((p) => p !== t);
-              if (left.length !== pending.length) w.mem[r.key] = left;
+              if (left.length !== pending.length) ownMem(w)[r.key] = left;
             }
           }
           if (r.left.event === key) {
@@ -390,5 +390,5 @@ function remember(w: World, key: string, t: string): void {
   const list = w.mem[key] ?? [];
   if (list.includes(t)) return;
   // A new array: the old one may be shared with the state this step started from.
-  w.mem[key] = [...list, t].sort();
+  ownMem(w)[key] = [...list, t].sort();
 }

@@ -118,6 +118,12 @@ function seal(w: World): void {
   }
   const fields = w.fields;
   for (let d = 0; d < fields.length; d++) if (!Object.isFrozen(fields[d])) Object.freeze(fields[d]);
+  // The small parts too: most steps write none of them, and copying them all was a tenth of what a step allocated.
+  if (!Object.isFrozen(fields)) Object.freeze(fields);
+  if (!Object.isFrozen(w.bindings)) Object.freeze(w.bindings);
+  if (!Object.isFrozen(w.providers)) Object.freeze(w.providers);
+  if (!Object.isFrozen(w.armed)) Object.freeze(w.armed);
+  if (!Object.isFrozen(w.mem)) Object.freeze(w.mem);
 }
 
 /**
@@ -137,6 +143,7 @@ export function own(w: World, id: number): Obj {
 
 /** Driver `d`'s state in `w`, writable: shared with the world `w` was cloned from until a step writes it, as objects are (`own`). */
 export function ownFields(w: World, d: number): Value[] {
+  if (Object.isFrozen(w.fields)) w.fields = w.fields.slice();
   const fs = w.fields[d]!;
   if (!Object.isFrozen(fs)) return fs;
   const copy = fs.slice();
@@ -148,23 +155,58 @@ export function ownFields(w: World, d: number): Value[] {
  * A copy a step may change freely; values themselves are immutable and shared.
  * A step changes the frames of its own thread only, so the other threads'
  * frames are shared with the original (pass the stepping thread, or -1 for a
- * step of no thread). Objects and driver states are shared until written (`own`, `ownFields`): a step
- * writes few of a state's objects, and copying all of them was most of what
- * a step allocated.
+ * step of no thread). Objects, driver states, bindings, providers, armed DMA
+ * and the rules' memories are shared until written (`own`, `ownFields`,
+ * `ownBindings`, `ownProviders`, `ownArmed`, `ownMem`): a step writes few of
+ * a state's parts, and copying all of them was most of what a step allocated.
  */
 export function cloneWorld(w: World, thread: number): World {
   seal(w);
-  return withParts(
-    w,
-    w.threads.map((t, i) => (i === thread ? { ...t, frames: t.frames.map(cloneFrame) } : t)),
-    w.objects.slice(),
-  );
+  return {
+    threads: w.threads.map((t, i) => (i === thread ? { ...t, frames: t.frames.map(cloneFrame) } : t)),
+    objects: w.objects.slice(),
+    fields: w.fields,
+    bindings: w.bindings,
+    providers: w.providers,
+    armed: w.armed,
+    faults: w.faults,
+    mem: w.mem,
+    halted: w.halted,
+  };
 }
 
-/** `w` with these threads and objects, and copies of the rest a step may change (values are immutable and shared; driver states are shared until written, `ownFields`). */
-function withParts(w: World, threads: Thread[], objects: Obj[]): World {
+/** The bindings of `w`, writable: shared with the world `w` was cloned from until a step writes them, as objects are. */
+export function ownBindings(w: World): Value[] {
+  if (Object.isFrozen(w.bindings)) w.bindings = w.bindings.slice();
+  return w.bindings;
+}
+
+/** The providers of `w`, writable (shared until written, as `ownBindings`). */
+export function ownProviders(w: World): Record<string, Value> {
+  if (Object.isFrozen(w.providers)) w.providers = { ...w.providers };
+  return w.providers;
+}
+
+/** The armed DMA of `w`, writable (shared until written, as `ownBindings`). */
+export function ownArmed(w: World): Armed[] {
+  if (Object.isFrozen(w.armed)) w.armed = w.armed.slice();
+  return w.armed;
+}
+
+/** What the rules of `w` remember, writable (shared until written, as `ownBindings`); each list is replaced, never changed. */
+export function ownMem(w: World): Record<string, string[]> {
+  if (Object.isFrozen(w.mem)) w.mem = copyMem(w.mem);
+  return w.mem;
+}
+
+function copyMem(m: Readonly<Record<string, string[]>>): Record<string, string[]> {
   const mem: Record<string, string[]> = {};
-  for (const k in w.mem) mem[k] = w.mem[k]!;
+  for (const k in m) mem[k] = m[k]!;
+  return mem;
+}
+
+/** `w` with these threads and objects, and copies of the rest (a world from another thread gets parts of this thread's own shapes). */
+function withParts(w: World, threads: Thread[], objects: Obj[]): World {
   return {
     threads,
     objects,
@@ -173,7 +215,7 @@ function withParts(w: World, threads: Thread[], objects: Obj[]): World {
     providers: { ...w.providers },
     armed: w.armed.slice(),
     faults: w.faults,
-    mem,
+    mem: copyMem(w.mem),
     halted: w.halted,
   };
 }
