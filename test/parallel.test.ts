@@ -190,7 +190,7 @@ test('a worker lets go of a successor only when the search knows its state by a 
     const got = replies.find((r) => r.type === 'expanded');
     if (got?.type !== 'expanded') throw new Error('no expansion came');
     // The successors come through one reused record: copy the one wanted.
-    for (const s of unpack(got.states)[0]![1].successors) if (s.key === key) return { ...s };
+    for (const s of unpack(got.states).states[0]![1].successors) if (s.key === key) return { ...s };
     throw new Error('the successor is missing');
   };
   expect(reply(undefined, 0).world).not.toBe(DROPPED);

@@ -17,8 +17,21 @@
 import type { Violation } from '../runtime/natives.js';
 import type { StateRecord, SuccessorRecord } from './expansion.js';
 
-/** A world or step a worker holds, by number (pool.ts, which imports this module, names it `Handle` too). */
-type Handle = number;
+/**
+ * A world or a step held by a worker, named by a number the worker chose
+ * (pool.ts: `handle`): the search keeps the number, and asks for the thing
+ * only when a trace needs it.
+ */
+export type Handle = number;
+
+/**
+ * A successor's world and step that its worker did not keep: the shared
+ * table showed its state found by a path no dearer, so the search will
+ * neither explore it again nor keep the step (search.ts: weigh). Most
+ * successors are such; a worker that kept them all until the search let
+ * them go held two worlds in three for nothing, and paid in collection.
+ */
+export const DROPPED: Handle = -1;
 
 /** A batch of expanded states, packed. */
 export interface PackedStates {
@@ -103,9 +116,10 @@ export class StatePacker {
   }
 }
 
-/** The states of a batch, each read where it lies. */
-export function unpack(batch: PackedStates): [Handle, RemoteState][] {
+/** The states of a batch, each read where it lies, and how many of their successors the worker dropped. */
+export function unpack(batch: PackedStates): { states: [Handle, RemoteState][]; dropped: number } {
   const out: [Handle, RemoteState][] = [];
+  let dropped = 0;
   const { nums } = batch;
   let at = 0;
   let key = 0;
@@ -119,12 +133,13 @@ export function unpack(batch: PackedStates): [Handle, RemoteState][] {
     if (flags & RARE) rare++;
     at += 4;
     for (let i = 0; i < count; i++, at += 4) {
+      if (nums[at] === DROPPED) dropped++;
       const f = nums[at + 3]!;
       if (f & KEY) key += 4;
       if (f & RARE) rare++;
     }
   }
-  return out;
+  return { states: out, dropped };
 }
 
 /** One packed state, read as a record: its successors a fresh pass each time they are iterated. */

@@ -67,7 +67,7 @@ export interface ParallelStats {
   remote: number;
   /** Worker expansions taken again because the proviso's guess was wrong. */
   again: number;
-  /** Successors of worker expansions whose worlds and steps the worker let go at once (`DROPPED`). */
+  /** Successors of worker expansions whose worlds and steps the worker let go at once (`DROPPED`), counted as they come. */
   dropped: number;
   /** Worlds moved to even out the work: to workers, and back. */
   handed: number;
@@ -273,7 +273,8 @@ class Parallel {
       }
       case 'expanded': {
         this.heaps[from] = m.heap;
-        const states = unpack(m.states);
+        const { states, dropped } = unpack(m.states);
+        this.stats.dropped += dropped;
         this.inflight[from]! -= states.length;
         for (const [h, rec] of states) {
           if (this.stale.delete(h)) {
@@ -442,10 +443,7 @@ class Parallel {
     for (;;) {
       const rec = this.remote(h, cost);
       this.results.delete(h);
-      if (rec.ampleKey === undefined || !this.search.isVisited(rec.ampleKey)) {
-        for (const s of rec.successors) if (s.world === DROPPED) this.stats.dropped++;
-        return rec;
-      }
+      if (rec.ampleKey === undefined || !this.search.isVisited(rec.ampleKey)) return rec;
       this.stats.again++;
       this.dropRecord(rec);
       this.inflight[this.owner(h)]!++;

@@ -5,29 +5,15 @@
  */
 import type { StepInfo } from '../runtime/machine.js';
 import type { World } from '../runtime/world.js';
-import type { PackedStates } from './packed.js';
+import type { Handle, PackedStates } from './packed.js';
 import type { SharedTable } from './visited.js';
 
-/**
- * A world or a step held by a worker, named by a number the worker chose
- * (`handle`): the search keeps the number, and asks for the thing only when
- * a trace needs it.
- */
-export type Handle = number;
+export { DROPPED, type Handle } from './packed.js';
 
 /** Handles are chosen so that two workers never choose the same one: worker `k` of `n` takes `2(i·n + k)`. */
 export function handle(i: number, worker: number, workers: number): Handle {
   return 2 * (i * workers + worker);
 }
-
-/**
- * A successor's world and step that its worker did not keep: the shared
- * table showed its state found by a path no dearer, so the search will
- * neither explore it again nor keep the step (search.ts: weigh). Most
- * successors are such; a worker that kept them all until the search let
- * them go held two worlds in three for nothing, and paid in collection.
- */
-export const DROPPED: Handle = -1;
 
 /** The handle for the `i`-th world the search hands to worker `k` of `n` itself (odd, so it never meets a worker's own). */
 export function givenHandle(i: number, worker: number, workers: number): Handle {

@@ -19,6 +19,9 @@ import { StatePacker } from './packed.js';
 import { DROPPED, handle, type FromWorker, type Handle, type ToWorker } from './pool.js';
 import { FingerprintView } from './visited.js';
 
+/** What a dropped successor is packed with: neither its world nor its step is kept. */
+const LET_GO = { world: DROPPED, info: DROPPED } as const;
+
 /** States expanded before their records go out: the search should not wait on a long batch. */
 const CHUNK = 32;
 
@@ -126,7 +129,7 @@ export class SearchWorker {
       // Found by a path no dearer, and nothing to report: the search will keep neither world nor step.
       if (view && s.world && s.key !== undefined && !s.bound && s.violations.length === 0) {
         const known = view.cost(s.key);
-        if (known >= 0 && known <= cost + (s.free ? 0 : s.charged)) return { world: DROPPED, info: DROPPED };
+        if (known >= 0 && known <= cost + (s.free ? 0 : s.charged)) return LET_GO;
       }
       return this.keep(s.world as World | undefined, s.info as StepInfo);
     });

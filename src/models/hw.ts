@@ -28,8 +28,9 @@ function arm(cx: ModelContext, [dev, sgt]: readonly Value[], frame: NativeFrame)
   const di = refId(dev as string);
   const si = refId(sgt as string);
   if (!cx.world.armed.some((a) => a[0] === di && a[1] === si)) {
-    ownArmed(cx.world).push([di, si, frame.at, frame.body]);
-    cx.world.armed.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const armed = ownArmed(cx.world);
+    armed.push([di, si, frame.at, frame.body]);
+    armed.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     for (const [d2, s2, owner] of dmaIntoDecodeOff(cx.world)) {
       if (d2 !== dev || s2 !== sgt) continue;
       cx.violate('model.mmio_decode_off', `${cx.show(dev!)} is armed to DMA through ${cx.show(sgt!)} into a BAR of ${cx.show(owner)}, whose memory decode is off`);
